@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; results are medians and ratios from one run."""

@@ -1,0 +1,106 @@
+"""indexclient: an asyncio client for Python package indexes with first-class TLS trust.
+
+The public API is listed in ``__all__``. Names that need aiohttp load on first use, so
+``import indexclient.simple`` (parsing, no IO) never imports the HTTP stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from indexclient.errors import (
+    CertificateVerificationError,
+    ClientCertificateRequiredError,
+    ConfigProblem,
+    ConfigurationError,
+    ConfigurationWarning,
+    ConnectError,
+    IndexClientError,
+    NotFoundError,
+    ParseError,
+    RedirectError,
+    ResponseError,
+    TimeoutError,
+    TLSError,
+    TransportError,
+)
+
+if TYPE_CHECKING:
+    from indexclient.config import Origin, Settings, Value
+    from indexclient.tls import (
+        BundledRoots,
+        ClientIdentity,
+        CustomRoots,
+        InsecureHosts,
+        PlatformRoots,
+        Trust,
+        TrustSource,
+    )
+    from indexclient.transport import HttpClient, Response, TrustConnector
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Origin": "indexclient.config",
+    "Settings": "indexclient.config",
+    "Value": "indexclient.config",
+    "BundledRoots": "indexclient.tls",
+    "ClientIdentity": "indexclient.tls",
+    "CustomRoots": "indexclient.tls",
+    "InsecureHosts": "indexclient.tls",
+    "PlatformRoots": "indexclient.tls",
+    "Trust": "indexclient.tls",
+    "TrustSource": "indexclient.tls",
+    "HttpClient": "indexclient.transport",
+    "Response": "indexclient.transport",
+    "TrustConnector": "indexclient.transport",
+}
+
+__all__ = [
+    "BundledRoots",
+    "CertificateVerificationError",
+    "ClientCertificateRequiredError",
+    "ClientIdentity",
+    "ConfigProblem",
+    "ConfigurationError",
+    "ConfigurationWarning",
+    "ConnectError",
+    "CustomRoots",
+    "HttpClient",
+    "IndexClientError",
+    "InsecureHosts",
+    "NotFoundError",
+    "Origin",
+    "ParseError",
+    "PlatformRoots",
+    "RedirectError",
+    "Response",
+    "ResponseError",
+    "Settings",
+    "TLSError",
+    "TimeoutError",
+    "TransportError",
+    "Trust",
+    "TrustConnector",
+    "TrustSource",
+    "Value",
+    "__version__",
+]
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise type every unknown attribute Any;
+    # they see the real names through the TYPE_CHECKING imports above.
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'indexclient' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

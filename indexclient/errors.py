@@ -1,0 +1,182 @@
+"""The one exception tree of indexclient.
+
+Every error the package raises on purpose derives from :class:`IndexClientError`::
+
+    IndexClientError
+    ├── ConfigurationError            bad settings; lists every problem found at once
+    ├── TransportError                the request did not produce a usable response
+    │   ├── TLSError                  TLS failed for a reason other than trust
+    │   │   ├── CertificateVerificationError   the server's certificate was rejected
+    │   │   └── ClientCertificateRequiredError the server wants a client certificate
+    │   ├── ConnectError              could not connect (refused, reset, DNS)
+    │   ├── TimeoutError              a connect or read deadline passed
+    │   └── RedirectError             a redirect was refused (https -> http, loops)
+    ├── ResponseError                 the server answered, but not with what was asked
+    │   └── NotFoundError             HTTP 404 / 410
+    └── ParseError                    a page or document could not be understood
+
+Errors keep structured attributes (``url``, ``host``, ``path``...) and build their
+message from them. aiohttp and :mod:`ssl` exceptions are translated at one boundary
+(:mod:`indexclient.transport.errors`) and chained with ``from``.
+
+A certificate rejection is never retried: it will not get better by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CertificateVerificationError",
+    "ClientCertificateRequiredError",
+    "ConfigProblem",
+    "ConfigurationError",
+    "ConfigurationWarning",
+    "ConnectError",
+    "IndexClientError",
+    "NotFoundError",
+    "ParseError",
+    "RedirectError",
+    "ResponseError",
+    "TLSError",
+    "TimeoutError",
+    "TransportError",
+]
+
+
+class IndexClientError(Exception):
+    """Root of every error indexclient raises on purpose."""
+
+    #: A suggestion a person can act on, or ``None``.
+    hint: str | None = None
+
+
+class ConfigurationWarning(UserWarning):
+    """A setting is deprecated, or partly unusable but not fatal."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One problem in the settings: where it came from and what is wrong.
+
+    ``origin`` names the setting's source as a person would write it, for example
+    ``SSL_CERT_FILE=/etc/corp.pem (environment)`` or ``--allow-insecure-host``.
+    """
+
+    origin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}"
+
+
+class ConfigurationError(IndexClientError):
+    """The settings cannot be used. Carries every problem found, not the first only."""
+
+    def __init__(self, problems: Sequence[ConfigProblem], hint: str | None = None) -> None:
+        if not problems:
+            raise ValueError("ConfigurationError needs at least one problem")
+        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
+        self.hint = hint
+        super().__init__(str(self))
+
+    @classmethod
+    def single(cls, origin: str, message: str, hint: str | None = None) -> ConfigurationError:
+        """Build an error with exactly one problem."""
+        return cls([ConfigProblem(origin, message)], hint=hint)
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return f"configuration error: {self.problems[0]}"
+        lines = [f"{len(self.problems)} configuration errors:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class TransportError(IndexClientError):
+    """A request to ``url`` did not produce a usable response."""
+
+    def __init__(self, url: str, reason: str, hint: str | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.url})"
+
+
+class TLSError(TransportError):
+    """The TLS handshake with the server failed."""
+
+
+class CertificateVerificationError(TLSError):
+    """The server's certificate chain was rejected.
+
+    Attributes:
+        url: the URL being fetched (credentials redacted).
+        host: the host the TLS connection was made to (a redirect target, perhaps).
+        trust: the trust source in effect and where it came from.
+        reason: why the chain was rejected, in words a person can act on.
+        kind: a stable short code for the reason (``unknown-issuer``, ``expired``,
+            ``hostname-mismatch``, ``weak-algorithm``...), for scripts.
+    """
+
+    def __init__(
+        self, url: str, host: str, trust: str, reason: str, *, kind: str, hint: str | None = None
+    ) -> None:
+        self.host = host
+        self.trust = trust
+        self.kind = kind
+        super().__init__(url, reason, hint)
+
+    def __str__(self) -> str:
+        return (
+            f"certificate verification failed for {self.url}: {self.reason} [trust: {self.trust}]"
+        )
+
+
+class ClientCertificateRequiredError(TLSError):
+    """The server refused the handshake because it wants a (different) client certificate."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made or was lost (refused, reset, name resolution)."""
+
+
+class TimeoutError(TransportError):
+    """A connect or read deadline passed."""
+
+
+class RedirectError(TransportError):
+    """A redirect was refused: https to http, too many hops, or a malformed Location."""
+
+
+class ResponseError(IndexClientError):
+    """The server answered with a status or body that cannot be used."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} from {self.url}: {self.reason}"
+
+
+class NotFoundError(ResponseError):
+    """The resource does not exist (HTTP 404 or 410)."""
+
+
+class ParseError(IndexClientError):
+    """A page or document at ``url`` could not be understood."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"cannot parse {self.url}: {self.problem}"

@@ -1,0 +1,175 @@
+"""Helpers shared by the HTML and JSON parsers: URLs, names, hash fragments, time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from indexclient.errors import ParseError
+from indexclient.simple.models import EMPTY_HASHES, FrozenDict
+
+# A relative-path reference that urljoin would append to the base's directory
+# unchanged: no scheme (no ':'), no leading '/', no '.'/'..' or empty segments, no
+# query, fragment, backslash, whitespace or control characters. Anything else goes
+# through urljoin (RFC 3986 section 5.2). Checked against urljoin by a property test.
+_SEG = r"(?!\.\.?(?:/|\Z))[^/?#:\\\x00-\x20\x7f]+"
+_PLAIN_RELATIVE = re.compile(rf"(?:{_SEG}/)*(?:{_SEG})?\Z")
+# A URL-path-safe normalised name needs no quoting.
+_SAFE_NAME = re.compile(r"[a-z0-9-]+\Z")
+# PEP 503: "#<hashname>=<hashvalue>", hashname lower-case, value hex. Names are
+# accepted by shape (sha256, sha3_512, blake2b...), not checked against hashlib, so
+# a page parses the same on every machine whatever its OpenSSL offers.
+_HASH_PART = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)=([0-9A-Fa-f]+)\Z")
+# Index files a static (file://) repository may name instead of the directory.
+_INDEX_FILES = frozenset({"index.html", "index.htm", "index.json"})
+
+
+class Resolver:
+    """Resolves references against one base URL, skipping urljoin when it can.
+
+    urljoin costs several microseconds; a page may hold tens of thousands of links,
+    nearly all either absolute http(s) URLs or plain relative paths.
+    """
+
+    __slots__ = ("_base", "_dir", "_page_url")
+
+    def __init__(self, base: str, page_url: str) -> None:
+        self._base = base
+        self._page_url = page_url
+        # urljoin of a plain one-segment reference gives exactly "<dir>x"; using
+        # urljoin here keeps its quirks (it drops empty segments) consistent.
+        self._dir = _join(base, "x", page_url)[:-1]
+
+    def resolve(self, ref: str) -> str:
+        """``urljoin(base, ref)``; absolute http(s) URLs are returned as given."""
+        # isprintable() rejects the control characters urlsplit would strip; a
+        # space it lets through is checked separately (both are C-speed scans).
+        if ref.startswith(("https://", "http://")) and ref.isprintable() and " " not in ref:
+            return ref
+        if ref and _PLAIN_RELATIVE.match(ref):
+            return self._dir + ref
+        return _join(self._base, ref, self._page_url)
+
+
+def _join(base: str, ref: str, page_url: str) -> str:
+    try:
+        return urljoin(base, ref)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" from urlsplit
+        raise ParseError(page_url, f"cannot resolve URL {ref!r}: {exc}") from None
+
+
+def join_url(base: str, ref: str, page_url: str) -> str:
+    """``urljoin`` that raises :class:`ParseError` instead of ``ValueError``."""
+    return _join(base, ref, page_url)
+
+
+def parse_hash_fragment(fragment: str) -> FrozenDict:
+    """Hashes from a URL fragment such as ``sha256=ab12`` (PEP 503).
+
+    Several ``&``-separated pairs are accepted, as pip does; parts that are not
+    ``name=hex`` (``egg=...``, say) are ignored. Names are lower-cased.
+    """
+    if not fragment:
+        return EMPTY_HASHES
+    found: dict[str, str] = {}
+    for part in fragment.split("&"):
+        m = _HASH_PART.match(part)
+        if m is not None:
+            found.setdefault(m.group(1).lower(), m.group(2))
+    return FrozenDict(found) if found else EMPTY_HASHES
+
+
+def last_segment(url: str, *, skip_index_file: bool = False) -> str:
+    """The last non-empty, percent-decoded path segment of ``url`` ("" if none)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    segments = [s for s in path.split("/") if s]
+    if skip_index_file and segments and segments[-1].lower() in _INDEX_FILES:
+        segments.pop()
+    return unquote(segments[-1]) if segments else ""
+
+
+def project_name_from_url(url: str) -> NormalizedName | None:
+    """The project a PEP 503 project URL (``.../<project>/``) is for, if any."""
+    segment = last_segment(url, skip_index_file=True)
+    return canonicalize_name(segment) if segment else None
+
+
+def index_directory(url: str, page_url: str) -> str:
+    """The URL project paths are relative to on an index page.
+
+    PEP 503 index URLs end in '/'; one that does not is taken as the directory
+    itself (``.../simple`` means ``.../simple/``) unless it names an index file.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ParseError(page_url, f"invalid page URL: {exc}") from None
+    path = parts.path
+    tail = path.rsplit("/", 1)[-1]
+    if tail and tail.lower() not in _INDEX_FILES:
+        path += "/"
+    return _join(parts._replace(path=path, query="", fragment="").geturl(), ".", page_url)
+
+
+def project_url(directory: str, name: NormalizedName) -> str:
+    """``<directory><name>/``, percent-encoding the name if it needs it (PEP 503)."""
+    if _SAFE_NAME.match(name):
+        return f"{directory}{name}/"
+    return f"{directory}{quote(name, safe='')}/"
+
+
+# PEP 700 asks for "yyyy-mm-ddThh:mm:ss.ffffffZ". datetime.fromisoformat reads that
+# on 3.11+, but on 3.10 it accepts neither "Z" nor 1-5 fraction digits: this regex is
+# the fallback so every supported Python reads the same strings.
+_ISO_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?\Z",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def parse_upload_time(value: str) -> datetime:
+    """An ISO 8601 timestamp as an aware datetime; naive times are taken as UTC.
+
+    Raises ``ValueError`` if ``value`` is not a timestamp.
+    """
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_iso_fallback(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _parse_iso_fallback(value: str) -> datetime:
+    m = _ISO_TIME.match(value)
+    if m is None:
+        raise ValueError(f"not an ISO 8601 date and time: {value!r}")
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    tz: timezone | None = None
+    if zone is not None:
+        if zone.upper() == "Z":
+            tz = timezone.utc
+        else:
+            digits = zone[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            tz = timezone(-offset if zone[0] == "-" else offset)
+    return datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute),
+        int(second or 0),
+        micro,
+        tzinfo=tz,
+    )

@@ -1,0 +1,272 @@
+"""PEP 503 HTML pages: decoding, tokenizing, and building models.
+
+The stdlib :class:`html.parser.HTMLParser` does the tokenizing (tags and attribute
+names lower-cased, character references in text and attribute values decoded exactly
+once). Only ``<a>``, ``<base>`` and ``<meta>`` matter; the rest is skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from html.parser import HTMLParser
+
+from packaging.utils import canonicalize_name
+
+from indexclient.errors import ParseError
+from indexclient.simple._common import (
+    Resolver,
+    join_url,
+    last_segment,
+    parse_hash_fragment,
+    project_name_from_url,
+)
+from indexclient.simple.models import (
+    EMPTY_HASHES,
+    DistributionFile,
+    FrozenDict,
+    IndexPage,
+    Meta,
+    ProjectLink,
+    ProjectPage,
+)
+
+Attrs = dict[str, "str | None"]
+
+# Byte order marks in the order the WHATWG encoding standard checks them.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+# A simplified WHATWG prescan: <meta charset=x> or <meta http-equiv=... content="...;
+# charset=x"> within the first 1024 bytes.
+_META_CHARSET = re.compile(
+    rb"<meta\s[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:+-]+)", re.IGNORECASE
+)
+_PRESCAN_BYTES = 1024
+# A truncated document leaves an unfinished tag, comment or declaration behind.
+_UNFINISHED_MARKUP = re.compile(r"\s*<[A-Za-z/!?]")
+
+
+def decode(content: bytes, charset: str | None, url: str) -> str:
+    """Decode an HTML page, choosing the encoding as the WHATWG standard does.
+
+    A BOM wins over the Content-Type ``charset`` (a BOM is the stronger evidence),
+    then comes the ``charset``, then a ``<meta>`` declaration, then UTF-8. Labels
+    Python does not know are ignored, as browsers ignore them.
+    """
+    encoding: str | None = None
+    for bom, bom_encoding in _BOMS:
+        if content.startswith(bom):
+            encoding, content = bom_encoding, content[len(bom) :]
+            break
+    else:
+        encoding = _known_encoding(charset)
+        if encoding is None:
+            m = _META_CHARSET.search(content, 0, _PRESCAN_BYTES)
+            encoding = _known_encoding(m.group(1).decode("ascii")) if m else None
+            # A meta declaration is read as ASCII, so it cannot truly declare
+            # UTF-16 (WHATWG "prescan": UTF-16 labels mean UTF-8).
+            if encoding is not None and encoding.startswith("utf-16"):
+                encoding = "utf-8"
+    encoding = encoding or "utf-8"
+    try:
+        return content.decode(encoding)
+    except (LookupError, UnicodeError) as exc:
+        raise ParseError(url, f"cannot decode the page as {encoding}: {exc}") from None
+
+
+# Python text codecs that are not character sets a page could be written in.
+# UTF-7 is excluded by the WHATWG encoding standard (it enables script injection).
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined", "utf-7"}
+)
+
+
+def _known_encoding(label: str | None) -> str | None:
+    """The Python codec for a charset label, or ``None`` if it is not a charset."""
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label.strip())
+    except (LookupError, ValueError):
+        return None
+    # Bytes-to-bytes codecs (base64, zlib, rot13...) are not text encodings.
+    if info.name in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
+
+
+class _Scanner(HTMLParser):
+    """Collects anchors (attributes and text), the first base href, and meta tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base_href: str | None = None
+        self.anchors: list[tuple[Attrs, str]] = []
+        self.metas: list[tuple[str, str]] = []
+        self._anchor: Attrs | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            # An <a> inside an open <a> closes it (HTML "adoption agency" rule).
+            self._close_anchor()
+            # reversed: for a repeated attribute the first one counts (HTML spec).
+            self._anchor = dict(reversed(attrs))
+        elif tag == "meta":
+            found = dict(reversed(attrs))
+            name, content = found.get("name"), found.get("content")
+            if name is not None and content is not None:
+                self.metas.append((name.strip().lower(), content))
+        elif tag == "base" and self.base_href is None:
+            # HTML: the document base URL comes from the first <base> with an href.
+            self.base_href = dict(reversed(attrs)).get("href")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # HTML ignores the self-closing flag on non-void elements: <a href=x/> opens.
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._close_anchor()
+
+    def handle_data(self, data: str) -> None:
+        if self._anchor is not None:
+            self._text.append(data)
+
+    def _close_anchor(self) -> None:
+        if self._anchor is not None:
+            self.anchors.append((self._anchor, "".join(self._text).strip()))
+            self._anchor = None
+            self._text = []
+
+    def finish(self) -> None:
+        """Close the parser, closing an anchor left open at the end."""
+        self.close()
+        self._close_anchor()
+
+
+class HtmlDocument:
+    """A tokenized page: what the model builders need, nothing else."""
+
+    def __init__(self, text: str, url: str) -> None:
+        scanner = _Scanner()
+        try:
+            scanner.feed(text)
+        except AssertionError as exc:
+            # _markupbase reports malformed declarations (<![...) this way.
+            raise ParseError(url, f"malformed HTML: {exc}") from None
+        # Whatever HTMLParser held back after the last feed() was incomplete: a
+        # document that ends inside a tag, comment or <script> was cut short, and
+        # the links in the lost part would be silently missing.
+        if getattr(scanner, "cdata_elem", None) is not None:
+            raise ParseError(url, f"HTML ends inside an unclosed <{scanner.cdata_elem}>")
+        if _UNFINISHED_MARKUP.match(scanner.rawdata):
+            raise ParseError(url, "HTML ends inside an unfinished tag or comment (truncated?)")
+        scanner.finish()
+        self.url = url
+        self.anchors = scanner.anchors
+        self.metas = scanner.metas
+        base_href = scanner.base_href
+        # The base href is itself relative to the page URL.
+        base = url if base_href is None else join_url(url, base_href.strip(), url)
+        self.resolver = Resolver(base, url)
+        self.page_resolver = Resolver(url, url)
+
+    def api_version(self) -> str:
+        """The PEP 629 version from the meta tag; "1.0" when there is none."""
+        for name, content in self.metas:
+            if name == "pypi:repository-version":
+                return content.strip()
+        return "1.0"
+
+    def meta(self, api_version: str) -> Meta:
+        """Page metadata from the ``pypi:`` meta tags (PEP 629, 708, 792)."""
+        tracks: list[str] = []
+        alternates: list[str] = []
+        status: str | None = None
+        reason: str | None = None
+        resolve = self.page_resolver.resolve
+        for name, content in self.metas:
+            if name == "pypi:tracks":  # PEP 708, repeatable
+                if content.strip():
+                    tracks.append(resolve(content.strip()))
+            elif name == "pypi:alternate-locations":  # PEP 708, repeatable
+                if content.strip():
+                    alternates.append(resolve(content.strip()))
+            elif name == "pypi:project-status" and status is None:  # PEP 792
+                status = content.strip().lower()
+            elif name == "pypi:project-status-reason" and reason is None:  # PEP 792
+                reason = content
+        return Meta(api_version, tuple(tracks), tuple(alternates), status, reason)
+
+    def project_page(self, meta: Meta) -> ProjectPage:
+        """Build the project page; the project name comes from the URL."""
+        # An <a> without an href (or with a bare "href") is a placeholder, not a link.
+        files = tuple(
+            [self._file(attrs, text) for attrs, text in self.anchors if attrs.get("href")]
+        )
+        return ProjectPage(self.url, project_name_from_url(self.url), meta, files)
+
+    def index_page(self, meta: Meta) -> IndexPage:
+        """Build the index page: one project per anchor with an href."""
+        resolve = self.resolver.resolve
+        projects: list[ProjectLink] = []
+        for attrs, text in self.anchors:
+            href = attrs.get("href")
+            if not href:
+                continue
+            url = resolve(href.strip())
+            raw_name = text or last_segment(url)
+            if raw_name:
+                projects.append(ProjectLink(canonicalize_name(raw_name), raw_name, url))
+        return IndexPage(self.url, meta, tuple(projects))
+
+    def _file(self, attrs: Attrs, text: str) -> DistributionFile:
+        href = attrs["href"] or ""
+        # PEP 503: the hash travels in the fragment, which is never sent to a server.
+        location, _, fragment = href.strip().partition("#")
+        url = self.resolver.resolve(location)
+        get = attrs.get
+        if "data-core-metadata" in attrs:  # PEP 714; the PEP 658 name is the fallback
+            metadata = _core_metadata(attrs["data-core-metadata"])
+        elif "data-dist-info-metadata" in attrs:
+            metadata = _core_metadata(attrs["data-dist-info-metadata"])
+        else:
+            metadata = None
+        provenance = get("data-provenance")  # PEP 740
+        return DistributionFile(
+            filename=text or last_segment(url),
+            url=url,
+            hashes=parse_hash_fragment(fragment),
+            requires_python=(get("data-requires-python") or "").strip() or None,
+            # PEP 592: the attribute's presence yanks; its value, if any, is the reason.
+            yanked=(get("data-yanked") or "") if "data-yanked" in attrs else None,
+            core_metadata=metadata,
+            gpg_sig=_GPG_SIG.get((get("data-gpg-sig") or "").strip().lower()),
+            provenance=self.resolver.resolve(provenance.strip())
+            if provenance and provenance.strip()
+            else None,
+        )
+
+
+_GPG_SIG = {"true": True, "false": False}
+
+
+def _core_metadata(value: str | None) -> FrozenDict | None:
+    """PEP 658/714 attribute value: "true", "<hashname>=<hex>", or "false".
+
+    Like pip, any other value (even a bare attribute) is taken to mean "available,
+    hash unknown": the attribute's presence is what PEP 658 makes meaningful.
+    """
+    if value is None:
+        return EMPTY_HASHES
+    text = value.strip()
+    lowered = text.lower()
+    if lowered == "false":
+        return None
+    if lowered == "true":
+        return EMPTY_HASHES
+    return parse_hash_fragment(text)

@@ -1,0 +1,292 @@
+"""PEP 691 JSON pages: decoding, shape checking, and building models.
+
+Every value is type-checked where it is read, so a page of the wrong shape raises
+:class:`ParseError` naming the key and what was wrong, never ``KeyError`` or
+``TypeError``. Keys the spec marks optional, or that older API versions lack, may be
+absent; a key that is present must have the type the spec gives it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from datetime import datetime
+from typing import Any, NoReturn
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from indexclient.errors import ParseError
+from indexclient.simple._common import (
+    Resolver,
+    index_directory,
+    parse_upload_time,
+    project_url,
+)
+from indexclient.simple.models import (
+    EMPTY_HASHES,
+    DistributionFile,
+    FrozenDict,
+    IndexPage,
+    Meta,
+    ProjectLink,
+    ProjectPage,
+)
+
+JsonObject = dict[str, Any]
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def _kind(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _reject_constant(name: str) -> NoReturn:
+    # json.loads accepts NaN and Infinity by default; RFC 8259 does not.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load(content: bytes, url: str) -> JsonObject:
+    """Decode a JSON page: UTF-8 (RFC 8259 section 8.1), a BOM tolerated."""
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8) :]
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(url, f"JSON page is not valid UTF-8: {exc}") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ParseError(url, "invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and int-size limits
+        raise ParseError(url, f"invalid JSON: {exc}") from None
+    if type(data) is not dict:
+        raise ParseError(url, f"expected a JSON object at the top level, not {_kind(data)}")
+    return data
+
+
+class JsonDocument:
+    """A decoded JSON page and the URL it came from."""
+
+    def __init__(self, data: JsonObject, url: str) -> None:
+        self.data = data
+        self.url = url
+        self.resolver = Resolver(url, url)
+        meta = data.get("meta")
+        if type(meta) is not dict:
+            raise self._error("'meta' must be an object" + self._got(meta))
+        self._meta: JsonObject = meta
+
+    def _error(self, problem: str) -> ParseError:
+        return ParseError(self.url, problem)
+
+    @staticmethod
+    def _got(value: object) -> str:
+        return " (missing or null)" if value is None else f", not {_kind(value)}"
+
+    def api_version(self) -> str:
+        """``meta.api-version``, which PEP 691 requires on every JSON page."""
+        version = self._meta.get("api-version")
+        if type(version) is not str:
+            raise self._error("'meta.api-version' must be a string" + self._got(version))
+        return version.strip()
+
+    def meta(self, api_version: str) -> Meta:
+        """Page metadata: PEP 708 lists and the PEP 792 status.
+
+        PEP 792 status appears in two forms in the wild: a top-level
+        ``"project-status": {"status": ..., "reason": ...}`` object (what the
+        simple API spec's JSON field list says and PyPI serves), and flat
+        ``meta.project-status`` / ``meta.project-status-reason`` strings (the
+        spec's example). The top-level object is preferred; both are read.
+        """
+        status, reason = self._status(self.data.get("project-status"), "project-status")
+        if status is None:
+            flat = self._meta.get("project-status")
+            if type(flat) is dict:
+                status, reason = self._status(flat, "meta.project-status")
+            elif flat is not None:
+                status = self._str(flat, "meta.project-status").strip().lower()
+                reason = self._opt_str(
+                    self._meta.get("project-status-reason"), "meta.project-status-reason"
+                )
+        return Meta(
+            api_version,
+            self._urls("tracks"),
+            self._urls("alternate-locations"),
+            status,
+            reason,
+        )
+
+    def _status(self, value: object, where: str) -> tuple[str | None, str | None]:
+        if value is None:
+            return None, None
+        if type(value) is not dict:
+            raise self._error(f"'{where}' must be an object{self._got(value)}")
+        status = self._opt_str(value.get("status"), f"{where}.status")
+        reason = self._opt_str(value.get("reason"), f"{where}.reason")
+        return (None if status is None else status.strip().lower()), reason
+
+    def _str(self, value: object, where: str) -> str:
+        if type(value) is not str:
+            raise self._error(f"'{where}' must be a string{self._got(value)}")
+        return value
+
+    def _opt_str(self, value: object, where: str) -> str | None:
+        return None if value is None else self._str(value, where)
+
+    def _str_list(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if type(value) is not list or any(type(v) is not str for v in value):
+            raise self._error(f"'{key}' must be an array of strings{self._got(value)}")
+        return value
+
+    def _urls(self, key: str) -> tuple[str, ...]:
+        # PEP 708 lists are project-page URLs; resolved like file URLs.
+        resolve = self.resolver.resolve
+        return tuple(resolve(u.strip()) for u in self._str_list(key) if u.strip())
+
+    def project_page(self, meta: Meta) -> ProjectPage:
+        """Build the project page from ``name``, ``files`` and ``versions``."""
+        data = self.data
+        raw_name = data.get("name")
+        name: NormalizedName | None = None
+        if raw_name is not None:
+            name = canonicalize_name(self._str(raw_name, "name"))
+        files = data.get("files")
+        if type(files) is not list:
+            raise self._error("'files' must be an array" + self._got(files))
+        parse_file = self._file
+        built = tuple([parse_file(i, f) for i, f in enumerate(files)])
+        versions = tuple(self._str_list("versions"))  # PEP 700
+        return ProjectPage(self.url, name, meta, built, versions)
+
+    def index_page(self, meta: Meta) -> IndexPage:
+        """Build the index page; project URLs are ``<index>/<normalized name>/``."""
+        projects = self.data.get("projects")
+        if type(projects) is not list:
+            raise self._error("'projects' must be an array" + self._got(projects))
+        directory = index_directory(self.url, self.url)
+        links: list[ProjectLink] = []
+        append = links.append
+        for i, entry in enumerate(projects):
+            if type(entry) is not dict:
+                raise self._error(f"'projects[{i}]' must be an object{self._got(entry)}")
+            raw = entry.get("name")
+            if type(raw) is not str:
+                raise self._error(f"'projects[{i}].name' must be a string{self._got(raw)}")
+            name = canonicalize_name(raw)
+            append(ProjectLink(name, raw, project_url(directory, name)))
+        return IndexPage(self.url, meta, tuple(links))
+
+    def _file(self, i: int, entry: object) -> DistributionFile:
+        # Hot loop (one call per file): error messages are only built on failure.
+        if type(entry) is not dict:
+            raise self._error(f"'files[{i}]' must be an object{self._got(entry)}")
+        get = entry.get
+        filename = get("filename")
+        if type(filename) is not str:
+            raise self._error(f"'files[{i}].filename' must be a string{self._got(filename)}")
+        url = get("url")
+        if type(url) is not str:
+            raise self._error(f"'files[{i}].url' ({filename!r}) must be a string{self._got(url)}")
+        hashes = get("hashes")
+        requires_python = get("requires-python")
+        yanked = get("yanked")
+        gpg_sig = get("gpg-sig")
+        size = get("size")
+        upload_time = get("upload-time")
+        provenance = get("provenance")
+        # PEP 714 renamed dist-info-metadata to core-metadata; the old key is the
+        # fallback for servers that predate it.
+        metadata_key = "core-metadata"
+        metadata = get(metadata_key)
+        if metadata is None:
+            metadata_key = "dist-info-metadata"
+            metadata = get(metadata_key)
+        if not (
+            (requires_python is None or type(requires_python) is str)
+            and (yanked is None or type(yanked) is bool or type(yanked) is str)
+            and (gpg_sig is None or type(gpg_sig) is bool)
+            and (size is None or (type(size) is int and size >= 0))
+            and (provenance is None or type(provenance) is str)
+        ):
+            self._bad_scalar(i, filename, entry)
+        if yanked is None or yanked is False:
+            yanked_reason = None
+        else:  # PEP 592 via PEP 691: true, or a string giving the reason
+            yanked_reason = "" if yanked is True else yanked
+        if metadata is None or metadata is False:
+            core_metadata = None
+        elif metadata is True:
+            core_metadata = EMPTY_HASHES
+        else:  # PEP 691/714: true (available, no hash), false, or a dict of hashes
+            core_metadata = self._hashes(metadata, i, metadata_key)
+        return DistributionFile(
+            filename=filename,
+            url=self.resolver.resolve(url),
+            hashes=EMPTY_HASHES if hashes is None else self._hashes(hashes, i, "hashes"),
+            requires_python=(requires_python.strip() or None) if requires_python else None,
+            yanked=yanked_reason,
+            core_metadata=core_metadata,
+            gpg_sig=gpg_sig,
+            size=size,
+            upload_time=None if upload_time is None else self._time(upload_time, i),
+            provenance=None if provenance is None else self.resolver.resolve(provenance),
+        )
+
+    def _bad_scalar(self, i: int, filename: str, entry: JsonObject) -> NoReturn:
+        expected = {
+            "requires-python": (str,),
+            "yanked": (bool, str),
+            "gpg-sig": (bool,),
+            "size": (int,),
+            "provenance": (str,),
+        }
+        for key, types in expected.items():
+            value = entry.get(key)
+            if value is not None and type(value) not in types:
+                want = " or ".join(_JSON_TYPES[t] for t in types)
+                raise self._error(
+                    f"'files[{i}].{key}' ({filename!r}) must be {want}, not {_kind(value)}"
+                )
+        raise self._error(f"'files[{i}].size' ({filename!r}) must not be negative")
+
+    def _hashes(self, value: object, i: int, key: str) -> FrozenDict:
+        # A dict of hash name to hex digest (PEP 691); names are lower-cased.
+        if type(value) is dict:
+            lowered = True
+            for k, v in value.items():
+                if type(v) is not str:
+                    break
+                lowered = lowered and k.islower()
+            else:
+                if not value:
+                    return EMPTY_HASHES
+                if lowered:
+                    return FrozenDict(value)
+                return FrozenDict({k.lower(): v for k, v in value.items()})
+        want = "an object of strings"
+        if key != "hashes":
+            want = "a boolean or " + want
+        raise self._error(f"'files[{i}].{key}' must be {want}{self._got(value)}")
+
+    def _time(self, value: object, i: int) -> datetime:
+        # PEP 700: an ISO 8601 string, "yyyy-mm-ddThh:mm:ss.ffffffZ".
+        if type(value) is not str:
+            raise self._error(f"'files[{i}].upload-time' must be a string{self._got(value)}")
+        try:
+            return parse_upload_time(value)
+        except (ValueError, OverflowError) as exc:
+            problem = f"'files[{i}].upload-time' is not an ISO 8601 timestamp: {exc}"
+            raise self._error(problem) from None

@@ -1,0 +1,251 @@
+"""Immutable results of parsing simple-repository pages.
+
+Every model is a frozen, slotted dataclass: pages can be cached, shared between tasks
+and used as dict keys. Mappings (file hashes, core-metadata hashes) are
+:class:`FrozenDict` rather than :class:`types.MappingProxyType`, because a proxy can
+be neither hashed nor pickled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from packaging.tags import Tag
+from packaging.utils import BuildTag, NormalizedName
+from packaging.version import Version
+
+from indexclient.simple.filenames import FileKind, FilenameInfo, parse_filename
+
+__all__ = [
+    "EMPTY_HASHES",
+    "DistributionFile",
+    "FrozenDict",
+    "IndexPage",
+    "Meta",
+    "ProjectLink",
+    "ProjectPage",
+]
+
+
+class FrozenDict(Mapping[str, str]):
+    """An immutable, hashable, picklable ``str -> str`` mapping.
+
+    Compares equal to any mapping with the same items, like a dict does.
+    """
+
+    __slots__ = ("_data",)
+
+    _data: dict[str, str]
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._data = dict(items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenDict):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (self._data,))
+
+
+#: The shared empty mapping: "no hashes known".
+EMPTY_HASHES = FrozenDict()
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """Page-level metadata.
+
+    ``api_version`` is the PEP 629 version the page declared (``"1.0"`` for an HTML
+    page without the meta tag), kept even when its minor version is newer than this
+    client supports. ``tracks`` and ``alternate_locations`` are the PEP 708 lists,
+    resolved against the page URL. ``project_status`` is the PEP 792 status,
+    lower-cased, or ``None`` when the page does not state one (which the spec says
+    means ``"active"``); an unrecognised status is kept as given.
+    """
+
+    api_version: str = "1.0"
+    tracks: tuple[str, ...] = ()
+    alternate_locations: tuple[str, ...] = ()
+    project_status: str | None = None
+    project_status_reason: str | None = None
+
+    @property
+    def api_version_info(self) -> tuple[int, int]:
+        """``api_version`` as ``(major, minor)`` integers."""
+        major, _, minor = self.api_version.partition(".")
+        return int(major), int(minor)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectLink:
+    """One project listed on an index page.
+
+    ``name`` is PEP 503-normalised; ``raw_name`` is the name as the page wrote it.
+    """
+
+    name: NormalizedName
+    raw_name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    """The root page of a repository: every project it hosts."""
+
+    url: str
+    meta: Meta
+    projects: tuple[ProjectLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionFile:
+    """One downloadable file of a project.
+
+    Attributes:
+        filename: the file's name (anchor text for HTML, ``filename`` for JSON).
+        url: absolute URL, without a fragment for HTML pages.
+        hashes: hash name (lower-cased) to digest. Empty when none are given.
+        requires_python: the PEP 345 specifier string, entities already decoded.
+        yanked: ``None`` if not yanked, ``""`` if yanked with no reason, else the
+            reason (PEP 592).
+        core_metadata: ``None`` if the PEP 658 metadata file is not available; an
+            empty mapping if available with no hash; else its hashes.
+        gpg_sig: whether a ``.asc`` signature exists; ``None`` when not stated.
+        size, upload_time: PEP 700 fields (JSON only); ``upload_time`` is aware.
+        provenance: PEP 740 provenance URL, or ``None``.
+
+    The filename's parts (``kind``, ``name``, ``version``...) are parsed on first use
+    and cached on the instance, because parsing every filename of a large page
+    costs more than parsing the page itself.
+    """
+
+    filename: str
+    url: str
+    hashes: FrozenDict = EMPTY_HASHES
+    requires_python: str | None = None
+    yanked: str | None = None
+    core_metadata: FrozenDict | None = None
+    gpg_sig: bool | None = None
+    size: int | None = None
+    upload_time: datetime | None = None
+    provenance: str | None = None
+    _filename_info: FilenameInfo | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
+
+    @property
+    def filename_info(self) -> FilenameInfo:
+        """The parsed filename (computed once, then cached)."""
+        info = self._filename_info
+        if info is None:
+            info = parse_filename(self.filename)
+            # A cache slot excluded from eq/hash: setting it does not change the value.
+            object.__setattr__(self, "_filename_info", info)
+        return info
+
+    @property
+    def kind(self) -> FileKind:
+        """``"wheel"``, ``"sdist"``, or ``"unknown"`` (unparsable or other formats)."""
+        return self.filename_info.kind
+
+    @property
+    def name(self) -> NormalizedName | None:
+        """The normalised project name from the filename, or ``None``."""
+        return self.filename_info.name
+
+    @property
+    def version(self) -> Version | None:
+        """The version from the filename, or ``None`` if it could not be parsed."""
+        return self.filename_info.version
+
+    @property
+    def build_tag(self) -> BuildTag:
+        """A wheel's build tag; ``()`` when absent or not a wheel."""
+        return self.filename_info.build_tag
+
+    @property
+    def tags(self) -> frozenset[Tag]:
+        """A wheel's compatibility tags; empty for anything else."""
+        return self.filename_info.tags
+
+    @property
+    def filename_error(self) -> str | None:
+        """Why the filename could not be parsed, or ``None``."""
+        return self.filename_info.error
+
+    @property
+    def is_wheel(self) -> bool:
+        """True for a parsable wheel filename."""
+        return self.filename_info.kind == "wheel"
+
+    @property
+    def is_sdist(self) -> bool:
+        """True for a parsable ``.tar.gz`` or ``.zip`` sdist filename."""
+        return self.filename_info.kind == "sdist"
+
+    @property
+    def is_yanked(self) -> bool:
+        """True if the file is yanked, with or without a reason."""
+        return self.yanked is not None
+
+    @property
+    def core_metadata_url(self) -> str | None:
+        """Where the PEP 658 metadata file is, if the page says it exists."""
+        return None if self.core_metadata is None else self.url + ".metadata"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    """One project's page: its files, and for JSON pages its versions (PEP 700).
+
+    ``name`` is the normalised project name: from ``name`` on JSON pages, from the
+    URL's last path segment on HTML pages, ``None`` when neither gives one.
+    """
+
+    url: str
+    name: NormalizedName | None
+    meta: Meta
+    files: tuple[DistributionFile, ...]
+    versions: tuple[str, ...] = ()
+
+    def versions_available(self) -> tuple[Version, ...]:
+        """The distinct versions of files whose names parse, in ascending order.
+
+        Parses every filename on first call (see :class:`DistributionFile`).
+        """
+        found = {f.version for f in self.files}
+        found.discard(None)
+        return tuple(sorted(v for v in found if v is not None))
+
+    def files_for_version(self, version: str | Version) -> tuple[DistributionFile, ...]:
+        """Files whose filename parses to ``version`` (compared as PEP 440 versions).
+
+        Raises :class:`packaging.version.InvalidVersion` for an invalid string.
+        """
+        wanted = version if isinstance(version, Version) else Version(version)
+        return tuple(f for f in self.files if f.version == wanted)

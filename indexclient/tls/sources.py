@@ -1,0 +1,355 @@
+"""Trust sources: where the root certificates come from (SPEC-TLS section 1).
+
+Exactly one source is in effect per client:
+
+* :class:`BundledRoots`: the Mozilla roots shipped by certifi (the default);
+* :class:`PlatformRoots`: the operating system's verifier, through truststore;
+* :class:`CustomRoots`: only the certificates in ``SSL_CERT_FILE`` and/or ``SSL_CERT_DIR``.
+
+A source only knows how to make a client context holding its roots; the verification
+policy and the client certificate are applied by :mod:`indexclient.tls.contexts`, and
+the result is cached there, so a source's (slow) loading runs once per configuration.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import ssl
+import stat
+import sys
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import certifi
+import truststore
+
+from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+
+__all__ = [
+    "BundledRoots",
+    "CustomRoots",
+    "LoadedLocation",
+    "PlatformRoots",
+    "TrustSource",
+]
+
+_PEM_BEGIN = b"-----BEGIN CERTIFICATE-----"
+_PEM_END = b"-----END CERTIFICATE-----"
+
+# A file this large in a certificate directory is not a certificate bundle we should read
+# (the biggest system bundles are well under 1 MiB); skipping it keeps a stray file cheap.
+_MAX_CERT_FILE_BYTES = 16 * 1024 * 1024
+
+
+def new_client_context() -> ssl.SSLContext:
+    """A client context with no roots loaded; verification settings come later."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class TrustSource(ABC):
+    """Where root certificates come from. Subclasses are the strategies.
+
+    ``origin`` says how the source was selected, as a person would write it:
+    ``default``, ``--system-certs``, ``UV_SYSTEM_CERTS (environment)``, ...
+    """
+
+    #: ``bundled``, ``platform`` or ``custom``.
+    kind: str = ""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    @abstractmethod
+    def cache_key(self) -> Hashable:
+        """Equal for sources that would load the same roots (contexts are shared)."""
+
+    @abstractmethod
+    def new_context(self) -> ssl.SSLContext:
+        """A new client context holding this source's roots. Called once per configuration."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line for messages: what the roots are, and where that choice came from."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.describe()}>"
+
+
+class BundledRoots(TrustSource):
+    """The Mozilla root set shipped by certifi."""
+
+    kind = "bundled"
+
+    def __init__(self, origin: str = "default") -> None:
+        super().__init__(origin)
+
+    def cache_key(self) -> Hashable:
+        return ("bundled", certifi.where())
+
+    def new_context(self) -> ssl.SSLContext:
+        ctx = new_client_context()
+        ctx.load_verify_locations(cafile=certifi.where())
+        return ctx
+
+    def describe(self) -> str:
+        return f"bundled roots (certifi {certifi.__version__}) [{self.origin}]"
+
+
+class PlatformRoots(TrustSource):
+    """The operating system's trust store, through truststore.
+
+    On macOS and Windows the handshake is verified by the OS (``truststore.SSLContext``).
+    On Linux and other Unix systems truststore only points OpenSSL at the system bundle,
+    but re-reads that bundle every time a socket is wrapped (tens of milliseconds per
+    connection). Here the bundle truststore would choose is loaded once into a plain
+    context instead: the same roots and the same verifier, paid for once
+    (SPEC-TLS section 5). ``os_verifier=True`` forces truststore's own context, which the
+    benchmarks use as a peer and the tests use to exercise the policy hook on it.
+    """
+
+    kind = "platform"
+
+    def __init__(self, origin: str, *, os_verifier: bool | None = None) -> None:
+        super().__init__(origin)
+        if os_verifier is None:
+            os_verifier = sys.platform in ("darwin", "win32")
+        self.os_verifier = os_verifier
+
+    def cache_key(self) -> Hashable:
+        return ("platform", self.os_verifier)
+
+    def new_context(self) -> ssl.SSLContext:
+        if self.os_verifier:
+            return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx = new_client_context()
+        _load_platform_store(ctx)
+        return ctx
+
+    def describe(self) -> str:
+        how = "OS verifier" if self.os_verifier else "system store loaded once"
+        return f"platform roots via truststore ({how}) [{self.origin}]"
+
+
+def _load_platform_store(ctx: ssl.SSLContext) -> None:
+    """Load the system store the way truststore does on Linux, once.
+
+    truststore's Linux backend is a context manager that points a context at OpenSSL's
+    default locations, or at the first known distribution bundle when those are empty;
+    entering it once configures ``ctx`` for good (its exit does nothing).
+    """
+    from truststore import _openssl  # private; pinned in pyproject, covered by a test
+
+    with _openssl._configure_context(ctx):
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedLocation:
+    """What was read from one SSL_CERT_FILE or SSL_CERT_DIR entry, for diagnostics."""
+
+    path: str
+    kind: str  # "file" or "dir"
+    certificates: int  # new certificates this location contributed
+    files: int = 1  # files read (directories)
+
+
+def pem_certificates(data: bytes) -> list[bytes]:
+    """The DER of every PEM certificate block in ``data``, in order.
+
+    Text between blocks and other PEM types (keys, CRLs) are ignored. ``bytes.find``
+    rather than a regular expression: a system bundle is read on every cold start.
+    """
+    ders = []
+    position = 0
+    while (start := data.find(_PEM_BEGIN, position)) >= 0:
+        start += len(_PEM_BEGIN)
+        end = data.find(_PEM_END, start)
+        if end < 0:
+            break
+        restart = data.find(_PEM_BEGIN, start, end)
+        if restart >= 0:
+            # A block cut short before the next one begins: skip it, keep the next.
+            position = restart
+            continue
+        position = end + len(_PEM_END)
+        try:
+            # Non-strict decoding skips the line breaks (and any stray characters).
+            ders.append(binascii.a2b_base64(data[start:end]))
+        except binascii.Error:
+            continue
+    return ders
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Certificates collected from the custom locations, deduplicated by content."""
+
+    ders: dict[bytes, str] = field(default_factory=dict)  # DER -> the file it came from
+    locations: list[LoadedLocation] = field(default_factory=list)
+    problems: list[ConfigProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add_file(self, path: str, data: bytes) -> tuple[int, int]:
+        """Collect one file's certificates: (certificates found, new ones added)."""
+        found = pem_certificates(data)
+        before = len(self.ders)
+        for der in found:
+            self.ders.setdefault(der, path)
+        return len(found), len(self.ders) - before
+
+    def load_into(self, ctx: ssl.SSLContext) -> set[str]:
+        """Load everything in one call (per-call overhead adds up over hundreds of
+        files); if OpenSSL refuses the lot for one bad certificate, load them one by one
+        and skip the bad ones with a warning. Returns the paths that gave a certificate."""
+        if not self.ders:
+            return set()
+        try:
+            ctx.load_verify_locations(cadata=b"".join(self.ders))
+        except ssl.SSLError:
+            loaded = set()
+            for der, path in self.ders.items():
+                try:
+                    ctx.load_verify_locations(cadata=der)
+                except ssl.SSLError:
+                    self.warnings.append(f"{path}: skipped a certificate OpenSSL cannot parse")
+                else:
+                    loaded.add(path)
+            return loaded
+        return set(self.ders.values())
+
+
+class CustomRoots(TrustSource):
+    """Only the certificates in ``SSL_CERT_FILE`` and/or the ``SSL_CERT_DIR`` directories.
+
+    Every regular file of each directory is read whatever its name (not recursively),
+    symlinks are followed and dangling ones skipped, files without a PEM certificate
+    are ignored, and a certificate reached through several names is loaded once.
+    Problems fail loudly (SPEC-TLS section 1, "Failure handling"). ``origin`` says
+    where the paths came from (``environment`` for the variables).
+    """
+
+    kind = "custom"
+
+    def __init__(
+        self,
+        cert_file: str | None = None,
+        cert_dirs: Sequence[str] = (),
+        *,
+        origin: str = "environment",
+    ) -> None:
+        if not cert_file and not cert_dirs:
+            raise ValueError("CustomRoots needs a certificate file or directory")
+        super().__init__(origin)
+        self.cert_file = cert_file or None
+        self.cert_dirs = tuple(cert_dirs)
+        #: Filled by new_context: what each file and directory contributed.
+        self.locations: tuple[LoadedLocation, ...] = ()
+
+    def cache_key(self) -> Hashable:
+        return ("custom", self.cert_file, self.cert_dirs)
+
+    def setting_names(self) -> str:
+        """The variables in effect, as a person would write them."""
+        parts = []
+        if self.cert_file:
+            parts.append(f"SSL_CERT_FILE={self.cert_file}")
+        if self.cert_dirs:
+            parts.append(f"SSL_CERT_DIR={os.pathsep.join(self.cert_dirs)}")
+        return " and ".join(parts)
+
+    def describe(self) -> str:
+        return f"custom roots {self.setting_names()} ({self.origin}), replacing the bundled roots"
+
+    def new_context(self) -> ssl.SSLContext:
+        scan = _Scan()
+        if self.cert_file:
+            self._scan_file(scan, self.cert_file)
+        if self.cert_dirs:
+            self._scan_dirs(scan)
+        if scan.problems:
+            raise ConfigurationError(
+                scan.problems,
+                hint="SSL_CERT_FILE must name a PEM file of certificates and SSL_CERT_DIR "
+                "directories holding PEM files; unset both to use the bundled roots.",
+            )
+        ctx = new_client_context()
+        loaded = scan.load_into(ctx)
+        if self.cert_file and self.cert_file not in loaded:
+            raise ConfigurationError.single(
+                f"SSL_CERT_FILE={self.cert_file} ({self.origin})",
+                "holds no certificate OpenSSL can read",
+            )
+        for message in scan.warnings:
+            warnings.warn(message, ConfigurationWarning, stacklevel=3)
+        self.locations = tuple(scan.locations)
+        return ctx
+
+    def _scan_file(self, scan: _Scan, path: str) -> None:
+        origin = f"SSL_CERT_FILE={path} ({self.origin})"
+        if os.path.isdir(path):
+            scan.problems.append(ConfigProblem(origin, "is a directory (use SSL_CERT_DIR)"))
+            return
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            scan.problems.append(ConfigProblem(origin, "the file does not exist"))
+            return
+        except OSError as exc:
+            scan.problems.append(ConfigProblem(origin, f"cannot read it: {exc.strerror}"))
+            return
+        found, added = scan.add_file(path, data)
+        if not found:
+            scan.problems.append(
+                ConfigProblem(origin, "holds no PEM certificate (DER is not supported)")
+            )
+            return
+        scan.locations.append(LoadedLocation(path, "file", added))
+
+    def _scan_dirs(self, scan: _Scan) -> None:
+        existing = 0
+        # Several names (OpenSSL's hash links, the .pem names) often lead to one file:
+        # read each underlying file once, keyed by device and inode.
+        seen_files: set[tuple[int, int]] = set()
+        for directory in self.cert_dirs:
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                reason = "does not exist" if isinstance(exc, FileNotFoundError) else exc.strerror
+                scan.warnings.append(f"SSL_CERT_DIR entry {directory}: {reason}; skipped")
+                continue
+            existing += 1
+            found = added = files = 0
+            for entry in entries:
+                try:
+                    st = entry.stat()  # follows symlinks; a dangling one raises
+                except OSError:
+                    continue
+                if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_CERT_FILE_BYTES:
+                    continue
+                ident = (st.st_dev, st.st_ino)
+                if ident in seen_files:
+                    continue
+                seen_files.add(ident)
+                try:
+                    with open(entry.path, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                files += 1
+                file_found, file_added = scan.add_file(entry.path, data)
+                found += file_found
+                added += file_added
+            if not found:
+                scan.warnings.append(f"SSL_CERT_DIR entry {directory} holds no PEM certificate")
+            scan.locations.append(LoadedLocation(directory, "dir", added, files))
+        if existing == 0:
+            scan.problems.append(
+                ConfigProblem(
+                    f"SSL_CERT_DIR={os.pathsep.join(self.cert_dirs)} ({self.origin})",
+                    "none of its directories exists",
+                )
+            )

@@ -1,0 +1,55 @@
+"""A client's whole trust configuration, and the per-connection choice of context."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+
+from indexclient.tls.contexts import ContextCache, default_cache
+from indexclient.tls.hosts import InsecureHost, InsecureHosts
+from indexclient.tls.identity import ClientIdentity
+from indexclient.tls.sources import BundledRoots, TrustSource
+
+__all__ = ["Trust"]
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Which roots to trust, which client certificate to present, which hosts to not verify.
+
+    :meth:`context_for` is asked for every new TLS connection, with the host actually
+    connected to (each redirect hop, the target behind a proxy), and returns one of at
+    most two cached context objects.
+    """
+
+    source: TrustSource = field(default_factory=BundledRoots)
+    identity: ClientIdentity | None = None
+    insecure_hosts: InsecureHosts = field(default_factory=InsecureHosts)
+    cache: ContextCache = field(default_factory=default_cache, compare=False, repr=False)
+
+    def verified_context(self) -> ssl.SSLContext:
+        """The context that verifies with this trust source (built on first call)."""
+        return self.cache.get(self.source, self.identity, verify=True)
+
+    def unverified_context(self) -> ssl.SSLContext:
+        """The context for allow-insecure-host matches: no verification, same identity."""
+        return self.cache.get(self.source, self.identity, verify=False)
+
+    def insecure_match(self, scheme: str, host: str, port: int | None) -> InsecureHost | None:
+        """The allow-insecure-host entry matching this connection, if any."""
+        return self.insecure_hosts.match(scheme, host, port)
+
+    def context_for(self, scheme: str, host: str, port: int | None) -> ssl.SSLContext:
+        """The context for a TLS connection to ``host:port`` reached by ``scheme``."""
+        if self.insecure_hosts and self.insecure_match(scheme, host, port) is not None:
+            return self.unverified_context()
+        return self.verified_context()
+
+    def prepare(self) -> None:
+        """Build the contexts now, so configuration problems surface at start.
+
+        Raises :class:`indexclient.errors.ConfigurationError` for unusable roots.
+        """
+        self.verified_context()
+        if self.insecure_hosts:
+            self.unverified_context()

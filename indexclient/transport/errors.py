@@ -1,0 +1,119 @@
+"""The one boundary where aiohttp and ssl exceptions become indexclient errors."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import aiohttp
+
+from indexclient.errors import (
+    CertificateVerificationError,
+    ClientCertificateRequiredError,
+    ConnectError,
+    IndexClientError,
+    TimeoutError,
+    TLSError,
+    TransportError,
+)
+from indexclient.tls.diagnose import CertificateRejected
+from indexclient.tls.trust import Trust
+
+__all__ = ["translate_error"]
+
+# OpenSSL alert reasons meaning "the server wants a (different) client certificate".
+_CLIENT_CERT_ALERTS = {
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE",
+    "SSLV3_ALERT_BAD_CERTIFICATE",
+    "TLSV1_ALERT_UNKNOWN_CA",
+    "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+    "TLSV1_ALERT_ACCESS_DENIED",
+}
+_PROTOCOL_REASONS = {
+    "UNSUPPORTED_PROTOCOL",
+    "TLSV1_ALERT_PROTOCOL_VERSION",
+    "NO_PROTOCOLS_AVAILABLE",
+}
+
+
+def _ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl.SSLError behind an aiohttp error, following causes and contexts."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, aiohttp.ClientConnectorCertificateError):
+            inner = current.certificate_error
+            if isinstance(inner, ssl.SSLError):
+                return inner
+        if isinstance(current, ssl.SSLError) and getattr(current, "reason", None):
+            return current
+        if isinstance(current, aiohttp.ClientSSLError) and isinstance(
+            getattr(current, "os_error", None), ssl.SSLError
+        ):
+            return current.os_error  # type: ignore[return-value]
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> IndexClientError:
+    """Translate an aiohttp/ssl/asyncio exception raised while fetching ``url``.
+
+    ``url`` must already be redacted. The caller raises the result ``from exc``.
+    """
+    if isinstance(exc, IndexClientError):
+        return exc
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
+    ssl_exc = _ssl_error_in(exc)
+    if isinstance(ssl_exc, CertificateRejected):
+        return CertificateVerificationError(
+            url,
+            host,
+            ssl_exc.trust,
+            ssl_exc.rejection.reason,
+            kind=ssl_exc.rejection.kind,
+            hint=ssl_exc.hint,
+        )
+    if isinstance(ssl_exc, ssl.SSLCertVerificationError):
+        return CertificateVerificationError(
+            url,
+            host,
+            trust.source.describe(),
+            ssl_exc.verify_message or str(ssl_exc),
+            kind="other",
+        )
+    if ssl_exc is not None:
+        reason = ssl_exc.reason or ""
+        if reason in _CLIENT_CERT_ALERTS:
+            have = trust.identity.describe() if trust.identity else "none"
+            return ClientCertificateRequiredError(
+                url,
+                f"the server refused the TLS handshake ({reason.lower()}); it requires a "
+                f"client certificate it accepts (client certificate: {have})",
+                hint="Set SSL_CLIENT_CERT to a PEM file with the certificate and key the "
+                "server expects.",
+            )
+        if reason in _PROTOCOL_REASONS:
+            return TLSError(
+                url,
+                f"no TLS version in common with the server ({reason.lower()}); "
+                "indexclient requires TLS 1.2 or newer",
+            )
+        if reason == "WRONG_VERSION_NUMBER":
+            return TLSError(
+                url,
+                "the server did not answer with TLS (wrong version number)",
+                hint="Is this port serving plain HTTP? Then the URL should start with http://.",
+            )
+        return TLSError(url, f"TLS failed: {ssl_exc.reason or ssl_exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(url, f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ConnectError(url, "the server closed the connection")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ConnectError(url, f"the response body was cut short: {exc}")
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return ConnectError(url, f"connection failed: {exc}")
+    return TransportError(url, f"request failed: {type(exc).__name__}: {exc}")

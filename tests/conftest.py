@@ -1,0 +1,101 @@
+"""Shared fixtures: a clean environment, a throwaway PKI, and helpers to fetch over TLS.
+
+This machine (and many CI machines) export SSL_CERT_FILE, SSL_CERT_DIR and proxy
+variables. Every test starts with all of them removed, or a "bundled default" test would
+silently test something else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from indexclient.config import ENV_VARS, Settings
+from indexclient.testing.pki import CertificateAuthority
+from indexclient.tls.contexts import ContextCache
+from indexclient.tls.trust import Trust
+from indexclient.transport import HttpClient, Response
+
+# Variables that change TLS or proxy behaviour in this process or in OpenSSL itself.
+_CLEARED = {
+    *ENV_VARS,
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "PIP_CERT",
+    "UV_NO_CONFIG",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every variable indexclient, aiohttp or OpenSSL would read."""
+    for name in list(os.environ):
+        if name.upper() in _CLEARED:
+            monkeypatch.delenv(name, raising=False)
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A root, an intermediate under it, and the root written as a CA file."""
+
+    root: CertificateAuthority
+    intermediate: CertificateAuthority
+    ca_file: Path
+    directory: Path
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """One throwaway PKI for the session (key generation is the slow part)."""
+    directory = tmp_path_factory.mktemp("pki")
+    root = CertificateAuthority.create("indexclient test root")
+    intermediate = root.issue_intermediate("indexclient test intermediate")
+    ca_file = root.write_cert(directory / "root.pem")
+    return Pki(root, intermediate, ca_file, directory)
+
+
+def make_trust(
+    environ: Mapping[str, str] | None = None,
+    *,
+    cache: ContextCache | None = None,
+    **arguments: object,
+) -> Trust:
+    """A Trust from an explicit environment (never the process's) and arguments."""
+    settings = Settings.load(dict(environ or {}), **arguments)  # type: ignore[arg-type]
+    return settings.trust(cache or ContextCache())
+
+
+async def fetch(trust: Trust, url: str, **kwargs: object) -> Response:
+    """GET ``url`` through a fresh HttpClient using ``trust``."""
+    async with HttpClient(trust, **kwargs) as client:  # type: ignore[arg-type]
+        return await client.get(url)
+
+
+@pytest.fixture
+def ca_env(pki: Pki) -> dict[str, str]:
+    """An environment trusting the test root through SSL_CERT_FILE."""
+    return {"SSL_CERT_FILE": str(pki.ca_file)}
+
+
+def insecure_entry(url: str) -> str:
+    """The host:port allow-insecure-host entry for a local server URL."""
+    from yarl import URL
+
+    parsed = URL(url)
+    return f"{parsed.host}:{parsed.port}"
+
+
+@pytest.fixture
+def tmp_certs(tmp_path: Path) -> Path:
+    """A directory for certificate files written by a test."""
+    directory = tmp_path / "certs"
+    directory.mkdir()
+    return directory

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import web
+from yarl import URL
 
 from indexclient.config import Settings
 from indexclient.errors import IndexClientError
@@ -46,7 +47,12 @@ async def attempt(title: str, environ: dict[str, str], url: str) -> None:
         if exc.hint:
             print(f"   hint: {exc.hint}")
         return
-    print(f"   trust: {trust.source.describe()}")
+    parsed = URL(url)
+    entry = trust.insecure_match(parsed.scheme, parsed.host or "", parsed.port)
+    if entry is None:
+        print(f"   verified with {trust.source.describe()}")
+    else:
+        print(f"   NOT verified: {url} matches allow-insecure-host {entry} from {entry.origin}")
     print(f"   HTTP {response.status}, {len(response.body)} bytes of {response.content_type}")
 
 

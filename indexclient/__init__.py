@@ -19,6 +19,7 @@ from indexclient.errors import (
     IndexClientError,
     NotFoundError,
     ParseError,
+    ProjectNotFound,
     RedirectError,
     ResponseError,
     TimeoutError,
@@ -27,7 +28,10 @@ from indexclient.errors import (
 )
 
 if TYPE_CHECKING:
+    from indexclient.client import IndexClient
     from indexclient.config import Origin, Settings, Value
+    from indexclient.select import Selection
+    from indexclient.simple import DistributionFile, IndexPage, ProjectPage
     from indexclient.tls import (
         BundledRoots,
         ClientIdentity,
@@ -42,6 +46,11 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "IndexClient": "indexclient.client",
+    "Selection": "indexclient.select",
+    "DistributionFile": "indexclient.simple",
+    "IndexPage": "indexclient.simple",
+    "ProjectPage": "indexclient.simple",
     "Origin": "indexclient.config",
     "Settings": "indexclient.config",
     "Value": "indexclient.config",
@@ -67,16 +76,22 @@ __all__ = [
     "ConfigurationWarning",
     "ConnectError",
     "CustomRoots",
+    "DistributionFile",
     "HttpClient",
+    "IndexClient",
     "IndexClientError",
+    "IndexPage",
     "InsecureHosts",
     "NotFoundError",
     "Origin",
     "ParseError",
     "PlatformRoots",
+    "ProjectNotFound",
+    "ProjectPage",
     "RedirectError",
     "Response",
     "ResponseError",
+    "Selection",
     "Settings",
     "TLSError",
     "TimeoutError",

@@ -23,7 +23,7 @@ from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
 from indexclient.tls.trust import Trust
 
-__all__ = ["ENV_VARS", "Origin", "Settings", "Value", "parse_bool"]
+__all__ = ["ENV_VARS", "IndexSpec", "Origin", "Settings", "Value", "parse_bool"]
 
 T = TypeVar("T")
 
@@ -35,6 +35,21 @@ ENV_VARS = (
     "UV_SYSTEM_CERTS",
     "UV_NATIVE_TLS",
     "UV_INSECURE_HOST",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX_URL",
+    "UV_INDEX",
+    "PIP_INDEX_URL",
+    "UV_CONCURRENT_DOWNLOADS",
+    "UV_NO_CONFIG",
+    "UV_CONFIG_FILE",
+)
+
+DEFAULT_CONCURRENCY = 50
+
+_NO_INDEX_HINT = (
+    "indexclient has no built-in index: pass index_url= (--index-url on the command "
+    "line), set UV_DEFAULT_INDEX (or UV_INDEX_URL / PIP_INDEX_URL), or add index-url to "
+    "uv.toml."
 )
 
 _TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
@@ -69,6 +84,16 @@ class Value(Generic[T]):
     origin: Origin
 
 
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """One index: its URL, optional name, whether it is the default, and its origin."""
+
+    url: str
+    origin: Origin
+    name: str | None = None
+    default: bool = False
+
+
 def parse_bool(text: str) -> bool | None:
     """uv's boolean words, case-insensitive; None for anything else (empty included)."""
     lowered = text.strip().lower()
@@ -96,6 +121,9 @@ class Settings:
     client_cert: Value[str] | None
     client_key: Value[str] | None
     insecure_hosts: InsecureHosts
+    index_url: IndexSpec | None = None
+    extra_indexes: tuple[IndexSpec, ...] = ()
+    concurrency: Value[int] = Value(DEFAULT_CONCURRENCY, Origin("default"))
 
     @classmethod
     def load(
@@ -108,6 +136,9 @@ class Settings:
         ssl_cert_dir: Sequence[str] | Value[tuple[str, ...]] | None = None,
         client_cert: str | Value[str] | None = None,
         client_key: str | Value[str] | None = None,
+        index_url: str | Value[str] | None = None,
+        extra_index_urls: Sequence[str | Value[str]] = (),
+        concurrency: int | Value[int] | None = None,
     ) -> Settings:
         """Read the environment (``os.environ`` by default) under explicit arguments.
 
@@ -119,13 +150,17 @@ class Settings:
         problems: list[ConfigProblem] = []
 
         system = _explicit(system_certs, "system_certs") or _env_system_certs(env, problems)
-        cert_file = _explicit(ssl_cert_file, "ssl_cert_file") or _env_path(env, "SSL_CERT_FILE")
+        # An empty path counts as unset, from the API as from the environment (SPEC-TLS 1).
+        file_arg = _explicit(ssl_cert_file, "ssl_cert_file")
+        cert_file = (file_arg if file_arg and file_arg.value else None) or _env_path(
+            env, "SSL_CERT_FILE"
+        )
         dirs_arg = (
             ssl_cert_dir
             if ssl_cert_dir is None or isinstance(ssl_cert_dir, Value)
-            else Value(tuple(ssl_cert_dir), Origin("api", "ssl_cert_dir"))
+            else Value(tuple(d for d in ssl_cert_dir if d), Origin("api", "ssl_cert_dir"))
         )
-        cert_dir = dirs_arg or _env_dirs(env)
+        cert_dir = (dirs_arg if dirs_arg and dirs_arg.value else None) or _env_dirs(env)
         client = _explicit(client_cert, "client_cert") or _env_path(env, "SSL_CLIENT_CERT")
         key = _explicit(client_key, "client_key")
         if key is not None and client is None:
@@ -140,6 +175,17 @@ class Settings:
         entries += [(e, env_origin) for e in split_env_value(env.get("UV_INSECURE_HOST", ""))]
         hosts = _parse_hosts(entries, problems)
 
+        default_index = _index_argument(index_url, "index_url", problems) or _env_default_index(
+            env, problems
+        )
+        extras = [_index_argument(u, "extra_index_url", problems) for u in extra_index_urls]
+        extra_indexes = tuple(e for e in extras if e) + _env_extra_indexes(env, problems)
+        workers = _explicit(concurrency, "concurrency") or _env_int(
+            env, "UV_CONCURRENT_DOWNLOADS", problems
+        )
+        if workers is not None and workers.value < 1:
+            problems.append(ConfigProblem(str(workers.origin), "must be a positive integer"))
+
         if problems:
             raise ConfigurationError(problems)
         return cls(
@@ -149,7 +195,20 @@ class Settings:
             client_cert=client,
             client_key=key,
             insecure_hosts=hosts,
+            index_url=default_index,
+            extra_indexes=extra_indexes,
+            concurrency=workers or Value(DEFAULT_CONCURRENCY, Origin("default")),
         )
+
+    def indexes(self) -> tuple[IndexSpec, ...]:
+        """The indexes to search, in order: extra indexes first, the default index last
+        (uv's order; with its first-index-wins rule the first index that knows a
+        project is the only one used for it). Raises ConfigurationError when none is set.
+        """
+        indexes = self.extra_indexes + ((self.index_url,) if self.index_url else ())
+        if not indexes:
+            raise ConfigurationError.single("index", "no index URL is configured", _NO_INDEX_HINT)
+        return indexes
 
     def trust_source(self) -> TrustSource:
         """The one trust source these settings select (custom > platform > bundled)."""
@@ -242,3 +301,82 @@ def _parse_hosts(
         except ValueError as exc:
             problems.append(ConfigProblem(str(origin), str(exc)))
     return InsecureHosts(parsed)
+
+
+def normalise_index_url(raw: str) -> str | None:
+    """An index URL as given, or a local path turned into a file:// URL; None if unusable.
+
+    http, https and file URLs are accepted; anything else with a scheme is not. A path
+    (absolute or relative) names a local index or a directory of distributions.
+    """
+    from urllib.parse import urlsplit
+
+    text = raw.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https"):
+        return text if parts.hostname else None
+    if parts.scheme == "file":
+        return text
+    if parts.scheme and len(parts.scheme) > 1:
+        return None  # another scheme (a one-letter one is a Windows drive)
+    from pathlib import Path
+
+    return Path(text).expanduser().resolve().as_uri()
+
+
+def _index_spec(
+    raw: str, origin: Origin, problems: list[ConfigProblem], *, default: bool
+) -> IndexSpec | None:
+    name = None
+    # UV_INDEX entries may be "name=url"; an "=" after "://" belongs to the URL.
+    head, sep, tail = raw.partition("=")
+    if sep and "://" not in head and "/" not in head:
+        name, raw = head, tail
+    url = normalise_index_url(raw)
+    if url is None:
+        problems.append(
+            ConfigProblem(str(origin), f"{raw!r} is not an http(s) or file URL or a path")
+        )
+        return None
+    return IndexSpec(url, origin, name, default)
+
+
+def _index_argument(
+    value: str | Value[str] | None, name: str, problems: list[ConfigProblem]
+) -> IndexSpec | None:
+    given = _explicit(value, name)
+    if given is None or not given.value:
+        return None
+    return _index_spec(given.value, given.origin, problems, default=name == "index_url")
+
+
+def _env_default_index(env: Mapping[str, str], problems: list[ConfigProblem]) -> IndexSpec | None:
+    # UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's variable.
+    for variable in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
+        raw = env.get(variable, "").strip()
+        if raw:
+            return _index_spec(raw, Origin("env", variable), problems, default=True)
+    return None
+
+
+def _env_extra_indexes(
+    env: Mapping[str, str], problems: list[ConfigProblem]
+) -> tuple[IndexSpec, ...]:
+    origin = Origin("env", "UV_INDEX")
+    specs = [
+        _index_spec(raw, origin, problems, default=False) for raw in env.get("UV_INDEX", "").split()
+    ]
+    return tuple(s for s in specs if s)
+
+
+def _env_int(env: Mapping[str, str], name: str, problems: list[ConfigProblem]) -> Value[int] | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return Value(int(raw.strip()), Origin("env", name))
+    except ValueError:
+        problems.append(ConfigProblem(f"{name}={raw!r} (environment)", "not an integer"))
+        return None

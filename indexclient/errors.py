@@ -13,6 +13,7 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   └── RedirectError             a redirect was refused (https -> http, loops)
     ├── ResponseError                 the server answered, but not with what was asked
     │   └── NotFoundError             HTTP 404 / 410
+    │       └── ProjectNotFound       no configured index has the project
     └── ParseError                    a page or document could not be understood
 
 Errors keep structured attributes (``url``, ``host``, ``path``...) and build their
@@ -37,6 +38,7 @@ __all__ = [
     "IndexClientError",
     "NotFoundError",
     "ParseError",
+    "ProjectNotFound",
     "RedirectError",
     "ResponseError",
     "TLSError",
@@ -180,3 +182,16 @@ class ParseError(IndexClientError):
 
     def __str__(self) -> str:
         return f"cannot parse {self.url}: {self.problem}"
+
+
+class ProjectNotFound(NotFoundError):
+    """No configured index knows the project (every index answered 404/410 or lacks it)."""
+
+    def __init__(self, name: str, indexes: Sequence[str]) -> None:
+        self.name = name
+        self.indexes = tuple(indexes)
+        where = ", ".join(self.indexes) or "no index"
+        super().__init__(where, 404, f"project {name!r} not found")
+
+    def __str__(self) -> str:
+        return f"project {self.name!r} was not found on {', '.join(self.indexes)}"

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from conftest import Pki, insecure_entry, make_trust
 
-from indexclient.errors import ConfigurationError, TLSError
+from indexclient.errors import CertificateVerificationError, ConfigurationError, TLSError
 from indexclient.testing.pki import self_signed_leaf, server_context
 from indexclient.testing.servers import serve_https
 from indexclient.tls.contexts import ContextCache
@@ -216,6 +216,24 @@ async def test_client_identity_presented_on_insecure_connection(pki: Pki, tmp_pa
         env = {"SSL_CLIENT_CERT": alice, "UV_INSECURE_HOST": insecure_entry(server.url)}
         async with HttpClient(make_trust(env, cache=cache)) as client:
             assert (await client.get(server.url)).status == 200
+
+
+async def test_shared_context_reports_each_trusts_own_origin(pki: Pki) -> None:
+    # Same roots from the environment and from an argument: one shared context (same
+    # cache key), but each error must say where *its* client's roots came from.
+    cache = ContextCache()
+    from_env = make_trust({"SSL_CERT_FILE": str(pki.ca_file)}, cache=cache)
+    from_api = make_trust({}, cache=cache, ssl_cert_file=str(pki.ca_file))
+    assert from_env.verified_context() is from_api.verified_context()
+    assert from_env.source.describe() != from_api.source.describe()
+    async with serve_https(server_context(self_signed_leaf())) as server:
+        seen = []
+        for trust in (from_env, from_api):
+            async with HttpClient(trust) as client:
+                with pytest.raises(CertificateVerificationError) as caught:
+                    await client.get(server.url)
+            seen.append(caught.value.trust)
+    assert seen == [from_env.source.describe(), from_api.source.describe()]
 
 
 # --------------------------------------------------------------------------- policy settings

@@ -23,9 +23,9 @@ NOW = datetime.now(timezone.utc)
 AUTH = "Basic dXNlcjpzZWNyZXQ="  # user:secret
 
 
-def _can_bind(host: str) -> bool:
+def _can_bind(host: str, family: socket.AddressFamily = socket.AF_INET) -> bool:
     try:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.bind((host, 0))
     except OSError:
         return False
@@ -130,6 +130,25 @@ async def test_insecure_entry_for_first_hop_does_not_cover_redirect_target_port(
     assert caught.value.host == "127.0.0.1"
     assert caught.value.url == b.url
     assert response.url == b.url
+
+
+async def test_redirect_to_ipv6_host_judged_on_its_own(pki: Pki, ca_env: dict[str, str]) -> None:
+    if not _can_bind("::1", socket.AF_INET6):
+        pytest.skip("cannot bind ::1 on this machine")
+    async with (
+        serve_https(server_context(pki.root.issue_leaf())) as a,
+        serve_https(server_context(self_signed_leaf(hosts=("::1",))), host="::1") as b,
+    ):
+        assert b.url.startswith("https://[::1]:")
+        a.redirect("/start", b.url + "landing")
+        with pytest.raises(CertificateVerificationError) as caught:
+            await _get(ca_env, a.url + "start")
+        env = {**ca_env, "UV_INSECURE_HOST": f"[::1]:{b.port}"}
+        response = await _get(env, a.url + "start")
+    assert caught.value.host == "::1"
+    assert caught.value.url == b.url + "landing"
+    assert response.url == b.url + "landing"
+    assert [r.path for r in b.requests] == ["/landing"]
 
 
 @pytest.mark.parametrize("where", WHERE)

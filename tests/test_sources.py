@@ -286,24 +286,27 @@ async def test_ssl_cert_file_and_dir_are_unioned(
 
 
 async def test_existing_directory_without_certificates(
-    server_ctx: ssl.SSLContext, tmp_certs: Path
+    server_ctx: ssl.SSLContext, tmp_certs: Path, pki: Pki, tmp_path: Path
 ) -> None:
     """SPEC-TLS: "an existing directory without certificates: a warning".
 
-    Observed: with no other location the trust still builds, holding no root at all,
-    and every server is then rejected as an unknown issuer whose hint points at
-    SSL_CERT_DIR.
+    Beside a directory that has the root, an empty one is only a warning. Alone, it
+    would leave no root at all (uv's silent empty store): a configuration error.
     """
     (tmp_certs / "notes.txt").write_text("nothing to see\n")
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "corp-root.crt").write_bytes(pki.root.cert_pem)
+    both = os.pathsep.join([str(tmp_certs), str(good)])
     with pytest.warns(ConfigurationWarning, match=f"SSL_CERT_DIR entry {tmp_certs} holds no PEM"):
-        trust = make_trust({"SSL_CERT_DIR": str(tmp_certs)})
+        trust = make_trust({"SSL_CERT_DIR": both})
     assert isinstance(trust.source, CustomRoots)
-    assert trust.source.locations == (LoadedLocation(str(tmp_certs), "dir", 0, 1),)
-    assert trust.verified_context().cert_store_stats()["x509_ca"] == 0
-    error = await rejected(trust, server_ctx)
-    assert error.kind == "unknown-issuer"
-    assert error.hint is not None
-    assert f"SSL_CERT_DIR={tmp_certs} replaces every other root" in error.hint
+    assert trust.source.locations[0] == LoadedLocation(str(tmp_certs), "dir", 0, 1)
+    await accepted(trust, server_ctx)
+
+    error = _config_error({"SSL_CERT_DIR": str(tmp_certs)})
+    assert f"SSL_CERT_DIR={tmp_certs}" in error.problems[0].origin
+    assert "no certificate at all" in error.problems[0].message
 
 
 # --------------------------------------------------------------------------- failures
@@ -385,14 +388,14 @@ def test_ssl_cert_dir_where_no_entry_exists(tmp_path: Path) -> None:
     error = _config_error({"SSL_CERT_DIR": value})
     (problem,) = error.problems
     assert problem.origin == f"SSL_CERT_DIR={value} (environment)"
-    assert problem.message == "none of its directories exists"
+    assert problem.message == "none of its entries is an existing directory"
 
 
 def test_ssl_cert_dir_naming_a_file_is_not_a_directory(pki: Pki) -> None:
     error = _config_error({"SSL_CERT_DIR": str(pki.ca_file)})
     (problem,) = error.problems
     assert problem.origin == f"SSL_CERT_DIR={pki.ca_file} (environment)"
-    assert "none of its directories exists" in problem.message
+    assert "none of its entries is an existing directory" in problem.message
 
 
 def test_file_and_dir_problems_are_reported_together(tmp_path: Path) -> None:

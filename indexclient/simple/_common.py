@@ -13,9 +13,10 @@ from indexclient.simple.models import EMPTY_HASHES, FrozenDict
 
 # A relative-path reference that urljoin would append to the base's directory
 # unchanged: no scheme (no ':'), no leading '/', no '.'/'..' or empty segments, no
-# query, fragment, backslash, whitespace or control characters. Anything else goes
-# through urljoin (RFC 3986 section 5.2). Checked against urljoin by a property test.
-_SEG = r"(?!\.\.?(?:/|\Z))[^/?#:\\\x00-\x20\x7f]+"
+# query, fragment, ';' (urlparse "params"), backslash, whitespace or control
+# characters. Anything else goes through urljoin (RFC 3986 section 5.2). A property
+# test checks the shortcut against urljoin.
+_SEG = r"(?!\.\.?(?:/|\Z))[^/?#:;\\\x00-\x20\x7f]+"
 _PLAIN_RELATIVE = re.compile(rf"(?:{_SEG}/)*(?:{_SEG})?\Z")
 # A URL-path-safe normalised name needs no quoting.
 _SAFE_NAME = re.compile(r"[a-z0-9-]+\Z")
@@ -41,7 +42,7 @@ class Resolver:
         self._page_url = page_url
         # urljoin of a plain one-segment reference gives exactly "<dir>x"; using
         # urljoin here keeps its quirks (it drops empty segments) consistent.
-        self._dir = _join(base, "x", page_url)[:-1]
+        self._dir = join_url(base, "x", page_url)[:-1]
 
     def resolve(self, ref: str) -> str:
         """``urljoin(base, ref)``; absolute http(s) URLs are returned as given."""
@@ -51,19 +52,15 @@ class Resolver:
             return ref
         if ref and _PLAIN_RELATIVE.match(ref):
             return self._dir + ref
-        return _join(self._base, ref, self._page_url)
+        return join_url(self._base, ref, self._page_url)
 
 
-def _join(base: str, ref: str, page_url: str) -> str:
+def join_url(base: str, ref: str, page_url: str) -> str:
+    """``urljoin`` that raises :class:`ParseError` (for ``page_url``), not ``ValueError``."""
     try:
         return urljoin(base, ref)
     except ValueError as exc:  # e.g. "Invalid IPv6 URL" from urlsplit
         raise ParseError(page_url, f"cannot resolve URL {ref!r}: {exc}") from None
-
-
-def join_url(base: str, ref: str, page_url: str) -> str:
-    """``urljoin`` that raises :class:`ParseError` instead of ``ValueError``."""
-    return _join(base, ref, page_url)
 
 
 def parse_hash_fragment(fragment: str) -> FrozenDict:
@@ -114,7 +111,7 @@ def index_directory(url: str, page_url: str) -> str:
     tail = path.rsplit("/", 1)[-1]
     if tail and tail.lower() not in _INDEX_FILES:
         path += "/"
-    return _join(parts._replace(path=path, query="", fragment="").geturl(), ".", page_url)
+    return join_url(parts._replace(path=path, query="", fragment="").geturl(), ".", page_url)
 
 
 def project_url(directory: str, name: NormalizedName) -> str:

@@ -102,11 +102,11 @@ class JsonDocument:
     def meta(self, api_version: str) -> Meta:
         """Page metadata: PEP 708 lists and the PEP 792 status.
 
-        PEP 792 status appears in two forms in the wild: a top-level
-        ``"project-status": {"status": ..., "reason": ...}`` object (what the
-        simple API spec's JSON field list says and PyPI serves), and flat
-        ``meta.project-status`` / ``meta.project-status-reason`` strings (the
-        spec's example). The top-level object is preferred; both are read.
+        The PEP 792 status is written two ways: a top-level ``"project-status":
+        {"status": ..., "reason": ...}`` object (the simple API spec's JSON field
+        list), and flat ``meta.project-status`` / ``meta.project-status-reason``
+        strings (the spec's example). Both are read, and an object under ``meta``
+        too; the top-level object wins when both are present.
         """
         status, reason = self._status(self.data.get("project-status"), "project-status")
         if status is None:

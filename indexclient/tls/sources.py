@@ -282,6 +282,13 @@ class CustomRoots(TrustSource):
                 f"SSL_CERT_FILE={self.cert_file} ({self.origin})",
                 "holds no certificate OpenSSL can read",
             )
+        if not loaded:
+            # An empty store would reject every server with "unknown issuer" later on;
+            # uv warns and carries on, indexclient stops here (SPEC-TLS 1, failures).
+            raise ConfigurationError.single(
+                f"{self.setting_names()} ({self.origin})",
+                "holds no certificate at all, so no server could be trusted",
+            )
         for message in scan.warnings:
             warnings.warn(message, ConfigurationWarning, stacklevel=3)
         self.locations = tuple(scan.locations)
@@ -350,6 +357,6 @@ class CustomRoots(TrustSource):
             scan.problems.append(
                 ConfigProblem(
                     f"SSL_CERT_DIR={os.pathsep.join(self.cert_dirs)} ({self.origin})",
-                    "none of its directories exists",
+                    "none of its entries is an existing directory",
                 )
             )

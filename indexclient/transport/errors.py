@@ -16,7 +16,7 @@ from indexclient.errors import (
     TLSError,
     TransportError,
 )
-from indexclient.tls.diagnose import CertificateRejected
+from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
 
 __all__ = ["translate_error"]
@@ -68,13 +68,15 @@ def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> In
         return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
     ssl_exc = _ssl_error_in(exc)
     if isinstance(ssl_exc, CertificateRejected):
+        # A context is shared by every Trust with the same roots (SPEC-TLS 5), whatever
+        # their origin: describe the requesting client's source, not the first builder's.
         return CertificateVerificationError(
             url,
             host,
-            ssl_exc.trust,
+            trust.source.describe(),
             ssl_exc.rejection.reason,
             kind=ssl_exc.rejection.kind,
-            hint=ssl_exc.hint,
+            hint=hint_for(ssl_exc.rejection.kind, trust.source),
         )
     if isinstance(ssl_exc, ssl.SSLCertVerificationError):
         return CertificateVerificationError(
@@ -111,9 +113,17 @@ def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> In
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(url, f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return ConnectError(url, "the server closed the connection")
+        return ConnectError(url, "the server closed the connection", hint=_mtls_hint(url, trust))
     if isinstance(exc, aiohttp.ClientPayloadError):
         return ConnectError(url, f"the response body was cut short: {exc}")
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return ConnectError(url, f"connection failed: {exc}")
+        return ConnectError(url, f"connection failed: {exc}", hint=_mtls_hint(url, trust))
     return TransportError(url, f"request failed: {type(exc).__name__}: {exc}")
+
+
+def _mtls_hint(url: str, trust: Trust) -> str | None:
+    # Some TLS servers drop a client that lacks a certificate without sending an alert,
+    # which looks like any other disconnect.
+    if url.startswith("https:") and trust.identity is None:
+        return "If the server requires a client certificate (mutual TLS), set SSL_CLIENT_CERT."
+    return None

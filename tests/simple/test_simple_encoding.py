@@ -115,7 +115,9 @@ def test_undecodable_bytes_are_a_parse_error(
         assert info.value.problem.startswith(f"cannot decode the page as {codec}:")
 
 
-@pytest.mark.parametrize("label", ["rot13", "base64", "idna", "unicode_escape", "utf-7", "undefined"])
+@pytest.mark.parametrize(
+    "label", ["rot13", "base64", "idna", "unicode_escape", "utf-7", "undefined"]
+)
 def test_codecs_that_are_not_charsets_are_ignored(label: str) -> None:
     html = '<a href="x">café\\-1.0.tar.gz</a>'.encode()
     page = parse_project_page(html, f"text/html; charset={label}", URL)

@@ -226,7 +226,9 @@ def test_index_page() -> None:
             ProjectLink(N("django"), "Django", "https://index.example/simple/django/"),
             ProjectLink(N("holy-grail"), "Holy.Grail", "https://index.example/simple/holy-grail/"),
             ProjectLink(
-                N("zope-interface"), "zope_interface", "https://other.example/simple/zope-interface/"
+                N("zope-interface"),
+                "zope_interface",
+                "https://other.example/simple/zope-interface/",
             ),
             # Empty anchor text: the name comes from the URL.
             ProjectLink(N("foo-bar"), "foo-bar", "https://index.example/simple/foo-bar/"),

@@ -207,7 +207,10 @@ def test_yanked_values(yanked: object, expected: str | None) -> None:
             "2024-03-05T12:34:56-0530",
             datetime(2024, 3, 5, 12, 34, 56, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
         ),
-        ("2024-03-05 12:34+01:00", datetime(2024, 3, 5, 12, 34, tzinfo=timezone(timedelta(hours=1)))),
+        (
+            "2024-03-05 12:34+01:00",
+            datetime(2024, 3, 5, 12, 34, tzinfo=timezone(timedelta(hours=1))),
+        ),
     ],
 )
 def test_upload_time_formats(value: str, expected: datetime) -> None:

@@ -1,0 +1,202 @@
+"""IndexClient: the facade over settings, trust, transport and parsing.
+
+Everything that does IO for the simple repository API goes through here; parsing is
+delegated to :mod:`indexclient.simple`, which never does IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Literal, overload
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from indexclient.config import IndexSpec, Settings
+from indexclient.errors import (
+    ConfigurationError,
+    IndexClientError,
+    ProjectNotFound,
+    ResponseError,
+)
+from indexclient.local import LocalIndex
+from indexclient.select import Selection, select_files
+from indexclient.simple import ACCEPT, IndexPage, ProjectPage, parse_index_page, parse_project_page
+from indexclient.tls.trust import Trust
+from indexclient.transport.http import HttpClient, redact_url
+
+__all__ = ["IndexClient"]
+
+_NOT_FOUND = frozenset({404, 410})
+
+
+class IndexClient:
+    """An async client for one or more package indexes.
+
+    Use as an async context manager; it owns one HTTP session and connection pool::
+
+        async with IndexClient("https://index.example/simple/") as client:
+            page = await client.project("requests")
+
+    Indexes come from the arguments or from ``settings`` (environment variables such as
+    ``UV_DEFAULT_INDEX``); there is no built-in default. With several indexes (extra
+    indexes plus a default), a project is taken from the first index that has it, in
+    uv's order: extra indexes first, the default last ("first index wins").
+
+    At most ``concurrency`` requests are in flight at once (default 50, or
+    ``UV_CONCURRENT_DOWNLOADS``).
+    """
+
+    def __init__(
+        self,
+        index_url: str | None = None,
+        *,
+        extra_index_urls: Sequence[str] = (),
+        settings: Settings | None = None,
+        trust: Trust | None = None,
+        concurrency: int | None = None,
+        environ: Mapping[str, str] | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        if settings is None:
+            settings = Settings.load(
+                environ,
+                index_url=index_url,
+                extra_index_urls=extra_index_urls,
+                concurrency=concurrency,
+            )
+        elif index_url or extra_index_urls or concurrency:
+            raise TypeError("pass the index URLs and concurrency in settings, or settings=None")
+        self.settings = settings
+        self.indexes: tuple[IndexSpec, ...] = settings.indexes()
+        self._trust = trust
+        self._trust_env = trust_env
+        self._http: HttpClient | None = None
+        self._limit = asyncio.Semaphore(settings.concurrency.value)
+
+    async def __aenter__(self) -> IndexClient:
+        # Roots and the client certificate load here, so their problems surface at start.
+        trust = self._trust or self.settings.trust()
+        http = HttpClient(trust, trust_env=self._trust_env, limit=self.settings.concurrency.value)
+        self._http = await http.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client (only while the IndexClient is open)."""
+        if self._http is None:
+            raise RuntimeError("IndexClient is not open; use `async with IndexClient(...)`")
+        return self._http
+
+    async def list_projects(self, index: IndexSpec | None = None) -> IndexPage:
+        """The root page of ``index`` (default: the default index, else the first)."""
+        spec = index or next((i for i in self.indexes if i.default), self.indexes[0])
+        if spec.url.startswith("file:"):
+            return await LocalIndex(spec.url).index_page()
+        url = _with_slash(spec.url)
+        status, content_type, body, final_url = await self._get(url)
+        if status != 200:
+            raise ResponseError(redact_url(url), status, "the index page could not be fetched")
+        return parse_index_page(body, content_type, final_url)
+
+    async def project(self, name: str) -> ProjectPage:
+        """The page of project ``name`` from the first index that has it.
+
+        Raises :class:`~indexclient.errors.ProjectNotFound` when no index has it.
+        """
+        normalized = canonicalize_name(name)
+        for spec in self.indexes:
+            page = await self._project_from(spec, normalized)
+            if page is not None:
+                return page
+        raise ProjectNotFound(name, [redact_url(i.url) for i in self.indexes])
+
+    @overload
+    async def projects(
+        self, names: Iterable[str], *, return_exceptions: Literal[False] = ...
+    ) -> list[ProjectPage]: ...
+
+    @overload
+    async def projects(
+        self, names: Iterable[str], *, return_exceptions: Literal[True]
+    ) -> list[ProjectPage | IndexClientError]: ...
+
+    async def projects(
+        self, names: Iterable[str], *, return_exceptions: bool = False
+    ) -> list[ProjectPage] | list[ProjectPage | IndexClientError]:
+        """Many project pages, fetched concurrently, in the order of ``names``.
+
+        With ``return_exceptions=True`` a failing project gives its error in its place
+        instead of failing the whole call.
+        """
+        names = list(names)
+        if not return_exceptions:
+            return list(await asyncio.gather(*(self.project(n) for n in names)))
+
+        async def one(name: str) -> ProjectPage | IndexClientError:
+            try:
+                return await self.project(name)
+            except IndexClientError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(n) for n in names)))
+
+    async def versions(self, name: str) -> tuple[Version, ...]:
+        """The versions of ``name`` with at least one parsable file, oldest first."""
+        return (await self.project(name)).versions_available()
+
+    async def choose(self, requirement: str | Requirement) -> Selection:
+        """The newest acceptable version for a PEP 508 requirement and its files.
+
+        See :func:`indexclient.select.select_files` for the rules. Raises
+        ProjectNotFound when no file matches.
+        """
+        if isinstance(requirement, str):
+            try:
+                requirement = Requirement(requirement)
+            except InvalidRequirement as exc:
+                raise ConfigurationError.single(
+                    f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
+                ) from None
+        page = await self.project(requirement.name)
+        selection = select_files(page, requirement)
+        if selection is None:
+            raise ProjectNotFound(str(requirement), [redact_url(page.url)])
+        return selection
+
+    async def _project_from(self, spec: IndexSpec, name: str) -> ProjectPage | None:
+        if spec.url.startswith("file:"):
+            return await LocalIndex(spec.url).project_page(name)
+        url = f"{_with_slash(spec.url)}{name}/"
+        status, content_type, body, final_url = await self._get(url)
+        if status in _NOT_FOUND:
+            return None
+        if status != 200:
+            raise ResponseError(redact_url(url), status, f"cannot fetch the page of {name!r}")
+        return parse_project_page(body, content_type, final_url)
+
+    async def _get(self, url: str) -> tuple[int, str | None, bytes, str]:
+        async with self._limit:
+            response = await self.http.get(url, headers={"Accept": ACCEPT})
+        return response.status, response.content_type, response.body, response.url
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,108 @@
+"""Choosing files from a project page for a requirement (no IO).
+
+The rules installers use: the newest version the specifier admits (pre-releases only
+when the specifier asks for them or nothing else matches, as packaging decides); yanked
+files skipped unless the requirement pins that exact version with ``==`` (PEP 592);
+files whose Requires-Python excludes the target interpreter skipped; within the chosen
+version, compatible wheels first (in the interpreter's tag preference order), then
+sdists, then wheels for other platforms.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag, sys_tags
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from indexclient.simple.models import DistributionFile, ProjectPage
+
+__all__ = ["Selection", "select_files"]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The version chosen for a requirement and its files, best first."""
+
+    name: NormalizedName
+    version: Version
+    files: tuple[DistributionFile, ...]
+
+    @property
+    def best(self) -> DistributionFile:
+        """The preferred file (a compatible wheel when there is one)."""
+        return self.files[0]
+
+
+def _pinned_versions(specifier: SpecifierSet) -> set[Version]:
+    """Versions a requirement pins exactly with ``==`` (no wildcard), which may be yanked."""
+    pinned = set()
+    for spec in specifier:
+        if spec.operator in ("==", "===") and not spec.version.endswith(".*"):
+            try:
+                pinned.add(Version(spec.version))
+            except ValueError:
+                continue
+    return pinned
+
+
+def _python_ok(file: DistributionFile, python: Version) -> bool:
+    if not file.requires_python:
+        return True
+    try:
+        return SpecifierSet(file.requires_python).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        # An unparsable Requires-Python is ignored, as pip and uv do, not fatal.
+        return True
+
+
+def select_files(
+    page: ProjectPage,
+    requirement: Requirement | str,
+    *,
+    python_version: Version | str | None = None,
+    tags: Sequence[Tag] | None = None,
+) -> Selection | None:
+    """The newest acceptable version of ``requirement`` on ``page`` and its files.
+
+    ``python_version`` and ``tags`` describe the target interpreter (the running one by
+    default). Returns None when no file is acceptable.
+    """
+    req = requirement if isinstance(requirement, Requirement) else Requirement(requirement)
+    if python_version is None:
+        python = Version(".".join(map(str, sys.version_info[:3])))
+    else:
+        python = python_version if isinstance(python_version, Version) else Version(python_version)
+    tag_rank = {tag: rank for rank, tag in enumerate(tags if tags is not None else sys_tags())}
+    pinned = _pinned_versions(req.specifier)
+
+    by_version: dict[Version, list[DistributionFile]] = {}
+    for file in page.files:
+        version = file.version
+        if version is None or file.kind == "unknown":
+            continue
+        if file.is_yanked and version not in pinned:
+            continue
+        if not _python_ok(file, python):
+            continue
+        by_version.setdefault(version, []).append(file)
+
+    for version in sorted(req.specifier.filter(by_version), reverse=True):
+        files = by_version[version]
+        ordered = sorted(files, key=lambda f: _preference(f, tag_rank))
+        return Selection(canonicalize_name(req.name), version, tuple(ordered))
+    return None
+
+
+def _preference(file: DistributionFile, tag_rank: dict[Tag, int]) -> tuple[int, int, str]:
+    if file.is_wheel:
+        ranks = [tag_rank[t] for t in file.tags if t in tag_rank]
+        if ranks:
+            return (0, min(ranks), file.filename)
+        return (2, 0, file.filename)
+    return (1, 0, file.filename)

@@ -1,0 +1,64 @@
+"""The examples run as a person would run them, against local servers only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from conftest import Pki
+
+from indexclient.testing.index import SimpleIndex
+from indexclient.testing.pki import server_context
+from indexclient.testing.servers import serve_https
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+async def run(script: str, *args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(EXAMPLES / script),
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_concurrent_pages_example(pki: Pki, ca_env: dict[str, str]) -> None:
+    index = SimpleIndex()
+    for i in range(12):
+        index.add_wheel(f"project-{i}", "1.0")
+        index.add_wheel(f"project-{i}", f"2.{i}")
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        env = {**ca_env, "UV_DEFAULT_INDEX": f"{server.url}simple/"}
+        names = [f"project-{i}" for i in range(12)]
+        code, out, err = await run("concurrent_pages.py", *names, "missing", env=env)
+    assert code == 1, err  # one project is missing
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["project-0", "2.0"]
+    assert lines[11].split()[:2] == ["project-11", "2.11"]
+    assert "missing" in lines[12]
+    assert "not found" in lines[12]
+    assert "13 pages" in err
+
+
+async def test_concurrent_pages_example_without_an_index() -> None:
+    code, _, err = await run("concurrent_pages.py", "anything", env={})
+    assert code == 2
+    assert "no index URL" in err
+    assert "UV_DEFAULT_INDEX" in err
+
+
+async def test_demo_runs() -> None:
+    code, out, err = await run("demo.py", env={})
+    assert code == 0, err
+    assert "refused: certificate verification failed" in out
+    assert "hint: The bundled roots do not include this issuer" in out
+    assert out.count("HTTP 200") == 2
+    assert "NOT verified" in out

@@ -16,8 +16,13 @@ from indexclient.errors import (
     ConfigurationError,
     ConfigurationWarning,
     ConnectError,
+    DigestError,
+    DigestMismatchError,
     IndexClientError,
+    MetadataError,
+    MetadataTooLargeError,
     NotFoundError,
+    OfflineError,
     ParseError,
     ProjectNotFound,
     RedirectError,
@@ -25,11 +30,14 @@ from indexclient.errors import (
     TimeoutError,
     TLSError,
     TransportError,
+    UnsupportedDigestError,
 )
 
 if TYPE_CHECKING:
-    from indexclient.client import IndexClient
+    from indexclient.client import IndexClient, MetadataResult
     from indexclient.config import Origin, Settings, Value
+    from indexclient.download import DownloadResult
+    from indexclient.fetching import FileMetadata
     from indexclient.select import Selection
     from indexclient.simple import DistributionFile, IndexPage, ProjectPage
     from indexclient.tls import (
@@ -47,6 +55,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "IndexClient": "indexclient.client",
+    "MetadataResult": "indexclient.client",
+    "DownloadResult": "indexclient.download",
+    "FileMetadata": "indexclient.fetching",
     "Selection": "indexclient.select",
     "DistributionFile": "indexclient.simple",
     "IndexPage": "indexclient.simple",
@@ -76,13 +87,21 @@ __all__ = [
     "ConfigurationWarning",
     "ConnectError",
     "CustomRoots",
+    "DigestError",
+    "DigestMismatchError",
     "DistributionFile",
+    "DownloadResult",
+    "FileMetadata",
     "HttpClient",
     "IndexClient",
     "IndexClientError",
     "IndexPage",
     "InsecureHosts",
+    "MetadataError",
+    "MetadataResult",
+    "MetadataTooLargeError",
     "NotFoundError",
+    "OfflineError",
     "Origin",
     "ParseError",
     "PlatformRoots",
@@ -99,6 +118,7 @@ __all__ = [
     "Trust",
     "TrustConnector",
     "TrustSource",
+    "UnsupportedDigestError",
     "Value",
     "__version__",
 ]

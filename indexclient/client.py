@@ -7,30 +7,60 @@ delegated to :mod:`indexclient.simple`, which never does IO.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal, overload
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from indexclient.config import IndexSpec, Settings
+from indexclient.download import DownloadResult, Progress, download_file
 from indexclient.errors import (
     ConfigurationError,
     IndexClientError,
     ProjectNotFound,
     ResponseError,
 )
+from indexclient.fetching import FileMetadata, MetadataFetcher
 from indexclient.local import LocalIndex
 from indexclient.select import Selection, select_files
-from indexclient.simple import ACCEPT, IndexPage, ProjectPage, parse_index_page, parse_project_page
+from indexclient.simple import (
+    ACCEPT,
+    DistributionFile,
+    IndexPage,
+    ProjectPage,
+    parse_index_page,
+    parse_project_page,
+)
+from indexclient.simple.metadata import CoreMetadata
 from indexclient.tls.trust import Trust
-from indexclient.transport.http import HttpClient, redact_url
+from indexclient.transport.auth import Credentials
+from indexclient.transport.http import HttpClient, RetryPolicy
+from indexclient.urls import redact_url
 
-__all__ = ["IndexClient"]
+__all__ = ["IndexClient", "MetadataResult"]
 
 _NOT_FOUND = frozenset({404, 410})
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataResult:
+    """Core metadata for one requirement: the version and file chosen, and the metadata.
+
+    ``metadata.to_json()`` gives the PEP 566 JSON form; ``source`` says how it was
+    obtained (``pep658``, ``range``, ``wheel`` or ``sdist``).
+    """
+
+    requirement: str
+    name: NormalizedName
+    version: Version
+    file: DistributionFile
+    metadata: CoreMetadata
+    source: str
 
 
 class IndexClient:
@@ -47,7 +77,8 @@ class IndexClient:
     uv's order: extra indexes first, the default last ("first index wins").
 
     At most ``concurrency`` requests are in flight at once (default 50, or
-    ``UV_CONCURRENT_DOWNLOADS``).
+    ``UV_CONCURRENT_DOWNLOADS``). Failed requests are retried per ``retry`` (by default
+    ``UV_HTTP_RETRIES`` times, 3, with exponential backoff and jitter).
     """
 
     def __init__(
@@ -60,6 +91,7 @@ class IndexClient:
         concurrency: int | None = None,
         environ: Mapping[str, str] | None = None,
         trust_env: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if settings is None:
             settings = Settings.load(
@@ -74,14 +106,24 @@ class IndexClient:
         self.indexes: tuple[IndexSpec, ...] = settings.indexes()
         self._trust = trust
         self._trust_env = trust_env
+        self._retry = retry or RetryPolicy(retries=settings.retries.value)
         self._http: HttpClient | None = None
+        self._fetcher: MetadataFetcher | None = None
         self._limit = asyncio.Semaphore(settings.concurrency.value)
 
     async def __aenter__(self) -> IndexClient:
         # Roots and the client certificate load here, so their problems surface at start.
         trust = self._trust or self.settings.trust()
-        http = HttpClient(trust, trust_env=self._trust_env, limit=self.settings.concurrency.value)
+        http = HttpClient(
+            trust,
+            trust_env=self._trust_env,
+            limit=self.settings.concurrency.value,
+            retry=self._retry,
+            read_timeout=self.settings.timeout.value,
+            credentials=Credentials(i.url for i in self.indexes),
+        )
         self._http = await http.__aenter__()
+        self._fetcher = MetadataFetcher(http)
         return self
 
     async def __aexit__(
@@ -180,6 +222,66 @@ class IndexClient:
         if selection is None:
             raise ProjectNotFound(str(requirement), [redact_url(page.url)])
         return selection
+
+    async def core_metadata(self, file: DistributionFile) -> FileMetadata:
+        """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
+        if self._fetcher is None:
+            raise RuntimeError("IndexClient is not open; use `async with IndexClient(...)`")
+        async with self._limit:
+            return await self._fetcher.fetch(file)
+
+    async def metadata_for(
+        self,
+        requirements: Sequence[str],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[MetadataResult | IndexClientError]:
+        """Core metadata for many PEP 508 requirements at once, in input order.
+
+        Each is resolved to the newest matching version (:meth:`choose`), and read from a
+        wheel of it when there is one, else its sdist. A requirement that fails gives its
+        error in its place. ``progress(done, total)`` is called as each one finishes.
+        """
+        total = len(requirements)
+        done = 0
+
+        async def one(requirement: str) -> MetadataResult | IndexClientError:
+            nonlocal done
+            try:
+                selection = await self.choose(requirement)
+                file = next((f for f in selection.files if f.is_wheel), selection.best)
+                found = await self.core_metadata(file)
+                return MetadataResult(
+                    requirement,
+                    selection.name,
+                    selection.version,
+                    file,
+                    found.metadata,
+                    found.source,
+                )
+            except IndexClientError as exc:
+                return exc
+            finally:
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+
+        return list(await asyncio.gather(*(one(r) for r in requirements)))
+
+    async def download(
+        self,
+        file: DistributionFile,
+        dest_dir: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> DownloadResult:
+        """Download ``file`` into ``dest_dir``, verified against every advertised hash.
+
+        The file is written beside its destination and renamed into place only when
+        every hash matches; after a failure or cancellation nothing is left behind.
+        """
+        async with self._limit:
+            return await download_file(self.http, file, dest_dir, progress=progress)
 
     async def _project_from(self, spec: IndexSpec, name: str) -> ProjectPage | None:
         if spec.url.startswith("file:"):

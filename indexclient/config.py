@@ -14,7 +14,7 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
 from indexclient.tls.contexts import ContextCache, default_cache
@@ -22,6 +22,9 @@ from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_ho
 from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
 from indexclient.tls.trust import Trust
+
+if TYPE_CHECKING:
+    from indexclient.config_files import Discovery
 
 __all__ = ["ENV_VARS", "IndexSpec", "Origin", "Settings", "Value", "parse_bool"]
 
@@ -42,7 +45,14 @@ ENV_VARS = (
     "UV_CONCURRENT_DOWNLOADS",
     "UV_NO_CONFIG",
     "UV_CONFIG_FILE",
+    "UV_HTTP_TIMEOUT",
+    "UV_HTTP_RETRIES",
+    "UV_OFFLINE",
+    "NETRC",
 )
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
 
 DEFAULT_CONCURRENCY = 50
 
@@ -93,6 +103,15 @@ class IndexSpec:
     name: str | None = None
     default: bool = False
 
+    def __repr__(self) -> str:
+        # The URL may carry credentials (user:token@host): never show the password.
+        from indexclient.urls import redact_url
+
+        return (
+            f"IndexSpec(url={redact_url(self.url)!r}, origin={self.origin!s}, "
+            f"name={self.name!r}, default={self.default})"
+        )
+
 
 def parse_bool(text: str) -> bool | None:
     """uv's boolean words, case-insensitive; None for anything else (empty included)."""
@@ -124,6 +143,10 @@ class Settings:
     index_url: IndexSpec | None = None
     extra_indexes: tuple[IndexSpec, ...] = ()
     concurrency: Value[int] = Value(DEFAULT_CONCURRENCY, Origin("default"))
+    timeout: Value[float] = Value(DEFAULT_TIMEOUT, Origin("default"))
+    retries: Value[int] = Value(DEFAULT_RETRIES, Origin("default"))
+    offline: Value[bool] = Value(False, Origin("default"))
+    config_files: tuple[str, ...] = ()
 
     @classmethod
     def load(
@@ -139,17 +162,29 @@ class Settings:
         index_url: str | Value[str] | None = None,
         extra_index_urls: Sequence[str | Value[str]] = (),
         concurrency: int | Value[int] | None = None,
+        timeout: float | Value[float] | None = None,
+        retries: int | Value[int] | None = None,
+        offline: bool | Value[bool] | None = None,
+        files: Discovery | None = None,
     ) -> Settings:
         """Read the environment (``os.environ`` by default) under explicit arguments.
 
-        Explicit arguments win over the environment. Plain values are recorded as
-        coming from the API; pass a :class:`Value` to give another origin (the command
-        line does). Raises ConfigurationError listing every problem.
+        Explicit arguments win over the environment, which wins over configuration
+        ``files`` (see :meth:`discover`), which win over defaults. Plain values are
+        recorded as coming from the API; pass a :class:`Value` to give another origin
+        (the command line does). Raises ConfigurationError listing every problem.
         """
         env = os.environ if environ is None else environ
-        problems: list[ConfigProblem] = []
+        problems: list[ConfigProblem] = list(files.problems) if files else []
+        for message in files.warnings if files else ():
+            warnings.warn(message, ConfigurationWarning, stacklevel=2)
+        from_files = files.merged() if files else None
 
-        system = _explicit(system_certs, "system_certs") or _env_system_certs(env, problems)
+        system = (
+            _explicit(system_certs, "system_certs")
+            or _env_system_certs(env, problems)
+            or (from_files.system_certs if from_files else None)
+        )
         # An empty path counts as unset, from the API as from the environment (SPEC-TLS 1).
         file_arg = _explicit(ssl_cert_file, "ssl_cert_file")
         cert_file = (file_arg if file_arg and file_arg.value else None) or _env_path(
@@ -173,18 +208,37 @@ class Settings:
             entries.append((value.value, value.origin))
         env_origin = Origin("env", "UV_INSECURE_HOST")
         entries += [(e, env_origin) for e in split_env_value(env.get("UV_INSECURE_HOST", ""))]
+        if from_files:
+            entries += [(v.value, v.origin) for v in from_files.allow_insecure_host]
         hosts = _parse_hosts(entries, problems)
 
-        default_index = _index_argument(index_url, "index_url", problems) or _env_default_index(
-            env, problems
+        default_index = (
+            _index_argument(index_url, "index_url", problems)
+            or _env_default_index(env, problems)
+            or _file_default_index(from_files, problems)
         )
         extras = [_index_argument(u, "extra_index_url", problems) for u in extra_index_urls]
-        extra_indexes = tuple(e for e in extras if e) + _env_extra_indexes(env, problems)
-        workers = _explicit(concurrency, "concurrency") or _env_int(
-            env, "UV_CONCURRENT_DOWNLOADS", problems
+        extra_indexes = (
+            tuple(e for e in extras if e)
+            + _env_extra_indexes(env, problems)
+            + _file_extra_indexes(from_files, problems)
         )
+        workers = (
+            _explicit(concurrency, "concurrency")
+            or _env_int(env, "UV_CONCURRENT_DOWNLOADS", problems)
+            or (from_files.concurrent_downloads if from_files else None)
+        )
+        attempts = _explicit(retries, "retries") or _env_int(env, "UV_HTTP_RETRIES", problems)
         if workers is not None and workers.value < 1:
             problems.append(ConfigProblem(str(workers.origin), "must be a positive integer"))
+        if attempts is not None and attempts.value < 0:
+            problems.append(ConfigProblem(str(attempts.origin), "must be zero or more"))
+        wait = _explicit(timeout, "timeout") or _env_seconds(env, "UV_HTTP_TIMEOUT", problems)
+        offline_mode = (
+            _explicit(offline, "offline")
+            or _env_bool(env, "UV_OFFLINE", problems)
+            or (from_files.offline if from_files else None)
+        )
 
         if problems:
             raise ConfigurationError(problems)
@@ -198,7 +252,32 @@ class Settings:
             index_url=default_index,
             extra_indexes=extra_indexes,
             concurrency=workers or Value(DEFAULT_CONCURRENCY, Origin("default")),
+            timeout=wait or Value(DEFAULT_TIMEOUT, Origin("default")),
+            retries=attempts or Value(DEFAULT_RETRIES, Origin("default")),
+            offline=offline_mode or Value(False, Origin("default")),
+            config_files=tuple(f.path for f in files.files) if files else (),
         )
+
+    @classmethod
+    def discover(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        cwd: str | None = None,
+        config_file: str | None = None,
+        no_config: bool = False,
+        **arguments: object,
+    ) -> Settings:
+        """:meth:`load` with uv's configuration files: ``uv.toml`` or ``[tool.uv]`` in
+        ``cwd`` or a parent, then the user's and the system's files (``config_file``
+        replaces them all; ``no_config`` or ``UV_NO_CONFIG`` skips discovery). Problems
+        in files are reported together with every other problem.
+        """
+        from indexclient.config_files import discover
+
+        env = os.environ if environ is None else environ
+        found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)
+        return cls.load(env, files=found, **arguments)  # type: ignore[arg-type]
 
     def indexes(self) -> tuple[IndexSpec, ...]:
         """The indexes to search, in order: extra indexes first, the default index last
@@ -380,3 +459,72 @@ def _env_int(env: Mapping[str, str], name: str, problems: list[ConfigProblem]) -
     except ValueError:
         problems.append(ConfigProblem(f"{name}={raw!r} (environment)", "not an integer"))
         return None
+
+
+def _env_bool(
+    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
+) -> Value[bool] | None:
+    raw = env.get(name)
+    if raw is None:
+        return None
+    parsed = parse_bool(raw)
+    if parsed is None:
+        problems.append(
+            ConfigProblem(
+                f"{name}={raw!r} (environment)",
+                "not a boolean: use one of y yes t true on 1 / n no f false off 0",
+            )
+        )
+        return None
+    return Value(parsed, Origin("env", name))
+
+
+def _env_seconds(
+    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
+) -> Value[float] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        problems.append(
+            ConfigProblem(f"{name}={raw!r} (environment)", "not a positive number of seconds")
+        )
+        return None
+    return Value(seconds, Origin("env", name))
+
+
+def _file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpec | None:
+    from indexclient.config_files import FileValues
+
+    if not isinstance(files, FileValues):
+        return None
+    if files.index_url is not None:
+        return _index_spec(files.index_url.value, files.index_url.origin, problems, default=True)
+    for entry in files.indexes:
+        if entry.value.default:
+            spec = _index_spec(entry.value.url, entry.origin, problems, default=True)
+            return IndexSpec(spec.url, spec.origin, entry.value.name, True) if spec else None
+    return None
+
+
+def _file_extra_indexes(files: object, problems: list[ConfigProblem]) -> tuple[IndexSpec, ...]:
+    from indexclient.config_files import FileValues
+
+    if not isinstance(files, FileValues):
+        return ()
+    specs = []
+    # [[index]] entries come before extra-index-url, as uv gives `index` priority.
+    for entry in files.indexes:
+        if not entry.value.default:
+            spec = _index_spec(entry.value.url, entry.origin, problems, default=False)
+            if spec:
+                specs.append(IndexSpec(spec.url, spec.origin, entry.value.name))
+    for value in files.extra_index_url:
+        spec = _index_spec(value.value, value.origin, problems, default=False)
+        if spec:
+            specs.append(spec)
+    return tuple(specs)

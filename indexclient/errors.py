@@ -10,11 +10,18 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   │   └── ClientCertificateRequiredError the server wants a client certificate
     │   ├── ConnectError              could not connect (refused, reset, DNS)
     │   ├── TimeoutError              a connect or read deadline passed
-    │   └── RedirectError             a redirect was refused (https -> http, loops)
+    │   ├── RedirectError             a redirect was refused (https -> http, loops)
+    │   └── OfflineError              offline, and the answer is not in the cache
     ├── ResponseError                 the server answered, but not with what was asked
-    │   └── NotFoundError             HTTP 404 / 410
-    │       └── ProjectNotFound       no configured index has the project
-    └── ParseError                    a page or document could not be understood
+    │   ├── NotFoundError             HTTP 404 / 410
+    │   │   └── ProjectNotFound       no configured index has the project
+    │   └── ResponseTooLargeError     a body grew past its cap once decoded
+    ├── ParseError                    a page or document could not be understood
+    ├── MetadataError                 core metadata could not be obtained or understood
+    │   └── MetadataTooLargeError     past a size limit (a zip bomb, a huge file)
+    └── DigestError                   a file's bytes cannot be trusted against its hashes
+        ├── DigestMismatchError       they do not match an advertised hash
+        └── UnsupportedDigestError    no advertised hash can be checked here
 
 Errors keep structured attributes (``url``, ``host``, ``path``...) and build their
 message from them. aiohttp and :mod:`ssl` exceptions are translated at one boundary
@@ -35,15 +42,22 @@ __all__ = [
     "ConfigurationError",
     "ConfigurationWarning",
     "ConnectError",
+    "DigestError",
+    "DigestMismatchError",
     "IndexClientError",
+    "MetadataError",
+    "MetadataTooLargeError",
     "NotFoundError",
+    "OfflineError",
     "ParseError",
     "ProjectNotFound",
     "RedirectError",
     "ResponseError",
+    "ResponseTooLargeError",
     "TLSError",
     "TimeoutError",
     "TransportError",
+    "UnsupportedDigestError",
 ]
 
 
@@ -155,6 +169,10 @@ class RedirectError(TransportError):
     """A redirect was refused: https to http, too many hops, or a malformed Location."""
 
 
+class OfflineError(TransportError):
+    """Offline mode is on and the response is not in the cache."""
+
+
 class ResponseError(IndexClientError):
     """The server answered with a status or body that cannot be used."""
 
@@ -166,6 +184,14 @@ class ResponseError(IndexClientError):
 
     def __str__(self) -> str:
         return f"HTTP {self.status} from {self.url}: {self.reason}"
+
+
+class ResponseTooLargeError(ResponseError):
+    """A body grew past ``limit`` bytes once decoded (a gzip bomb, or a runaway page)."""
+
+    def __init__(self, url: str, status: int, limit: int) -> None:
+        self.limit = limit
+        super().__init__(url, status, f"the body is larger than {limit} bytes once decoded")
 
 
 class NotFoundError(ResponseError):
@@ -195,3 +221,78 @@ class ProjectNotFound(NotFoundError):
 
     def __str__(self) -> str:
         return f"project {self.name!r} was not found on {', '.join(self.indexes)}"
+
+
+class MetadataError(IndexClientError):
+    """The core metadata of the file at ``url`` could not be obtained or understood.
+
+    Raised for a damaged or unsupported archive (bad ZIP structure, CRC mismatch,
+    encrypted or unknown compression), a wheel without exactly one matching
+    ``.dist-info`` directory, an sdist without ``PKG-INFO``, and metadata without a
+    name or version. ``problem`` says which, in words.
+    """
+
+    def __init__(self, url: str, problem: str, hint: str | None = None) -> None:
+        self.url = url
+        self.problem = problem
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"core metadata of {self.url}: {self.problem}"
+
+
+class MetadataTooLargeError(MetadataError):
+    """Something is larger than the limit the caller set.
+
+    ``size`` is the size declared or found, or ``None`` when only "more than
+    ``limit``" is known (decompression was stopped at the limit).
+    """
+
+    def __init__(self, url: str, what: str, size: int | None, limit: int) -> None:
+        self.what = what
+        self.size = size
+        self.limit = limit
+        if size is None:
+            problem = f"{what} is larger than the limit of {limit} bytes"
+        else:
+            problem = f"{what} is {size} bytes, larger than the limit of {limit} bytes"
+        super().__init__(url, problem)
+
+
+class DigestError(IndexClientError):
+    """The bytes fetched from ``url`` cannot be trusted against the advertised hashes.
+
+    Used for downloads and for PEP 658 metadata files alike; never retried.
+    """
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.problem}"
+
+
+class DigestMismatchError(DigestError):
+    """The data's ``algorithm`` digest is ``actual``, not the advertised ``expected``."""
+
+    def __init__(self, url: str, algorithm: str, expected: str, actual: str) -> None:
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+        super().__init__(url, f"{algorithm} digest mismatch: expected {expected}, got {actual}")
+        self.hint = "The file changed on the index or in transit; it was not kept."
+
+
+class UnsupportedDigestError(DigestError):
+    """None of the advertised hash ``algorithms`` can be computed (or none was given)."""
+
+    def __init__(self, url: str, algorithms: tuple[str, ...]) -> None:
+        self.algorithms = algorithms
+        if algorithms:
+            problem = "no supported hash algorithm among " + ", ".join(algorithms)
+        else:
+            problem = "no hash to verify against"
+        super().__init__(url, problem)

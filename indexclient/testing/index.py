@@ -26,7 +26,7 @@ from typing import Literal
 from aiohttp import web
 from packaging.utils import canonicalize_name
 
-__all__ = ["IndexedFile", "SimpleIndex", "tiny_wheel"]
+__all__ = ["IndexedFile", "SimpleIndex", "tiny_sdist", "tiny_wheel"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
@@ -67,6 +67,28 @@ def tiny_wheel(
     return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue(), metadata
 
 
+def tiny_sdist(
+    name: str, version: str, *, metadata_version: str = "2.2", dynamic: Iterable[str] = ()
+) -> tuple[str, bytes]:
+    """A ``.tar.gz`` sdist with a PKG-INFO: (filename, bytes)."""
+    import tarfile
+
+    base = f"{canonicalize_name(name).replace('-', '_')}-{version}"
+    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    lines += [f"Dynamic: {field}" for field in dynamic]
+    members = {
+        f"{base}/PKG-INFO": ("\n".join(lines) + "\n").encode(),
+        f"{base}/pyproject.toml": b'[project]\nname = "x"\n',
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, data in members.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return f"{base}.tar.gz", buffer.getvalue()
+
+
 def _b64_digest(data: bytes) -> str:
     import base64
 
@@ -82,11 +104,21 @@ class IndexedFile:
     metadata: bytes | None = None  # served as <file>.metadata (PEP 658) when set
     requires_python: str | None = None
     yanked: str | None = None  # None: not yanked; "": yanked without a reason
+    #: Advertise these digests instead of the true ones (to test mismatches).
+    claimed_sha256: str | None = None
+    claimed_metadata_sha256: str | None = None
 
     @property
     def sha256(self) -> str:
-        """The file's SHA-256 digest, hex."""
-        return hashlib.sha256(self.content).hexdigest()
+        """The SHA-256 digest the index advertises for the file, hex."""
+        return self.claimed_sha256 or hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def metadata_sha256(self) -> str | None:
+        """The SHA-256 digest advertised for the ``.metadata`` file, hex."""
+        if self.metadata is None:
+            return None
+        return self.claimed_metadata_sha256 or hashlib.sha256(self.metadata).hexdigest()
 
 
 @dataclass
@@ -97,6 +129,8 @@ class SimpleIndex:
     files_prefix: str = "/files/"
     formats: Literal["both", "html", "json"] = "both"
     serve_metadata: bool = True
+    #: Honour Range requests on files (206 with Content-Range), as static servers do.
+    ranges: bool = True
     projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
 
     def add_file(self, project: str, file: IndexedFile) -> IndexedFile:
@@ -121,6 +155,20 @@ class SimpleIndex:
             project,
             IndexedFile(filename, content, metadata, requires_python, yanked),
         )
+
+    def add_sdist(
+        self,
+        project: str,
+        version: str,
+        *,
+        metadata_version: str = "2.2",
+        dynamic: Iterable[str] = (),
+    ) -> IndexedFile:
+        """Add a generated ``.tar.gz`` sdist whose PKG-INFO has ``metadata_version``."""
+        filename, content = tiny_sdist(
+            project, version, metadata_version=metadata_version, dynamic=dynamic
+        )
+        return self.add_file(project, IndexedFile(filename, content))
 
     def routes(self, app: web.Application) -> None:
         """Register the index's routes on ``app`` (pass as ``routes=`` to serve_https)."""
@@ -172,7 +220,7 @@ class SimpleIndex:
             if f.yanked is not None:
                 entry["yanked"] = f.yanked or True
             if f.metadata is not None and self.serve_metadata:
-                entry["core-metadata"] = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
+                entry["core-metadata"] = {"sha256": f.metadata_sha256}
             entries.append(entry)
         return {"meta": {"api-version": "1.1"}, "name": name, "files": entries}
 
@@ -185,8 +233,7 @@ class SimpleIndex:
             if f.yanked is not None:
                 attributes += f' data-yanked="{html.escape(f.yanked)}"'
             if f.metadata is not None and self.serve_metadata:
-                digest = hashlib.sha256(f.metadata).hexdigest()
-                attributes += f' data-core-metadata="sha256={digest}"'
+                attributes += f' data-core-metadata="sha256={f.metadata_sha256}"'
             anchors.append(f"<a{attributes}>{html.escape(f.filename)}</a><br>\n")
         return (
             '<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1">'
@@ -198,7 +245,30 @@ class SimpleIndex:
         for files in self.projects.values():
             for f in files:
                 if f.filename == filename:
-                    return web.Response(body=f.content, content_type="application/octet-stream")
+                    return self._bytes(request, f.content)
                 if filename == f.filename + ".metadata" and f.metadata and self.serve_metadata:
-                    return web.Response(body=f.metadata, content_type="application/octet-stream")
+                    return self._bytes(request, f.metadata)
         raise web.HTTPNotFound()
+
+    def _bytes(self, request: web.Request, data: bytes) -> web.Response:
+        kind = "application/octet-stream"
+        header = request.headers.get("Range", "")
+        if not (self.ranges and header.startswith("bytes=") and "," not in header):
+            return web.Response(body=data, content_type=kind)
+        first, _, last = header[len("bytes=") :].partition("-")
+        size = len(data)
+        try:
+            if first:
+                start, end = int(first), min(int(last) if last else size - 1, size - 1)
+            else:
+                start, end = max(0, size - int(last)), size - 1
+        except ValueError:
+            return web.Response(body=data, content_type=kind)
+        if start > end:
+            raise web.HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{size}"})
+        return web.Response(
+            status=206,
+            body=data[start : end + 1],
+            content_type=kind,
+            headers={"Content-Range": f"bytes {start}-{end}/{size}"},
+        )

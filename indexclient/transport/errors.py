@@ -43,6 +43,8 @@ def _ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, CertificateRejected):
+            return current  # raised by the policy hook; its cause is OpenSSL's bare error
         if isinstance(current, aiohttp.ClientConnectorCertificateError):
             inner = current.certificate_error
             if isinstance(inner, ssl.SSLError):

@@ -1,0 +1,249 @@
+"""Fetching a distribution's core metadata: the IO around :mod:`indexclient.simple.metadata`.
+
+In order of preference (the cheapest first):
+
+1. the PEP 658/714 ``.metadata`` file, when the page advertises it, checked against the
+   advertised digest (a mismatch is an error, never accepted);
+2. HTTP range requests into a wheel: the tail (end of central directory and central
+   directory), then only the ``METADATA`` entry; a wheel of hundreds of MB costs a few KB;
+3. when the server ignores ranges, the whole wheel, streamed (and remembered per host,
+   so its other wheels skip straight to this);
+4. for an sdist, its ``PKG-INFO`` (trusted from Metadata-Version 2.2 on; the result
+   says which fields are dynamic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from yarl import URL
+
+from indexclient.errors import NotFoundError, ResponseError
+from indexclient.local import path_from_file_url
+from indexclient.simple import DistributionFile
+from indexclient.simple.metadata import (
+    DEFAULT_MAX_METADATA_SIZE,
+    SUPPORTED_DIGESTS,
+    TAIL_SIZE,
+    ByteRange,
+    CoreMetadata,
+    MetadataError,
+    NeedBytes,
+    extract_entry,
+    find_metadata_entry,
+    locate_central_directory,
+    metadata_from_sdist,
+    metadata_from_wheel,
+    parse_central_directory,
+    parse_metadata,
+    verify_digest,
+)
+from indexclient.transport.http import HttpClient
+from indexclient.urls import redact_url
+
+__all__ = ["FileMetadata", "MetadataFetcher"]
+
+#: Largest wheel or sdist read whole to get at its metadata.
+DEFAULT_MAX_ARCHIVE_SIZE = 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FileMetadata:
+    """A file's core metadata and how it was obtained.
+
+    ``source`` is ``pep658``, ``range``, ``wheel`` (whole wheel read) or ``sdist``.
+    ``reliable`` is False for an sdist whose PKG-INFO predates Metadata-Version 2.2;
+    ``dynamic`` lists the fields a build may still change (PEP 643).
+    """
+
+    file: DistributionFile
+    metadata: CoreMetadata
+    source: str
+    reliable: bool = True
+
+    @property
+    def dynamic(self) -> tuple[str, ...]:
+        """The PEP 643 Dynamic fields, lower-cased."""
+        return self.metadata.dynamic
+
+
+def _content_range_total(value: str | None) -> int | None:
+    # "bytes 100-199/1000" -> 1000; "bytes 0-99/*" (unknown size) -> None.
+    if not value or "/" not in value:
+        return None
+    total = value.rsplit("/", 1)[1].strip()
+    return int(total) if total.isdigit() else None
+
+
+class MetadataFetcher:
+    """Gets core metadata through one HttpClient, remembering hosts without ranges."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        max_metadata_size: int = DEFAULT_MAX_METADATA_SIZE,
+        max_archive_size: int = DEFAULT_MAX_ARCHIVE_SIZE,
+    ) -> None:
+        self.http = http
+        self.max_metadata_size = max_metadata_size
+        self.max_archive_size = max_archive_size
+        #: Hosts (host:port) that answered a range request with the whole file.
+        self.no_ranges: set[str] = set()
+
+    async def fetch(self, file: DistributionFile) -> FileMetadata:
+        """The core metadata of ``file`` by the cheapest path that works."""
+        if not (file.is_wheel or file.is_sdist):
+            raise MetadataError(redact_url(file.url), "not a wheel or an sdist")
+        if file.url.startswith("file:"):
+            path = path_from_file_url(file.url)
+            if file.is_wheel:
+                found = await self._via_ranges(file, _LocalRanges(path))
+                if found is not None:
+                    return found
+            return self._from_archive(file, await asyncio.to_thread(path.read_bytes))
+        if file.core_metadata is not None:
+            found = await self._pep658(file)
+            if found is not None:
+                return found
+        if file.is_wheel:
+            host = self._host(file.url)
+            if host not in self.no_ranges:
+                found = await self._via_ranges(file, _HttpRanges(self.http, file.url))
+                if found is not None:
+                    return found
+                self.no_ranges.add(host)
+        return self._from_archive(file, await self._whole(file))
+
+    @staticmethod
+    def _host(url: str) -> str:
+        parsed = URL(url)
+        return f"{parsed.host}:{parsed.port}"
+
+    async def _pep658(self, file: DistributionFile) -> FileMetadata | None:
+        url = file.core_metadata_url
+        if url is None or file.core_metadata is None:
+            return None
+        response = await self.http.get(url, max_size=self.max_metadata_size)
+        if response.status in (404, 410):
+            return None  # advertised but absent: fall back to the file itself
+        if response.status != 200:
+            raise ResponseError(redact_url(url), response.status, "cannot fetch the metadata file")
+        if file.core_metadata:
+            verify_digest(response.body, file.core_metadata, redact_url(url))
+        return FileMetadata(file, parse_metadata(response.body, redact_url(url)), "pep658")
+
+    async def _via_ranges(self, file: DistributionFile, source: _Ranges) -> FileMetadata | None:
+        """Metadata read piecewise; None when the source cannot serve ranges."""
+        shown = redact_url(file.url)
+        first = await source.tail(TAIL_SIZE)
+        if first is None:
+            return None
+        tail, size = first
+        plan = locate_central_directory(tail, size, url=shown)
+        while isinstance(plan, NeedBytes):
+            more = await source.read(plan.range)
+            if more is None:
+                return None
+            tail = more + tail
+            plan = locate_central_directory(tail, size, url=shown)
+        entries = parse_central_directory(plan.central_directory(tail), url=shown, location=plan)
+        entry = find_metadata_entry(
+            entries, file.filename, url=shown, max_size=self.max_metadata_size
+        )
+        span = entry.local_span()
+        tail_start = size - len(tail)
+        if span.start >= tail_start:
+            # Small wheels: the entry is already in the tail.
+            local = tail[span.start - tail_start : span.end - tail_start]
+        else:
+            fetched = await source.read(span)
+            if fetched is None:
+                return None
+            local = fetched
+        while (missing := entry.missing_bytes(local)) is not None:
+            more = await source.read(missing)
+            if not more:
+                raise MetadataError(shown, "the server sent less than the range asked for")
+            local += more
+        raw = extract_entry(entry, local, url=shown, max_size=self.max_metadata_size)
+        return FileMetadata(file, parse_metadata(raw, shown), "range")
+
+    async def _whole(self, file: DistributionFile) -> bytes:
+        """The whole file, streamed with a size cap and checked against its hashes."""
+        async with self.http.stream(file.url, max_size=self.max_archive_size) as stream:
+            if stream.status in (404, 410):
+                raise NotFoundError(redact_url(file.url), stream.status, "the file is gone")
+            if stream.status != 200:
+                raise ResponseError(redact_url(file.url), stream.status, "cannot fetch the file")
+            data = await stream.read()
+        if any(name.lower() in SUPPORTED_DIGESTS for name in file.hashes):
+            verify_digest(data, file.hashes, redact_url(file.url))
+        return data
+
+    def _from_archive(self, file: DistributionFile, data: bytes) -> FileMetadata:
+        shown = redact_url(file.url)
+        if file.is_wheel:
+            raw = metadata_from_wheel(
+                data, file.filename, url=shown, max_size=self.max_metadata_size
+            )
+            return FileMetadata(file, parse_metadata(raw, shown), "wheel")
+        if file.is_sdist:
+            sdist = metadata_from_sdist(
+                data, file.filename, url=shown, max_size=self.max_metadata_size
+            )
+            return FileMetadata(file, sdist.core, "sdist", reliable=sdist.is_reliable)
+        raise MetadataError(shown, "not a wheel or an sdist")
+
+
+class _Ranges(Protocol):
+    async def tail(self, length: int) -> tuple[bytes, int] | None:
+        """The last ``length`` bytes (or the whole file if shorter) and the file size."""
+
+    async def read(self, span: ByteRange) -> bytes | None:
+        """The bytes of ``span``; None when they cannot be had piecewise."""
+
+
+class _HttpRanges:
+    """Ranges over HTTP; None as soon as the server answers without a 206."""
+
+    def __init__(self, http: HttpClient, url: str) -> None:
+        self.http = http
+        self.url = url
+
+    async def tail(self, length: int) -> tuple[bytes, int] | None:
+        response = await self.http.range_get(self.url, f"bytes=-{length}", max_size=length)
+        if response is None or response.status != 206:
+            return None
+        size = _content_range_total(response.headers.get("Content-Range"))
+        return None if size is None else (response.body, size)
+
+    async def read(self, span: ByteRange) -> bytes | None:
+        response = await self.http.range_get(self.url, span.header, max_size=span.length)
+        if response is None or response.status != 206:
+            return None
+        return response.body
+
+
+class _LocalRanges:
+    """Ranges of a local file, read with seeks in a worker thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self, start: int | None, length: int) -> tuple[bytes, int]:
+        with self.path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - length) if start is None else start)
+            return f.read(length), size
+
+    async def tail(self, length: int) -> tuple[bytes, int] | None:
+        return await asyncio.to_thread(self._read, None, length)
+
+    async def read(self, span: ByteRange) -> bytes | None:
+        data, _ = await asyncio.to_thread(self._read, span.start, span.length)
+        return data

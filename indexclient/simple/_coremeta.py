@@ -1,0 +1,299 @@
+"""Parsing core metadata (``METADATA``, ``PKG-INFO``, PEP 658 ``.metadata`` files).
+
+Real-world metadata is messy: fields newer than the declared ``Metadata-Version``
+(``License-File`` in 2.1 files is everywhere), unknown fields, Latin-1 bytes,
+versions newer than :mod:`packaging` knows. :func:`parse_metadata` therefore works
+in three layers, and only raises when a name or version is missing or the
+``Metadata-Version`` has a major version above 2 (the core metadata spec says
+consumers MUST fail then):
+
+* ``raw_fields``/``unparsed``: :func:`packaging.metadata.parse_email` of the text,
+  always available. The convenience properties (``name``, ``requires_dist``...) read
+  from here, as the strings the file holds.
+* ``valid``: whether :meth:`Metadata.from_raw(..., validate=True)
+  <packaging.metadata.Metadata.from_raw>` accepted the fields, the file was UTF-8
+  and no known field had to be left unparsed (a repeated single-use field, say).
+  ``problems`` says what was wrong otherwise.
+* ``metadata``: the validated :class:`~packaging.metadata.Metadata` when ``valid``;
+  otherwise one built from the fields whose values validate on their own (a field
+  newer than the declared version is kept). It is ``None`` when a field that
+  decides dependencies (name, version, ``Requires-Dist``, ``Requires-Python``,
+  ``Provides-Extra``, ``Dynamic``) is invalid or repeated, so an invalid
+  requirement is never silently read as "no requirements". When the declared
+  version is unknown to packaging, ``metadata.metadata_version`` is the newest one
+  it knows, which the fields were validated against.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
+from packaging.utils import NormalizedName, canonicalize_name
+
+from indexclient.simple._metaerrors import MetadataError
+
+__all__ = ["CoreMetadata", "parse_metadata"]
+
+# Core metadata fields that may appear more than once (the spec's "multiple use").
+_MULTIPLE_USE = frozenset(
+    {
+        "classifier",
+        "dynamic",
+        "import-name",
+        "import-namespace",
+        "license-file",
+        "obsoletes",
+        "obsoletes-dist",
+        "platform",
+        "project-url",
+        "provides",
+        "provides-dist",
+        "provides-extra",
+        "requires",
+        "requires-dist",
+        "requires-external",
+        "supported-platform",
+    }
+)
+_SINGLE_USE = frozenset(
+    {
+        "author",
+        "author-email",
+        "description",
+        "description-content-type",
+        "download-url",
+        "home-page",
+        "keywords",
+        "license",
+        "license-expression",
+        "maintainer",
+        "maintainer-email",
+        "metadata-version",
+        "name",
+        "requires-python",
+        "summary",
+        "version",
+    }
+)
+# Fields that decide what a resolver installs: if one is invalid, no Metadata is
+# built from the rest (in email spelling, and as RawMetadata keys).
+_CRITICAL_EMAIL = frozenset(
+    {"metadata-version", "name", "version", "requires-dist", "requires-python"}
+    | {"provides-extra", "dynamic"}
+)
+_CRITICAL_RAW = frozenset(name.replace("-", "_") for name in _CRITICAL_EMAIL)
+_VERSION_RE = re.compile(r"\s*(\d+)\.(\d+)\s*\Z")
+# Newest first; the first one packaging accepts is the newest it knows.
+_CANDIDATE_VERSIONS = ("2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1")
+_VALIDATION_ERRORS = (ExceptionGroup, ValueError, TypeError)
+
+
+@functools.lru_cache(maxsize=64)
+def _version_known(version: str) -> bool:
+    probe = cast(RawMetadata, {"metadata_version": version, "name": "x", "version": "0"})
+    try:
+        Metadata.from_raw(probe, validate=True)
+    except _VALIDATION_ERRORS:
+        return False
+    return True
+
+
+@functools.cache
+def newest_known_version() -> str:
+    """The newest ``Metadata-Version`` the installed :mod:`packaging` validates."""
+    return next((v for v in _CANDIDATE_VERSIONS if _version_known(v)), "2.1")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CoreMetadata:
+    """One distribution's core metadata, as read from ``url``.
+
+    Compares equal to another with the same ``url`` and ``raw`` bytes. See the
+    module documentation for ``valid``, ``problems`` and ``metadata``.
+    """
+
+    url: str
+    raw: bytes = field(repr=False)
+    text: str = field(repr=False)
+    raw_fields: RawMetadata = field(repr=False)
+    unparsed: Mapping[str, list[str]] = field(repr=False)
+    metadata: Metadata | None = field(repr=False)
+    valid: bool
+    problems: tuple[str, ...]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CoreMetadata):
+            return NotImplemented
+        return (self.url, self.raw) == (other.url, other.raw)
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.raw))
+
+    @property
+    def metadata_version(self) -> str | None:
+        """``Metadata-Version`` as written, or ``None``."""
+        return self.raw_fields.get("metadata_version")
+
+    @property
+    def name(self) -> str:
+        """``Name`` as written."""
+        return self.raw_fields["name"]
+
+    @property
+    def canonical_name(self) -> NormalizedName:
+        """``Name``, PEP 503-normalised."""
+        return canonicalize_name(self.name)
+
+    @property
+    def version(self) -> str:
+        """``Version`` as written (it may not be a valid PEP 440 version)."""
+        return self.raw_fields["version"]
+
+    @property
+    def requires_dist(self) -> tuple[str, ...]:
+        """Every ``Requires-Dist`` value as written; see ``metadata`` for parsed ones."""
+        return tuple(self.raw_fields.get("requires_dist", ()))
+
+    @property
+    def requires_python(self) -> str | None:
+        """``Requires-Python`` as written, or ``None``."""
+        return self.raw_fields.get("requires_python")
+
+    @property
+    def provides_extra(self) -> tuple[str, ...]:
+        """Every ``Provides-Extra`` value as written."""
+        return tuple(self.raw_fields.get("provides_extra", ()))
+
+    @property
+    def dynamic(self) -> tuple[str, ...]:
+        """The PEP 643 ``Dynamic`` fields, lower-cased."""
+        return tuple(v.strip().lower() for v in self.raw_fields.get("dynamic", ()))
+
+    def to_json(self) -> dict[str, str | list[str]]:
+        """The JSON-compatible form (PEP 566, as the core metadata spec now words it).
+
+        Keys are lower-cased with ``-`` turned into ``_``; multiple-use fields are
+        lists; ``keywords`` is split on commas (the spec's current rule; PEP 566 said
+        whitespace); the message body, if any, is ``description``. Unknown fields are
+        included; a single-use field given more than once becomes a list rather than
+        losing values.
+        """
+        message = email.parser.Parser(policy=email.policy.compat32).parsestr(self.text)
+        result: dict[str, str | list[str]] = {}
+        for header, value in message.items():
+            name = header.lower()
+            key = name.replace("-", "_")
+            text = str(value)
+            if name == "keywords":
+                words = [w.strip() for w in text.split(",") if w.strip()]
+                result[key] = [*result.get(key, []), *words]
+            elif name in _MULTIPLE_USE:
+                result[key] = [*result.get(key, []), text]
+            elif key in result:
+                previous = result[key]
+                result[key] = [*([previous] if isinstance(previous, str) else previous), text]
+            else:
+                result[key] = text
+        body = message.get_payload()
+        if isinstance(body, str) and body:
+            result["description"] = body
+        return result
+
+
+def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
+    """Parse core metadata bytes read from ``url``; see the module documentation.
+
+    Raises :class:`MetadataError` when there is no ``Name`` or ``Version`` or the
+    ``Metadata-Version`` is 3.0 or later; never for anything else.
+    """
+    raw = bytes(raw)
+    problems: list[str] = []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+        problems.append("not valid UTF-8; decoded as Latin-1")
+    text = text.removeprefix("\ufeff")
+    try:
+        fields, unparsed = parse_email(text)
+    except (ValueError, TypeError, LookupError) as exc:  # pragma: no cover - defensive
+        raise MetadataError(url, f"cannot parse the metadata: {exc}") from None
+    for required, header in (("name", "Name"), ("version", "Version")):
+        value: Any = fields.get(required)
+        if not isinstance(value, str) or not value.strip():
+            how = "repeated" if required in unparsed else "missing or empty"
+            raise MetadataError(url, f"the {header} field is {how}")
+    declared = fields.get("metadata_version")
+    match = _VERSION_RE.match(declared) if declared is not None else None
+    if match and int(match[1]) > 2:
+        raise MetadataError(url, f"Metadata-Version {declared} is not supported (major > 2)")
+    known = declared is not None and _version_known(declared)
+    if not known:
+        what = "missing" if declared is None else f"{declared!r}, which is not known"
+        problems.append(f"Metadata-Version is {what}; validated as {newest_known_version()}")
+    for key in sorted(unparsed):
+        if key in _MULTIPLE_USE or key in _SINGLE_USE:
+            problems.append(f"{key}: invalid or repeated value(s) left unparsed")
+
+    try:
+        strict: Metadata | None = Metadata.from_raw(fields, validate=True)
+    except _VALIDATION_ERRORS as exc:
+        strict = None
+        if known:  # else already reported, and every field would be listed
+            problems.extend(_messages(exc))
+    valid = strict is not None and not problems
+    metadata = strict if valid else _salvage(fields, declared if known else None)
+    if any(key in _CRITICAL_EMAIL for key in unparsed):
+        metadata = None
+    return CoreMetadata(
+        url=url,
+        raw=raw,
+        text=text,
+        raw_fields=fields,
+        unparsed=unparsed,
+        metadata=metadata,
+        valid=valid,
+        problems=tuple(problems),
+    )
+
+
+def _messages(exc: BaseException) -> list[str]:
+    """Flatten a validation error (group) into ``field: message`` strings."""
+    if isinstance(exc, ExceptionGroup):
+        return [m for sub in exc.exceptions for m in _messages(sub)]
+    if isinstance(exc, InvalidMetadata):
+        return [f"{exc.field}: {exc}"]
+    return [str(exc) or type(exc).__name__]
+
+
+def _salvage(fields: RawMetadata, declared: str | None) -> Metadata | None:
+    """A Metadata of the fields that validate on their own; see the module docs."""
+    newest = newest_known_version()
+    kept: dict[str, object] = {}
+    for key, value in fields.items():
+        if key == "metadata_version":
+            continue
+        probe = {"metadata_version": newest, "name": "x", "version": "0", key: value}
+        try:
+            Metadata.from_raw(cast(RawMetadata, probe), validate=True)
+        except _VALIDATION_ERRORS:
+            if key in _CRITICAL_RAW:
+                return None
+            continue
+        kept[key] = value
+    kept["metadata_version"] = declared or newest
+    salvaged = Metadata.from_raw(cast(RawMetadata, kept), validate=False)
+    try:
+        # Convert (and cache) every field now, so reading one later cannot raise.
+        for key in kept:
+            getattr(salvaged, key)
+    except _VALIDATION_ERRORS:  # pragma: no cover - each field validated above
+        return None
+    return salvaged

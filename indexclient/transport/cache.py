@@ -1,0 +1,250 @@
+"""An HTTP cache on disk for index pages and metadata files (RFC 9111, the parts we need).
+
+* Freshness: ``Cache-Control: max-age`` (``s-maxage`` is for shared caches: ignored),
+  else ``Expires``, else the heuristic of RFC 9111 4.2.2 (10% of the time since
+  ``Last-Modified``, at most a day). ``no-store`` responses are not stored; ``no-cache``
+  ones are stored but always revalidated.
+* Revalidation: a stale entry is asked for with ``If-None-Match`` / ``If-Modified-Since``;
+  a 304 refreshes it and its body is used.
+* ``Vary``: an entry records the request headers it varies on and only serves requests
+  with the same values; ``Vary: *`` is not stored.
+* Entries are single files written to a temporary name and renamed into place, so a
+  reader in another process sees a whole entry or none. An entry that fails its checks
+  (truncated, corrupt, another format) is ignored and fetched again.
+* Offline: entries are served whatever their age; a missing one is an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CacheEntry", "HttpCache", "default_cache_dir"]
+
+_MAGIC = b"indexclient-cache-1\n"
+_HEURISTIC_CAP = 24 * 3600.0
+# Only headers that matter to a reader of a cached page are kept. Bodies are stored
+# decoded, so Content-Encoding is not among them.
+_KEPT_HEADERS = (
+    "content-type",
+    "etag",
+    "last-modified",
+    "cache-control",
+    "expires",
+    "date",
+    "vary",
+)
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``INDEXCLIENT_CACHE_DIR``, else the platform's per-user cache directory."""
+    env = os.environ if environ is None else environ
+    if env.get("INDEXCLIENT_CACHE_DIR"):
+        return Path(env["INDEXCLIENT_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "indexclient" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "indexclient"
+    xdg = env.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "indexclient"
+
+
+def _directives(cache_control: str | None) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for part in (cache_control or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            found[name.lower()] = value.strip().strip('"') or None
+    return found
+
+
+def _http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """A stored response: final URL, status, the kept headers, body, and when stored."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    stored_at: float
+    vary: dict[str, str]
+
+    def freshness_lifetime(self) -> float:
+        """How long the entry is fresh for, in seconds (0 when it must be revalidated)."""
+        directives = _directives(self.headers.get("cache-control"))
+        if "no-cache" in directives:
+            return 0.0
+        max_age = directives.get("max-age")
+        if max_age is not None:
+            return float(max_age) if max_age.isdigit() else 0.0
+        expires = _http_date(self.headers.get("expires"))
+        date = _http_date(self.headers.get("date")) or self.stored_at
+        if expires is not None:
+            return max(0.0, expires - date)
+        modified = _http_date(self.headers.get("last-modified"))
+        if modified is not None:
+            return min(_HEURISTIC_CAP, max(0.0, (date - modified) / 10))
+        return 0.0
+
+    def is_fresh(self, now: float | None = None) -> bool:
+        """Whether the entry may be used without asking the server."""
+        age = (time.time() if now is None else now) - self.stored_at
+        return age < self.freshness_lifetime()
+
+    def validators(self) -> dict[str, str]:
+        """Conditional request headers that ask the server whether this is current."""
+        headers = {}
+        if etag := self.headers.get("etag"):
+            headers["If-None-Match"] = etag
+        if modified := self.headers.get("last-modified"):
+            headers["If-Modified-Since"] = modified
+        return headers
+
+
+class HttpCache:
+    """Cache entries under ``directory``, one file per URL and variant."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    @staticmethod
+    def storable(status: int, headers: Mapping[str, str]) -> bool:
+        """Whether a response may be stored at all."""
+        directives = _directives(headers.get("Cache-Control"))
+        vary = headers.get("Vary", "")
+        return status == 200 and "no-store" not in directives and vary.strip() != "*"
+
+    def _path(self, url: str, request_headers: Mapping[str, str]) -> Path:
+        # The key covers the Accept header, which every page request varies on; other
+        # Vary headers are checked against the stored values when the entry is read.
+        accept = request_headers.get("Accept", "")
+        key = hashlib.sha256(f"GET {url}\n{accept}".encode()).hexdigest()
+        return self.directory / key[:2] / f"{key}.entry"
+
+    def get(self, url: str, request_headers: Mapping[str, str]) -> CacheEntry | None:
+        """The stored entry for this request, or None (absent, corrupt, other variant)."""
+        path = self._path(url, request_headers)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        entry = self._decode(data)
+        if entry is None:
+            return None
+        lowered = {k.lower(): v for k, v in request_headers.items()}
+        if any(lowered.get(name, "") != value for name, value in entry.vary.items()):
+            return None
+        return entry
+
+    def put(
+        self,
+        url: str,
+        request_headers: Mapping[str, str],
+        *,
+        final_url: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> CacheEntry | None:
+        """Store a response (if storable); returns the entry written."""
+        if not self.storable(status, headers):
+            return None
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS}
+        lowered = {k.lower(): v for k, v in request_headers.items()}
+        vary_names = [v.strip().lower() for v in kept.get("vary", "").split(",") if v.strip()]
+        entry = CacheEntry(
+            url=final_url,
+            status=status,
+            headers=kept,
+            body=body,
+            stored_at=time.time(),
+            vary={name: lowered.get(name, "") for name in vary_names},
+        )
+        self._write(self._path(url, request_headers), entry)
+        return entry
+
+    def refresh(
+        self,
+        url: str,
+        request_headers: Mapping[str, str],
+        entry: CacheEntry,
+        headers: Mapping[str, str],
+    ) -> CacheEntry:
+        """After a 304: the entry with the new headers and a new storage time."""
+        updated = dict(entry.headers)
+        updated.update({k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS})
+        fresh = CacheEntry(entry.url, entry.status, updated, entry.body, time.time(), entry.vary)
+        self._write(self._path(url, request_headers), fresh)
+        return fresh
+
+    @staticmethod
+    def _decode(data: bytes) -> CacheEntry | None:
+        if not data.startswith(_MAGIC):
+            return None
+        rest = data[len(_MAGIC) :]
+        line, sep, body = rest.partition(b"\n")
+        if not sep:
+            return None
+        try:
+            meta = json.loads(line)
+            if (
+                not isinstance(meta, dict)
+                or meta.get("length") != len(body)
+                or meta.get("sha256") != hashlib.sha256(body).hexdigest()
+            ):
+                return None
+            return CacheEntry(
+                url=str(meta["url"]),
+                status=int(meta["status"]),
+                headers={str(k): str(v) for k, v in meta["headers"].items()},
+                body=body,
+                stored_at=float(meta["stored_at"]),
+                vary={str(k): str(v) for k, v in meta["vary"].items()},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @staticmethod
+    def _write(path: Path, entry: CacheEntry) -> None:
+        meta = {
+            "url": entry.url,
+            "status": entry.status,
+            "headers": entry.headers,
+            "stored_at": entry.stored_at,
+            "vary": entry.vary,
+            "length": len(entry.body),
+            "sha256": hashlib.sha256(entry.body).hexdigest(),
+        }
+        data = _MAGIC + json.dumps(meta, separators=(",", ":")).encode() + b"\n" + entry.body
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".entry")
+        except OSError:
+            return  # a cache that cannot be written is only a slower client
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)

@@ -17,6 +17,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from indexclient.cache import HttpCache
 from indexclient.config import IndexSpec, Settings
 from indexclient.download import DownloadResult, Progress, download_file
 from indexclient.errors import (
@@ -121,10 +122,21 @@ class IndexClient:
             retry=self._retry,
             read_timeout=self.settings.timeout.value,
             credentials=Credentials(i.url for i in self.indexes),
+            cache=self._cache(),
+            offline=self.settings.offline.value,
+            refresh=self.settings.refresh,
         )
         self._http = await http.__aenter__()
         self._fetcher = MetadataFetcher(http)
         return self
+
+    def _cache(self) -> HttpCache | None:
+        # Pages and metadata files are cached only where a directory is configured
+        # (INDEXCLIENT_CACHE_DIR, cache_dir=; the command line uses the platform's).
+        settings = self.settings
+        if settings.cache_dir is None or settings.no_cache.value:
+            return None
+        return HttpCache(settings.cache_dir.value)
 
     async def __aexit__(
         self,
@@ -296,7 +308,7 @@ class IndexClient:
 
     async def _get(self, url: str) -> tuple[int, str | None, bytes, str]:
         async with self._limit:
-            response = await self.http.get(url, headers={"Accept": ACCEPT})
+            response = await self.http.get(url, headers={"Accept": ACCEPT}, cacheable=True)
         return response.status, response.content_type, response.body, response.url
 
 

@@ -22,6 +22,7 @@ from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_ho
 from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
 from indexclient.tls.trust import Trust
+from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.config_files import Discovery
@@ -49,6 +50,7 @@ ENV_VARS = (
     "UV_HTTP_RETRIES",
     "UV_OFFLINE",
     "NETRC",
+    "INDEXCLIENT_CACHE_DIR",
 )
 
 DEFAULT_TIMEOUT = 30.0
@@ -146,6 +148,9 @@ class Settings:
     timeout: Value[float] = Value(DEFAULT_TIMEOUT, Origin("default"))
     retries: Value[int] = Value(DEFAULT_RETRIES, Origin("default"))
     offline: Value[bool] = Value(False, Origin("default"))
+    cache_dir: Value[str] | None = None
+    no_cache: Value[bool] = Value(False, Origin("default"))
+    refresh: bool = False
     config_files: tuple[str, ...] = ()
 
     @classmethod
@@ -165,6 +170,9 @@ class Settings:
         timeout: float | Value[float] | None = None,
         retries: int | Value[int] | None = None,
         offline: bool | Value[bool] | None = None,
+        cache_dir: str | Value[str] | None = None,
+        no_cache: bool | Value[bool] | None = None,
+        refresh: bool = False,
         files: Discovery | None = None,
     ) -> Settings:
         """Read the environment (``os.environ`` by default) under explicit arguments.
@@ -255,6 +263,9 @@ class Settings:
             timeout=wait or Value(DEFAULT_TIMEOUT, Origin("default")),
             retries=attempts or Value(DEFAULT_RETRIES, Origin("default")),
             offline=offline_mode or Value(False, Origin("default")),
+            cache_dir=_explicit(cache_dir, "cache_dir") or _env_path(env, "INDEXCLIENT_CACHE_DIR"),
+            no_cache=_explicit(no_cache, "no_cache") or Value(False, Origin("default")),
+            refresh=refresh,
             config_files=tuple(f.path for f in files.files) if files else (),
         )
 
@@ -416,7 +427,9 @@ def _index_spec(
     url = normalise_index_url(raw)
     if url is None:
         problems.append(
-            ConfigProblem(str(origin), f"{raw!r} is not an http(s) or file URL or a path")
+            ConfigProblem(
+                str(origin), f"{redact_url(raw)!r} is not an http(s) or file URL or a path"
+            )
         )
         return None
     return IndexSpec(url, origin, name, default)

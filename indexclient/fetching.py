@@ -128,7 +128,7 @@ class MetadataFetcher:
         url = file.core_metadata_url
         if url is None or file.core_metadata is None:
             return None
-        response = await self.http.get(url, max_size=self.max_metadata_size)
+        response = await self.http.get(url, max_size=self.max_metadata_size, cacheable=True)
         if response.status in (404, 410):
             return None  # advertised but absent: fall back to the file itself
         if response.status != 200:

@@ -35,11 +35,16 @@ _CLEARED = {
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove every variable indexclient, aiohttp or OpenSSL would read."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Remove every variable indexclient, aiohttp or OpenSSL would read.
+
+    The command line caches in the platform's cache directory by default: point it
+    into the test's temporary directory so tests never touch the real one.
+    """
     for name in list(os.environ):
         if name.upper() in _CLEARED:
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,6 @@ from indexclient.config_files import (
     Discovery,
     FileValues,
     IndexEntry,
-    _system_config_file,
-    _user_config_file,
     discover,
     merged,
     project_config_path,
@@ -32,6 +30,7 @@ from indexclient.config_files import (
     set_value,
     user_config_path,
 )
+from indexclient.config_files._discover import _system_config_file, _user_config_file
 from indexclient.errors import ConfigProblem, ConfigurationError
 
 if sys.version_info >= (3, 11):

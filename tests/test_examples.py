@@ -53,12 +53,3 @@ async def test_concurrent_pages_example_without_an_index() -> None:
     assert code == 2
     assert "no index URL" in err
     assert "UV_DEFAULT_INDEX" in err
-
-
-async def test_demo_runs() -> None:
-    code, out, err = await run("demo.py", env={})
-    assert code == 0, err
-    assert "refused: certificate verification failed" in out
-    assert "hint: The bundled roots do not include this issuer" in out
-    assert out.count("HTTP 200") == 2
-    assert "NOT verified" in out

@@ -555,3 +555,15 @@ async def test_policy_applies_through_the_os_verifier(
     # The same with the system store loaded once.
     error = await rejected(trust_from(PlatformRoots("test", os_verifier=False)), ctx)
     assert error.kind == "weak-algorithm"
+
+
+def test_loaded_locations_survive_a_shared_context(pki: Pki, tmp_path: Path) -> None:
+    # The second trust gets the first one's cached context: it must still report what
+    # the file contributed, not an empty list.
+    cache = ContextCache()
+    env = {"SSL_CERT_FILE": str(pki.ca_file)}
+    first = make_trust(env, cache=cache)
+    second = make_trust(env, cache=cache)
+    assert first.verified_context() is second.verified_context()
+    expected = (LoadedLocation(str(pki.ca_file), "file", 1),)
+    assert first.loaded_locations() == second.loaded_locations() == expected

@@ -25,7 +25,7 @@ from cryptography import x509
 from indexclient.tls.diagnose import CertificateRejected, diagnose, hint_for, parse_chain
 from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.policy import check_chain
-from indexclient.tls.sources import TrustSource
+from indexclient.tls.sources import CustomRoots, LoadedLocation, TrustSource
 
 __all__ = ["ContextCache", "ContextStats", "default_cache", "presented_chain"]
 
@@ -127,6 +127,9 @@ class ContextCache:
 
     def __init__(self) -> None:
         self._contexts: dict[Hashable, ssl.SSLContext] = {}
+        # What each custom configuration loaded, kept with its context: a later source
+        # with the same roots gets the cached context and must report the same.
+        self._loaded: dict[Hashable, tuple[LoadedLocation, ...]] = {}
         self._lock = threading.Lock()
         self._built = 0
         self._served = 0
@@ -146,8 +149,15 @@ class ContextCache:
             if ctx is None:
                 ctx = self._build(source, identity, verify=verify)
                 self._contexts[key] = ctx
+                if verify and isinstance(source, CustomRoots):
+                    self._loaded[source.cache_key()] = source.locations
                 self._built += 1
             return ctx
+
+    def loaded_locations(self, source: TrustSource) -> tuple[LoadedLocation, ...]:
+        """What a custom source's files and directories contributed (after a build)."""
+        with self._lock:
+            return self._loaded.get(source.cache_key(), ())
 
     def stats(self) -> ContextStats:
         """Counts so far, for tests and diagnostics."""
@@ -158,6 +168,7 @@ class ContextCache:
         """Forget every context (a changed certificate file is then read again)."""
         with self._lock:
             self._contexts.clear()
+            self._loaded.clear()
 
     @staticmethod
     def _build(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from indexclient.tls.contexts import ContextCache, default_cache
 from indexclient.tls.hosts import InsecureHost, InsecureHosts
 from indexclient.tls.identity import ClientIdentity
-from indexclient.tls.sources import BundledRoots, TrustSource
+from indexclient.tls.sources import BundledRoots, LoadedLocation, TrustSource
 
 __all__ = ["Trust"]
 
@@ -44,6 +44,11 @@ class Trust:
         if self.insecure_hosts and self.insecure_match(scheme, host, port) is not None:
             return self.unverified_context()
         return self.verified_context()
+
+    def loaded_locations(self) -> tuple[LoadedLocation, ...]:
+        """For custom roots: the certificates each file and directory contributed."""
+        self.verified_context()
+        return self.cache.loaded_locations(self.source)
 
     def prepare(self) -> None:
         """Build the contexts now, so configuration problems surface at start.

@@ -33,6 +33,7 @@ class BodyDecoder:
         self.size = 0
         self._inflater = self._new_inflater()
         self._deflate_checked = False
+        self._fed = False
 
     def _new_inflater(self) -> zlib._Decompress | None:
         if self._encoding in ("gzip", "x-gzip"):
@@ -54,6 +55,7 @@ class BodyDecoder:
             return [self._count(chunk)] if chunk else []
         pieces = []
         data = chunk
+        self._fed = self._fed or bool(chunk)
         while data:
             try:
                 out = inflater.decompress(data, _STEP)
@@ -82,4 +84,10 @@ class BodyDecoder:
         if self._inflater is None:
             return []
         rest = self._inflater.flush()
+        if self._fed and not self._inflater.eof:
+            # zlib reports no error for a stream that simply stops: a body cut short at a
+            # matching Content-Length would otherwise decode to a silent prefix.
+            raise ResponseError(
+                self._url, self._status, f"the {self._encoding} body ends before its stream does"
+            )
         return [self._count(rest)] if rest else []

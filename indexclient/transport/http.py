@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from types import TracebackType
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from indexclient.cache import CacheEntry, HttpCache
 from indexclient.errors import (
     ConnectError,
     IndexClientError,
@@ -38,7 +40,6 @@ from indexclient.errors import (
 )
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
-from indexclient.transport.cache import CacheEntry, HttpCache
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
 from indexclient.transport.errors import translate_error
@@ -182,7 +183,9 @@ class HttpClient:
         connector = TrustConnector(self.trust, limit=self._limit)
         self._session = aiohttp.ClientSession(
             connector=connector,
-            trust_env=self._trust_env,
+            # Proxies are looked up per request in _open: aiohttp's trust_env would also
+            # read netrc, which Credentials handles, and refuse a request having both.
+            trust_env=False,
             timeout=self._timeout,
             auto_decompress=False,
         )
@@ -361,15 +364,27 @@ class HttpClient:
                 sent.popall("Authorization", None)
             if "Authorization" not in sent and (auth := self.credentials.header_for(current)):
                 sent["Authorization"] = auth
+            proxy: URL | None = None
+            proxy_auth: aiohttp.BasicAuth | None = None
+            if self._trust_env:
+                with contextlib.suppress(LookupError):
+                    proxy, proxy_auth = get_env_proxy_for_url(current)
             try:
-                response = await self.session.get(current, headers=sent, allow_redirects=False)
+                response = await self.session.get(
+                    current,
+                    headers=sent,
+                    allow_redirects=False,
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
+                )
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 raise self.translate(exc, current) from exc
             logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
             location = response.headers.get("Location")
             if response.status in _REDIRECT_STATUSES and location:
                 response.release()
-                target = current.join(URL(location))
+                # Credentials in a Location are not adopted: each hop gets its own.
+                target = current.join(URL(location)).with_user(None)
                 self._check_redirect(current, target)
                 current = target
                 continue
@@ -384,7 +399,8 @@ class HttpClient:
     def _check_redirect(current: URL, target: URL) -> None:
         if target.scheme not in ("http", "https"):
             raise RedirectError(
-                redact_url(str(current)), f"refused a redirect to an unsupported URL {target}"
+                redact_url(str(current)),
+                f"refused a redirect to an unsupported URL {redact_url(str(target))}",
             )
         if current.scheme == "https" and target.scheme == "http":
             raise RedirectError(

@@ -1,0 +1,5 @@
+"""`python -m indexclient`: the command line."""
+
+from indexclient.cli import main
+
+main()

@@ -1,0 +1,142 @@
+"""The ``indexclient`` command: a thin layer over the facade.
+
+Each command parses its arguments, calls :class:`~indexclient.IndexClient` (or the
+settings and TLS diagnostics), prints the result, and maps errors to an exit status and
+one ``error:`` line (plus ``hint:``); see :mod:`indexclient.cli.exits`. Modules that
+need aiohttp or cryptography are imported by the commands that use them, so
+``--version``, ``--help`` and ``config`` start fast.
+
+Commands: ``project``, ``versions``, ``metadata``, ``download``, ``tls show``,
+``tls check``, ``config show``, ``config set``. Every command takes ``--json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from indexclient.cli.exits import INTERRUPTED, UsageError, exit_code
+from indexclient.cli.output import Console
+from indexclient.errors import ConfigurationWarning, IndexClientError
+
+__all__ = ["main", "run"]
+
+#: command -> (module, function); imported only when the command runs.
+_COMMANDS = {
+    "project": ("indexclient.cli.index_commands", "project"),
+    "versions": ("indexclient.cli.index_commands", "versions"),
+    "metadata": ("indexclient.cli.index_commands", "metadata"),
+    "download": ("indexclient.cli.index_commands", "download"),
+    "tls show": ("indexclient.cli.tls_commands", "show"),
+    "tls check": ("indexclient.cli.tls_commands", "check"),
+    "config show": ("indexclient.cli.config_commands", "show"),
+    "config set": ("indexclient.cli.config_commands", "set_key"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    With ``argv`` (tests, embedding) the exit status is returned. Without it (the
+    ``indexclient`` script, ``python -m indexclient``) ``sys.argv`` is used and the
+    process exits with the status.
+    """
+    if argv is None:
+        code = run(sys.argv[1:])
+        try:
+            sys.stdout.flush()  # here rather than at exit, where an error would be noise
+        except BrokenPipeError:
+            code = _broken_pipe()
+        sys.exit(code)
+    return run(argv)
+
+
+def run(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Parse ``argv``, run the command, return the exit status; never raises."""
+    from indexclient.cli.parser import parse
+
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parse(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else 0
+    console = Console(out, err, json_mode=bool(args.json), quiet=args.quiet > 0)
+    verbose = args.verbose
+    if verbose >= 2:
+        logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ConfigurationWarning)
+        warnings.showwarning = _warning_printer(console)
+        try:
+            module, name = _COMMANDS[args.command]
+            command: Callable[..., int] = getattr(importlib.import_module(module), name)
+            return command(args, console)
+        except KeyboardInterrupt:
+            return INTERRUPTED
+        except BrokenPipeError:
+            return _broken_pipe()
+        except Exception as exc:
+            return report(console, exc, verbose=verbose > 0)
+
+
+def report(console: Console, exc: BaseException, *, verbose: bool) -> int:
+    """Print ``exc`` as ``error:`` (and ``hint:``) lines; return its exit status.
+
+    With ``verbose`` the traceback comes first. An exception indexclient does not raise
+    on purpose is a bug: its type is named and a traceback is suggested.
+    """
+    if verbose:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=console.stderr)
+    if isinstance(exc, IndexClientError | UsageError):
+        console.error(str(exc), exc.hint)
+    elif isinstance(exc, OSError):
+        console.error(str(exc))
+    else:
+        console.error(
+            f"unexpected {type(exc).__name__}: {exc}",
+            None if verbose else "run again with -v for the traceback",
+        )
+    return exit_code(exc)
+
+
+def _warning_printer(console: Console) -> Callable[..., None]:
+    seen: set[str] = set()
+    original = warnings.showwarning
+
+    def show(  # noqa: PLR0917 - the signature of warnings.showwarning
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, ConfigurationWarning):
+            original(message, category, filename, lineno, file, line)
+            return
+        text = str(message)
+        if text not in seen:  # one setting may be read twice (settings, then trust)
+            seen.add(text)
+            console.warning(text)
+
+    return show
+
+
+def _broken_pipe() -> int:
+    """stdout was closed early (``| head``): stop quietly, as command-line tools do."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 1

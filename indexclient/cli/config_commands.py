@@ -1,0 +1,134 @@
+"""``config show`` and ``config set``: no network, and no aiohttp import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexclient.cli.exits import OK
+from indexclient.cli.output import Console, table
+from indexclient.cli.settings import load_settings
+
+if TYPE_CHECKING:
+    from indexclient.config import IndexSpec, Origin, Settings, Value
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+__all__ = ["set_key", "settings_report", "show"]
+
+
+def _entry(value: object, origin: Origin | str | None, **extra: object) -> dict[str, object]:
+    return {"value": value, "source": str(origin) if origin is not None else None, **extra}
+
+
+def _single(value: Value[Any] | None) -> dict[str, object]:
+    return _entry(value.value, value.origin) if value is not None else _entry(None, None)
+
+
+def _index(spec: IndexSpec) -> dict[str, object]:
+    from indexclient.urls import redact_url
+
+    return _entry(redact_url(spec.url), spec.origin, name=spec.name)
+
+
+def settings_report(settings: Settings) -> dict[str, object]:
+    """Every effective setting with its source, as ``config show --json`` prints it.
+
+    Single settings map to ``{"value", "source"}`` (``source`` is null when unset);
+    list settings map to a list of those. Index URLs have their password redacted.
+    """
+    dirs = settings.ssl_cert_dir
+    return {
+        "index-url": _index(settings.index_url)
+        if settings.index_url
+        else _entry(None, None, name=None),
+        "extra-index-url": [_index(spec) for spec in settings.extra_indexes],
+        "system-certs": _single(settings.system_certs),
+        "ssl-cert-file": _single(settings.ssl_cert_file),
+        "ssl-cert-dir": _entry(list(dirs.value), dirs.origin) if dirs else _entry(None, None),
+        "ssl-client-cert": _single(settings.client_cert),
+        "allow-insecure-host": [_entry(h.raw, h.origin) for h in settings.insecure_hosts],
+        "concurrent-downloads": _single(settings.concurrency),
+        "http-timeout": _single(settings.timeout),
+        "http-retries": _single(settings.retries),
+        "offline": _single(settings.offline),
+    }
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return os.pathsep.join(str(v) for v in value)
+    return str(value)
+
+
+def show(args: argparse.Namespace, console: Console) -> int:
+    """``config show``: every effective setting and where it came from."""
+    settings = load_settings(args)
+    report = settings_report(settings)
+    trust = settings.trust_source().describe()
+    if console.json_mode:
+        console.json(
+            {"settings": report, "trust_source": trust, "config_files": list(settings.config_files)}
+        )
+        return OK
+    rows = []
+    for key, entry in report.items():
+        entries = entry if isinstance(entry, list) else [entry]
+        if not entries:
+            rows.append((key, "(not set)", ""))
+        for item in entries:
+            assert isinstance(item, dict)
+            value = _shown(item["value"])
+            if item.get("name"):
+                value = f"{item['name']}={value}"
+            rows.append((key, value, str(item["source"] or "")))
+    console.print(table(("setting", "value", "source"), rows))
+    console.print()
+    console.print(f"trust source: {trust}")
+    if settings.config_files:
+        console.print("configuration files read:")
+        for path in settings.config_files:
+            console.print(f"  {path}")
+    else:
+        console.print("configuration files read: none")
+    return OK
+
+
+def _target(args: argparse.Namespace) -> Path:
+    from indexclient.config_files import project_config_path, user_config_path
+
+    if args.file:
+        return Path(args.file).absolute()
+    if args.scope == "user":
+        return user_config_path(os.environ)
+    return project_config_path(os.getcwd())
+
+
+def set_key(args: argparse.Namespace, console: Console) -> int:
+    """``config set KEY VALUE``: validate, then write the file keeping its other keys."""
+    from indexclient.config_files import set_value
+
+    path = _target(args)
+    set_value(path, args.key, args.value)
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    if path.name == "pyproject.toml":
+        document = document.get("tool", {}).get("uv", {})
+    value = document.get(args.key)
+    if console.json_mode:
+        console.json({"path": str(path), "key": args.key, "value": value})
+    else:
+        console.print(f"set {args.key} = {json.dumps(value)} in {path}")
+    return OK

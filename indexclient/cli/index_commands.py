@@ -1,0 +1,329 @@
+"""``project``, ``versions``, ``metadata`` and ``download``: the commands that read an index.
+
+Each builds the settings, opens one :class:`~indexclient.IndexClient` and prints what
+the facade returns. ``metadata`` and ``download`` take many requirements and keep going
+when one fails: its error is printed (and, with ``--json``, put in its place in the
+list) and the exit status follows :func:`~indexclient.cli.exits.exit_code_of_failures`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indexclient.cli.exits import OK, UsageError, exit_code_of_failures
+from indexclient.cli.output import Console, human_size, iso, table
+from indexclient.cli.settings import load_settings
+from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
+
+if TYPE_CHECKING:
+    from indexclient.client import IndexClient, MetadataResult
+    from indexclient.config import Settings
+    from indexclient.download import DownloadResult
+    from indexclient.select import Selection
+    from indexclient.simple import DistributionFile
+
+__all__ = ["download", "metadata", "project", "read_requirements", "versions"]
+
+
+def _client(settings: Settings) -> IndexClient:
+    from indexclient.client import IndexClient
+
+    return IndexClient(settings=settings)
+
+
+# --------------------------------------------------------------------------- project
+
+
+def _tags(file: DistributionFile) -> str:
+    if file.is_wheel:
+        # The filename's compressed tag set (py2.py3-none-any), as people write it.
+        return "-".join(file.filename[: -len(".whl")].rsplit("-", 3)[-3:])
+    return "sdist" if file.is_sdist else "?"
+
+
+def _yanked(file: DistributionFile) -> str:
+    if file.yanked is None:
+        return ""
+    return f"yanked: {file.yanked}" if file.yanked else "yanked"
+
+
+def file_json(file: DistributionFile) -> dict[str, object]:
+    """One file as ``project --json`` prints it."""
+    return {
+        "filename": file.filename,
+        "url": file.url,
+        "hashes": dict(file.hashes),
+        "requires_python": file.requires_python,
+        "yanked": file.yanked,
+        "core_metadata": None if file.core_metadata is None else dict(file.core_metadata),
+        "size": file.size,
+        "upload_time": iso(file.upload_time),
+    }
+
+
+def project(args: argparse.Namespace, console: Console) -> int:
+    """``project NAME``: the project's files."""
+    settings = load_settings(args)
+
+    async def fetch() -> None:
+        async with _client(settings) as client:
+            page = await client.project(args.name)
+        name = page.name or args.name
+        if console.json_mode:
+            console.json({"name": name, "files": [file_json(f) for f in page.files]})
+            return
+        console.print(f"{name}: {len(page.files)} files ({page.url})")
+        rows = [
+            (
+                str(f.version) if f.version is not None else "?",
+                f.filename,
+                _tags(f),
+                f.requires_python or "-",
+                human_size(f.size),
+                iso(f.upload_time) or "-",
+                _yanked(f),
+            )
+            for f in page.files
+        ]
+        headers = ("version", "filename", "tags", "requires-python", "size", "uploaded", "")
+        console.print(table(headers, rows, right=(4,)))
+
+    asyncio.run(fetch())
+    return OK
+
+
+def versions(args: argparse.Namespace, console: Console) -> int:
+    """``versions NAME``: every version, oldest first (newest last)."""
+    settings = load_settings(args)
+
+    async def fetch() -> list[str]:
+        async with _client(settings) as client:
+            return [str(v) for v in await client.versions(args.name)]
+
+    found = asyncio.run(fetch())
+    if console.json_mode:
+        console.json(found)
+    else:
+        for version in found:
+            console.print(version)
+    return OK
+
+
+# --------------------------------------------------------------------------- requirements
+
+
+def read_requirements(path: str) -> list[tuple[str, str]]:
+    """The requirement lines of a requirements file, each with ``FILE:LINE``.
+
+    Blank lines, comments (``#`` at the start or after whitespace) and option lines
+    (starting with ``-``: ``-r``, ``-e``, ``--index-url``...) are skipped.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read the requirements file {path}: {exc.strerror}") from exc
+    found = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if " #" in text or "\t#" in text:
+            text = text[: min(i for i in (text.find(" #"), text.find("\t#")) if i >= 0)]
+        text = text.strip()
+        if text and not text.startswith(("#", "-")):
+            found.append((text, f"{path}:{number}"))
+    return found
+
+
+def _requirements(args: argparse.Namespace) -> list[str]:
+    """The requirements from the arguments then the files; all checked before any IO."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    given = [(r, "argument") for r in args.requirements]
+    for path in args.requirement_files:
+        given += read_requirements(path)
+    if not given:
+        raise UsageError(
+            "no requirement given", hint="name at least one, e.g. 'attrs>=22', or use -r FILE"
+        )
+    problems = []
+    for text, where in given:
+        try:
+            Requirement(text)
+        except InvalidRequirement as exc:
+            # packaging's message goes on with the text and a caret: keep its first line.
+            reason = str(exc).splitlines()[0]
+            origin = f"requirement {text!r} ({where})"
+            problems.append(ConfigProblem(origin, f"not a PEP 508 requirement: {reason}"))
+    if problems:
+        raise ConfigurationError(problems)
+    return [text for text, _ in given]
+
+
+def _error_json(requirement: str, error: IndexClientError) -> dict[str, object]:
+    return {
+        "requirement": requirement,
+        "error": {"type": type(error).__name__, "message": str(error), "hint": error.hint},
+    }
+
+
+def _report_failures(
+    console: Console, requirements: Sequence[str], results: Sequence[object]
+) -> int:
+    failures = []
+    for requirement, result in zip(requirements, results, strict=True):
+        if isinstance(result, IndexClientError):
+            failures.append(result)
+            console.error(f"{requirement}: {result}", result.hint)
+    return exit_code_of_failures(failures)
+
+
+# --------------------------------------------------------------------------- metadata
+
+_KEY_FIELDS = (("summary", "Summary"), ("requires_python", "Requires-Python"))
+
+
+def _metadata_json(result: MetadataResult) -> dict[str, object]:
+    return {
+        "name": result.name,
+        "version": str(result.version),
+        "filename": result.file.filename,
+        "metadata": result.metadata.to_json(),
+    }
+
+
+def _print_metadata(console: Console, result: MetadataResult) -> None:
+    fields = result.metadata.to_json()
+    console.print(f"{result.name} {result.version}  {result.file.filename}")
+    for key, label in _KEY_FIELDS:
+        value = fields.get(key)
+        if value:
+            console.print(f"  {label}: {value if isinstance(value, str) else ', '.join(value)}")
+    requires = fields.get("requires_dist") or []
+    for requirement in [requires] if isinstance(requires, str) else requires:
+        console.print(f"  Requires-Dist: {requirement}")
+
+
+def metadata(args: argparse.Namespace, console: Console) -> int:
+    """``metadata REQ... [-r FILE]``: core metadata of the newest matching versions."""
+    requirements = _requirements(args)
+    settings = load_settings(args)
+
+    async def fetch() -> list[MetadataResult | IndexClientError]:
+        bar = console.progress("metadata")
+        bar.update(0, len(requirements), force=True)
+        try:
+            async with _client(settings) as client:
+                return await client.metadata_for(requirements, progress=bar.update)
+        finally:
+            bar.close()
+
+    results = asyncio.run(fetch())
+    if console.json_mode:
+        console.json(
+            [
+                _error_json(r, result)
+                if isinstance(result, IndexClientError)
+                else _metadata_json(result)
+                for r, result in zip(requirements, results, strict=True)
+            ]
+        )
+    else:
+        first = True
+        for result in results:
+            if not isinstance(result, IndexClientError):
+                if not first:
+                    console.print()
+                first = False
+                _print_metadata(console, result)
+    return _report_failures(console, requirements, results)
+
+
+# --------------------------------------------------------------------------- download
+
+
+async def _choose(client: IndexClient, requirement: str) -> Selection | IndexClientError:
+    try:
+        return await client.choose(requirement)
+    except IndexClientError as exc:
+        return exc
+
+
+async def _download_all(
+    settings: Settings, requirements: Sequence[str], dest: Path, console: Console
+) -> list[tuple[Selection, DownloadResult] | IndexClientError]:
+    async with _client(settings) as client:
+        chosen = await asyncio.gather(*(_choose(client, r) for r in requirements))
+        sizes = [c.best.size for c in chosen if not isinstance(c, IndexClientError)]
+        total = sum(s for s in sizes if s is not None) if None not in sizes else None
+        done: dict[int, int] = {}
+        bar = console.progress("downloading", count_bytes=True)
+
+        async def one(
+            index: int, selection: Selection | IndexClientError
+        ) -> tuple[Selection, DownloadResult] | IndexClientError:
+            if isinstance(selection, IndexClientError):
+                return selection
+
+            def progress(written: int, _size: int | None) -> None:
+                done[index] = written
+                bar.update(sum(done.values()), total)
+
+            try:
+                result = await client.download(selection.best, dest, progress=progress)
+            except IndexClientError as exc:
+                return exc
+            if console.progress_enabled():
+                bar.message(f"downloaded {selection.best.filename}")
+            return selection, result
+
+        try:
+            return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(chosen))))
+        finally:
+            bar.close()
+
+
+def _checked(result: DownloadResult) -> str:
+    if not result.hashes_checked:
+        return "no hash advertised, not verified"
+    return f"{', '.join(result.hashes_checked)} verified"
+
+
+def download(args: argparse.Namespace, console: Console) -> int:
+    """``download REQ... [-r FILE] [--dest DIR]``: the best file of each, hash-verified."""
+    requirements = _requirements(args)
+    settings = load_settings(args)
+    settings.indexes()  # no index configured: fail before creating --dest
+    dest = Path(args.dest)
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"--dest {dest} is not a directory")
+    dest.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(_download_all(settings, requirements, dest, console))
+    if console.json_mode:
+        entries: list[dict[str, object]] = []
+        for requirement, result in zip(requirements, results, strict=True):
+            if isinstance(result, IndexClientError):
+                entries.append(_error_json(requirement, result))
+                continue
+            selection, saved = result
+            entries.append(
+                {
+                    "requirement": requirement,
+                    "name": selection.name,
+                    "version": str(selection.version),
+                    "filename": selection.best.filename,
+                    "path": str(saved.path),
+                    "size": saved.size,
+                    "hashes_checked": list(saved.hashes_checked),
+                }
+            )
+        console.json(entries)
+    else:
+        for result in results:
+            if not isinstance(result, IndexClientError):
+                _, saved = result
+                console.print(f"saved {saved.path} ({human_size(saved.size)}, {_checked(saved)})")
+    return _report_failures(console, requirements, results)

@@ -1,0 +1,103 @@
+"""uv-compatible configuration files: discover, read, validate and write them.
+
+Which files are read (:func:`discover`), highest precedence first:
+
+1. **project**: the nearest ``uv.toml``, or ``pyproject.toml`` with a ``[tool.uv]`` table,
+   in ``cwd`` or one of its parents. In one directory ``uv.toml`` wins (a ``[tool.uv]``
+   table beside it is ignored, with a warning, as uv does). A ``pyproject.toml`` without
+   ``[tool.uv]`` does not count: the search goes on upward. The search stops at the first
+   directory that has either. (uv starts a workspace member's search at the workspace
+   root; indexclient has no notion of workspaces and starts at ``cwd``.)
+2. **user**: ``$XDG_CONFIG_HOME/uv/uv.toml`` (an absolute ``XDG_CONFIG_HOME`` only), else
+   ``$HOME/.config/uv/uv.toml``; ``%APPDATA%\\uv\\uv.toml`` on Windows. Only the ``HOME``
+   of ``environ`` is used: without it (and without ``XDG_CONFIG_HOME``) there is no user
+   file.
+3. **system**: the first existing ``DIR/uv/uv.toml`` for ``DIR`` in the colon-separated
+   ``XDG_CONFIG_DIRS`` (``/etc/xdg`` when unset or empty; the list ends at its first
+   empty entry), else ``/etc/uv/uv.toml``; ``%SYSTEMDRIVE%\\ProgramData\\uv\\uv.toml`` on
+   Windows.
+
+``--config-file PATH`` (``config_file=``, or ``UV_CONFIG_FILE`` when the argument is not
+given) is used **in place of every discovered file: project, user and system alike**.
+This is what uv does (its documentation: "this file will be used in place of any
+discovered configuration files (e.g., user-level configuration will be ignored)"), so
+a ``--config-file`` means the same thing to uv and to indexclient. The file is read as a
+``uv.toml`` whatever its name (a ``pyproject.toml`` gets a warning, as in uv). A relative
+path is taken relative to ``cwd``. A missing explicit file is a problem.
+
+``--no-config`` (``no_config=True``) or a true ``UV_NO_CONFIG`` disables discovery: no
+project, user or system file is read. An explicit ``--config-file`` still applies (uv
+checks it first). ``no_config=False`` means "the flag was not given", so ``UV_NO_CONFIG``
+is then consulted; a value that is not one of uv's boolean words is a problem (reported
+with the files' problems, which are still read so that every problem shows at once).
+
+Keys read, at the top level of ``uv.toml`` or under ``[tool.uv]`` of ``pyproject.toml``:
+``system-certs`` (bool), ``native-tls`` (bool, deprecated alias of ``system-certs``: a
+warning; ``system-certs`` wins when a file has both), ``allow-insecure-host`` (list of
+strings, each checked with :func:`~indexclient.tls.hosts.parse_insecure_host`),
+``index-url`` (URL string), ``extra-index-url`` (list of URL strings), ``[[index]]``
+tables (``url`` required, ``name`` and ``default`` optional; at most one
+``default = true`` per file), ``concurrent-downloads`` (positive integer) and ``offline``
+(bool). URLs must be ``http``, ``https`` (with a host) or ``file`` URLs. Every other key is
+ignored silently.
+
+The ``[pip]`` sub-table (``[tool.uv.pip]``): ``index-url``, ``extra-index-url``,
+``allow-insecure-host``, ``system-certs`` and ``native-tls`` are read there too, as a
+fallback: for a single value the top level wins over ``[pip]``; the lists
+(``allow-insecure-host``, ``extra-index-url``) are concatenated, top level first. (``uv
+pip`` commands prefer the ``[pip]`` value while uv's other commands ignore ``[pip]``;
+indexclient is not the pip interface, so the general top-level setting comes first.)
+
+Every problem of every file (wrong types and values, unparsable TOML, unreadable files)
+is collected and returned in :attr:`Discovery.problems`; the caller raises one
+:class:`~indexclient.errors.ConfigurationError`. Each problem names the file and the key,
+e.g. ``allow-insecure-host in /p/uv.toml: expected a list of strings, got an integer``.
+
+:func:`merged` combines files as uv does: for a single value the first file (in
+precedence order) that defines it wins; ``allow-insecure-host`` is the union of all
+files, each entry keeping its origin; ``extra-index-url`` and ``[[index]]`` lists are
+concatenated, the project's entries first.
+
+Writing (:func:`set_value`, for ``config set KEY VALUE``): the value is validated first
+(nothing is written when it is invalid), then the whole file is rewritten with
+``tomli_w`` atomically (a temporary file in the same directory, then :func:`os.replace`).
+Every other key and table is kept, but **comments and formatting are not** (``tomli_w``
+cannot keep them). For ``pyproject.toml`` the key goes under ``[tool.uv]``. Setting a list
+key (``allow-insecure-host``, ``extra-index-url``) *appends* the given entries (comma- or
+whitespace-separated) to the list already in the file, skipping entries already there.
+
+Nothing here touches the network or process-wide state: ``cwd`` and ``environ`` are
+always passed in.
+"""
+
+from indexclient.config_files._discover import discover, project_config_path, user_config_path
+from indexclient.config_files._model import (
+    ETC_UV_TOML,
+    READ_KEYS,
+    SETTABLE_KEYS,
+    ConfigFile,
+    Discovery,
+    FileValues,
+    IndexEntry,
+    Scope,
+    merged,
+)
+from indexclient.config_files._read import read_file
+from indexclient.config_files._write import set_value
+
+__all__ = [
+    "ETC_UV_TOML",
+    "READ_KEYS",
+    "SETTABLE_KEYS",
+    "ConfigFile",
+    "Discovery",
+    "FileValues",
+    "IndexEntry",
+    "Scope",
+    "discover",
+    "merged",
+    "project_config_path",
+    "read_file",
+    "set_value",
+    "user_config_path",
+]

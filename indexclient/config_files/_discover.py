@@ -1,0 +1,197 @@
+"""Where configuration files are, and which of them are in effect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indexclient.config_files._model import (
+    _BOOL_WORDS,
+    _PYPROJECT,
+    _UV_TOML,
+    ETC_UV_TOML,
+    ConfigFile,
+    Discovery,
+    Scope,
+    _parse_bool,
+)
+from indexclient.config_files._read import _Invalid, _load_toml, _tool_uv, read_file
+from indexclient.errors import ConfigProblem, ConfigurationError
+
+if TYPE_CHECKING:
+    pass
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def _find_project_file(start: Path) -> Path | None:
+    """The nearest uv.toml, or pyproject.toml with [tool.uv], from ``start`` upward.
+
+    A pyproject.toml that cannot be read or parsed is returned too (its problem is then
+    reported when it is read): uv stops there with an error as well.
+    """
+    for directory in (start, *start.parents):
+        uv_toml = directory / _UV_TOML
+        if uv_toml.is_file():
+            return uv_toml
+        pyproject = directory / _PYPROJECT
+        if pyproject.is_file():
+            try:
+                document = _load_toml(pyproject)
+            except _Invalid:
+                return pyproject
+            tool = document.get("tool", {})
+            # A `tool` that is not a table is a problem to report, not a reason to skip.
+            if not isinstance(tool, dict) or "uv" in tool:
+                return pyproject
+    return None
+
+
+def _absolute(path: str | os.PathLike[str], cwd: Path) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else cwd / candidate
+
+
+def _user_config_file(environ: Mapping[str, str], *, windows: bool) -> Path | None:
+    """Where the user's uv.toml is (whether it exists or not), or None if unknown."""
+    if windows:
+        appdata = environ.get("APPDATA", "")
+        return Path(appdata, "uv", _UV_TOML) if appdata else None
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg, "uv", _UV_TOML)
+    home = environ.get("HOME", "")
+    return Path(home, ".config", "uv", _UV_TOML) if home else None
+
+
+def _system_config_file(
+    environ: Mapping[str, str], fallback: str | os.PathLike[str] | None, *, windows: bool
+) -> Path | None:
+    """The system uv.toml in effect (an existing file), or None."""
+    if windows:
+        drive = environ.get("SYSTEMDRIVE", "")
+        candidate = Path(drive + "\\", "ProgramData", "uv", _UV_TOML) if drive else None
+        return candidate if candidate is not None and candidate.is_file() else None
+    dirs = environ.get("XDG_CONFIG_DIRS", "") or "/etc/xdg"
+    for directory in dirs.split(":"):
+        if not directory:
+            break
+        candidate = Path(directory, "uv", _UV_TOML)
+        if candidate.is_file():
+            return candidate
+    if fallback is not None and Path(fallback).is_file():
+        return Path(fallback)
+    return None
+
+
+def user_config_path(environ: Mapping[str, str]) -> Path:
+    """The user configuration file (``config set --user``), existing or not.
+
+    Raises ConfigurationError when neither ``XDG_CONFIG_HOME`` (absolute) nor ``HOME``
+    (``APPDATA`` on Windows) is set.
+    """
+    path = _user_config_file(environ, windows=os.name == "nt")
+    if path is None:
+        variables = "APPDATA" if os.name == "nt" else "XDG_CONFIG_HOME or HOME"
+        raise ConfigurationError.single(
+            "user configuration", f"cannot locate the user configuration: set {variables}"
+        )
+    return path
+
+
+def project_config_path(cwd: str | os.PathLike[str]) -> Path:
+    """The project configuration file (``config set --project``).
+
+    The file :func:`discover` would read (the nearest ``uv.toml``, or ``pyproject.toml``
+    with ``[tool.uv]``, from ``cwd`` upward), else ``cwd/uv.toml``.
+    """
+    start = Path(cwd).absolute()
+    return _find_project_file(start) or start / _UV_TOML
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(
+    cwd: str | os.PathLike[str],
+    environ: Mapping[str, str],
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    no_config: bool = False,
+    system_fallback: str | os.PathLike[str] | None = ETC_UV_TOML,
+) -> Discovery:
+    """Find and read the configuration files in effect (see the module docstring).
+
+    ``config_file`` is ``--config-file`` (``UV_CONFIG_FILE`` when None); ``no_config``
+    is ``--no-config`` (``UV_NO_CONFIG`` is read when False). ``system_fallback`` is the
+    last system location tried (``/etc/uv/uv.toml``; None to skip it, e.g. in tests).
+    Never raises for a bad file or variable: every problem is in the result.
+    """
+    start = Path(cwd).absolute()
+    windows = os.name == "nt"
+    problems: list[ConfigProblem] = []
+
+    explicit = config_file if config_file is not None else environ.get("UV_CONFIG_FILE") or None
+    disabled = no_config
+    if not disabled and "UV_NO_CONFIG" in environ:
+        raw = environ["UV_NO_CONFIG"]
+        parsed = _parse_bool(raw)
+        if parsed is None:
+            problems.append(
+                ConfigProblem(
+                    f"UV_NO_CONFIG={raw!r} (environment)",
+                    f"not a boolean: use one of {_BOOL_WORDS}",
+                )
+            )
+        disabled = bool(parsed)
+
+    files: list[ConfigFile] = []
+    if explicit is not None:
+        files.append(read_file(_absolute(explicit, start), "explicit"))
+    elif not disabled:
+        seen: set[str] = set()
+        candidates: list[tuple[Path | None, Scope]] = [
+            (_find_project_file(start), "project"),
+            (_user_config_file(environ, windows=windows), "user"),
+            (_system_config_file(environ, system_fallback, windows=windows), "system"),
+        ]
+        for path, scope in candidates:
+            if path is None or not path.is_file():
+                continue
+            real = os.path.realpath(path)
+            if real in seen:  # e.g. the project directory is ~/.config/uv
+                continue
+            seen.add(real)
+            read = read_file(path, scope)
+            if scope == "project" and path.name == _UV_TOML:
+                read = _warn_if_shadowed_pyproject(read, path)
+            files.append(read)
+
+    for found in files:
+        problems += found.problems
+    return Discovery(
+        files=tuple(files),
+        problems=tuple(problems),
+        warnings=tuple(w for found in files for w in found.warnings),
+    )
+
+
+def _warn_if_shadowed_pyproject(read: ConfigFile, uv_toml: Path) -> ConfigFile:
+    """uv's warning when a [tool.uv] table sits beside the uv.toml that wins over it."""
+    pyproject = uv_toml.with_name(_PYPROJECT)
+    if not pyproject.is_file():
+        return read
+    try:
+        document = _load_toml(pyproject)
+    except _Invalid:
+        return read
+    if _tool_uv(document) is None:
+        return read
+    warning = (
+        f"{uv_toml}: found both this uv.toml and a [tool.uv] table in {pyproject}; "
+        "the [tool.uv] table is ignored in favour of the uv.toml"
+    )
+    return ConfigFile(read.path, read.scope, read.values, read.problems, (*read.warnings, warning))

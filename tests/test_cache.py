@@ -1,0 +1,212 @@
+"""The on-disk HTTP cache: freshness, revalidation, Vary, corruption, offline, processes."""
+
+from __future__ import annotations
+
+import email.utils
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from conftest import Pki
+
+from indexclient import IndexClient
+from indexclient.cache import CacheEntry, HttpCache, default_cache_dir
+from indexclient.errors import OfflineError
+from indexclient.testing.pki import server_context
+from indexclient.testing.servers import LocalServer, serve_https
+
+PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
+HEADERS = {"Accept": "text/html"}
+
+
+def entry(headers: dict[str, str], stored_at: float | None = None) -> CacheEntry:
+    return CacheEntry("https://i.example/", 200, headers, b"x", stored_at or time.time(), {})
+
+
+def http_date(seconds_ago: float) -> str:
+    return email.utils.formatdate(time.time() - seconds_ago, usegmt=True)
+
+
+def test_freshness_rules() -> None:
+    assert entry({"cache-control": "max-age=600"}).is_fresh()
+    assert not entry({"cache-control": "max-age=600"}, time.time() - 601).is_fresh()
+    assert not entry({"cache-control": "no-cache, max-age=600"}).is_fresh()
+    assert entry({"expires": http_date(-60), "date": http_date(0)}).is_fresh()
+    assert not entry({"expires": http_date(60), "date": http_date(0)}).is_fresh()
+    # Heuristic: 10% of the age since Last-Modified (here 10 days -> one day, capped).
+    assert entry({"last-modified": http_date(864000), "date": http_date(0)}).is_fresh()
+    assert entry({"last-modified": http_date(10)}).freshness_lifetime() < 2
+    assert not entry({}).is_fresh()
+    assert entry({"etag": '"v1"', "last-modified": "x"}).validators() == {
+        "If-None-Match": '"v1"',
+        "If-Modified-Since": "x",
+    }
+
+
+def test_storable() -> None:
+    assert HttpCache.storable(200, {})
+    assert not HttpCache.storable(200, {"Cache-Control": "private, no-store"})
+    assert not HttpCache.storable(200, {"Vary": "*"})
+    assert not HttpCache.storable(404, {})
+
+
+def test_round_trip_vary_and_corruption(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    url = "https://i.example/simple/demo/"
+    stored = cache.put(
+        url,
+        {"Accept": "text/html", "Accept-Language": "en"},
+        final_url=url,
+        status=200,
+        headers={"Vary": "Accept-Language", "ETag": '"1"', "Content-Encoding": "gzip"},
+        body=PAGE,
+    )
+    assert stored is not None
+    assert "content-encoding" not in stored.headers  # bodies are stored decoded
+    found = cache.get(url, {"Accept": "text/html", "Accept-Language": "en"})
+    assert found is not None
+    assert found.body == PAGE
+    assert cache.get(url, {"Accept": "text/html", "Accept-Language": "de"}) is None
+    assert cache.get(url, {"Accept": "application/json"}) is None
+    (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not path.name.startswith(".tmp-"), "no temporary file is left behind"
+    data = path.read_bytes()
+    for broken in (data[:-1], data[:10], b"garbage", data.replace(PAGE, PAGE.upper())):
+        path.write_bytes(broken)
+        assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is None
+
+
+def test_default_cache_dir(tmp_path: Path) -> None:
+    assert default_cache_dir({"INDEXCLIENT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "indexclient"
+
+
+def _hammer(directory: str, worker: int) -> None:
+    cache = HttpCache(directory)
+    for i in range(60):
+        body = f"{worker}-{i}".encode() * 500
+        cache.put("https://i.example/p/", HEADERS, final_url="u", status=200, headers={}, body=body)
+
+
+def test_concurrent_processes_never_see_a_partial_entry(tmp_path: Path) -> None:
+    workers = [
+        multiprocessing.get_context("spawn").Process(target=_hammer, args=(str(tmp_path), w))
+        for w in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    cache = HttpCache(tmp_path)
+    reads = 0
+    while any(w.is_alive() for w in workers):
+        found = cache.get("https://i.example/p/", HEADERS)
+        if found is not None:
+            reads += 1
+            text = found.body.decode()
+            assert text == text[: len(text) // 500] * 500  # one writer's whole body
+    for worker in workers:
+        worker.join()
+        assert worker.exitcode == 0
+    assert cache.get("https://i.example/p/", HEADERS) is not None
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+class Counting:
+    """A project page handler with switchable caching headers, counting requests."""
+
+    def __init__(self, **headers: str) -> None:
+        self.headers = headers
+        self.conditional: list[dict[str, str]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        asked = {k: v for k, v in request.headers.items() if k.startswith("If-")}
+        self.conditional.append(asked)
+        etag = self.headers.get("ETag")
+        if etag and asked.get("If-None-Match") == etag:
+            return web.Response(status=304, headers=self.headers)
+        modified = self.headers.get("Last-Modified")
+        if modified and asked.get("If-Modified-Since") == modified:
+            return web.Response(status=304, headers=self.headers)
+        return web.Response(body=PAGE, content_type="text/html", headers=self.headers)
+
+
+async def pages(server: LocalServer, env: dict[str, str], **options: object) -> list[str]:
+    async with IndexClient(server.url, environ=env, **options) as client:  # type: ignore[arg-type]
+        page = await client.project("demo")
+    return [f.filename for f in page.files]
+
+
+@pytest.fixture
+def cache_env(ca_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    return {**ca_env, "INDEXCLIENT_CACHE_DIR": str(tmp_path / "cache")}
+
+
+async def test_fresh_entry_needs_no_request(pki: Pki, cache_env: dict[str, str]) -> None:
+    handler = Counting(**{"Cache-Control": "max-age=600"})
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        first = await pages(server, cache_env)
+        second = await pages(server, cache_env)
+        offline = await pages(server, {**cache_env, "UV_OFFLINE": "1"})
+    assert first == second == offline == ["demo-1.0.tar.gz"]
+    assert len(handler.conditional) == 1
+
+
+@pytest.mark.parametrize(
+    "validator", [{"ETag": '"v1"'}, {"Last-Modified": "Tue, 24 Nov 2026 10:00:00 GMT"}]
+)
+async def test_stale_entry_revalidated(
+    pki: Pki, cache_env: dict[str, str], validator: dict[str, str]
+) -> None:
+    handler = Counting(**{"Cache-Control": "no-cache", **validator})
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+    first, second = handler.conditional
+    assert first == {}
+    expected = "If-None-Match" if "ETag" in validator else "If-Modified-Since"
+    assert second == {expected: next(iter(validator.values()))}
+
+
+async def test_refresh_revalidates_fresh_entries(pki: Pki, cache_env: dict[str, str]) -> None:
+    handler = Counting(**{"Cache-Control": "max-age=600", "ETag": '"v1"'})
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        await pages(server, cache_env)
+        from indexclient import Settings
+
+        settings = Settings.load(cache_env, index_url=server.url, refresh=True)
+        async with IndexClient(settings=settings) as client:
+            await client.project("demo")
+    assert handler.conditional == [{}, {"If-None-Match": '"v1"'}]
+
+
+async def test_offline_without_entry_is_a_clear_error(pki: Pki, cache_env: dict[str, str]) -> None:
+    async with serve_https(server_context(pki.root.issue_leaf()), Counting().handle) as server:
+        with pytest.raises(OfflineError) as caught:
+            await pages(server, {**cache_env, "UV_OFFLINE": "true"})
+    assert "not in the cache" in str(caught.value)
+    assert caught.value.hint
+
+
+async def test_corrupt_entry_is_fetched_again(pki: Pki, cache_env: dict[str, str]) -> None:
+    handler = Counting(**{"Cache-Control": "max-age=600"})
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        await pages(server, cache_env)
+        for path in Path(cache_env["INDEXCLIENT_CACHE_DIR"]).rglob("*.entry"):
+            path.write_bytes(path.read_bytes()[:-5])
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+    assert len(handler.conditional) == 2
+
+
+async def test_no_cache_writes_nothing(pki: Pki, cache_env: dict[str, str]) -> None:
+    handler = Counting(**{"Cache-Control": "max-age=600"})
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        from indexclient import Settings
+
+        for _ in range(2):
+            settings = Settings.load(cache_env, index_url=server.url, no_cache=True)
+            async with IndexClient(settings=settings) as client:
+                await client.project("demo")
+    assert len(handler.conditional) == 2
+    assert not Path(cache_env["INDEXCLIENT_CACHE_DIR"]).exists()

@@ -1,0 +1,172 @@
+"""The command as a real process: exit statuses, start-up imports, Ctrl-C, the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Pki
+from test_cli_support import EXAMPLES, PYTHON, demo_index
+
+from indexclient import __version__
+from indexclient.config import ENV_VARS
+from indexclient.testing.pki import server_context
+from indexclient.testing.servers import serve_https
+
+# Runs the command, then reports whether the HTTP stack was imported.
+PROBE = (
+    "import sys\n"
+    "from indexclient.cli import run\n"
+    "code = run(sys.argv[1:])\n"
+    "print('aiohttp imported:', 'aiohttp' in sys.modules, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This environment without TLS/uv/proxy variables, configuration inside tmp_path."""
+    cleared = {*ENV_VARS, "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in cleared}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-home")
+    env["XDG_CONFIG_DIRS"] = str(tmp_path / "xdg-dirs")
+    return {**env, **extra}
+
+
+def run_process(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        env=clean_env(tmp_path, **env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_python_m_indexclient_version(tmp_path: Path) -> None:
+    result = run_process([PYTHON, "-m", "indexclient", "--version"], tmp_path)
+    assert (result.returncode, result.stdout) == (0, f"indexclient {__version__}\n")
+
+
+def test_console_script(tmp_path: Path) -> None:
+    script = Path(PYTHON).with_name("indexclient")
+    if not script.exists():
+        pytest.skip("the indexclient script is not installed in this environment")
+    result = run_process([str(script), "config", "show", "--no-config"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "trust source: bundled roots" in result.stdout
+    result = run_process([str(script), "versions", "x"], tmp_path)  # no index: exit 2
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["config", "show"],
+        ["config", "show", "--json", "--system-certs"],
+        ["config", "set", "offline", "true", "--file", "conf/uv.toml"],
+    ],
+)
+def test_fast_commands_do_not_import_aiohttp(tmp_path: Path, argv: list[str]) -> None:
+    result = run_process([PYTHON, "-c", PROBE, *argv], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith("aiohttp imported: False\n")
+
+
+def test_the_probe_does_see_aiohttp(tmp_path: Path) -> None:
+    result = run_process([PYTHON, "-c", PROBE, "versions", "x"], tmp_path)
+    assert result.returncode == 2  # no index; the command module was imported all the same
+    assert result.stderr.endswith("aiohttp imported: True\n")
+
+
+async def test_exit_statuses_of_a_real_process(pki: Pki, tmp_path: Path) -> None:
+    index = demo_index()
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        url = f"{server.url}simple/"
+
+        async def status(*argv: str, **env: str) -> tuple[int, str, str]:
+            process = await asyncio.create_subprocess_exec(
+                PYTHON,
+                "-m",
+                "indexclient",
+                *argv,
+                env=clean_env(tmp_path, UV_DEFAULT_INDEX=url, **env),
+                cwd=tmp_path,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await process.communicate()
+            assert process.returncode is not None
+            return process.returncode, out.decode(), err.decode()
+
+        trusted = {"SSL_CERT_FILE": str(pki.ca_file)}
+        code, out, _ = await status("versions", "demo-package", **trusted)
+        assert (code, out) == (0, "1.0\n1.1\n2.0\n2.1\n")
+        code, _, err = await status("versions", "demo-package")
+        assert code == 3
+        assert "hint: The bundled roots do not include this issuer" in err
+        assert "Traceback" not in err
+        code, _, err = await status("versions", "missing", **trusted)
+        assert code == 4
+        code, _, err = await status("versions", "x", "--unknown-option")
+        assert code == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+async def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
+    connected = asyncio.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()  # never answers the TLS handshake
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        process = await asyncio.create_subprocess_exec(
+            PYTHON,
+            "-m",
+            "indexclient",
+            "tls",
+            "check",
+            f"https://127.0.0.1:{port}/",
+            env=clean_env(tmp_path),
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await asyncio.wait_for(connected.wait(), 30)
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 130
+    assert (out, err) == (b"", b"")
+
+
+def test_demo_runs(tmp_path: Path) -> None:
+    """`make demo`: works offline, shows every step, exits 0."""
+    result = subprocess.run(
+        [PYTHON, str(EXAMPLES / "demo.py")],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert out.count("\n== ") == 6
+    assert "error: certificate verification failed" in out
+    assert "hint: The bundled roots do not include this issuer" in out
+    assert "(exit status 3, as expected)" in out
+    assert "verdict: verified" in out
+    assert out.rstrip().endswith("All steps behaved as expected.")

@@ -27,6 +27,7 @@ demo: install
 	$(BIN)/python examples/demo.py
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:

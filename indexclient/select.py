@@ -10,6 +10,7 @@ sdists, then wheels for other platforms.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def select_files(
         python = Version(".".join(map(str, sys.version_info[:3])))
     else:
         python = python_version if isinstance(python_version, Version) else Version(python_version)
-    tag_rank = {tag: rank for rank, tag in enumerate(tags if tags is not None else sys_tags())}
+    tag_rank = _rank(tuple(tags)) if tags is not None else _interpreter_rank()
     pinned = _pinned_versions(req.specifier)
 
     by_version: dict[Version, list[DistributionFile]] = {}
@@ -97,6 +98,17 @@ def select_files(
         ordered = sorted(files, key=lambda f: _preference(f, tag_rank))
         return Selection(canonicalize_name(req.name), version, tuple(ordered))
     return None
+
+
+@functools.cache
+def _interpreter_rank() -> dict[Tag, int]:
+    # sys_tags() yields some 900 tags; building the ranking once per process matters
+    # when a thousand requirements are chosen at once.
+    return _rank(tuple(sys_tags()))
+
+
+def _rank(tags: tuple[Tag, ...]) -> dict[Tag, int]:
+    return {tag: rank for rank, tag in enumerate(tags)}
 
 
 def _preference(file: DistributionFile, tag_rank: dict[Tag, int]) -> tuple[int, int, str]:

@@ -19,7 +19,7 @@ from indexclient.errors import (
 from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
 
-__all__ = ["translate_error"]
+__all__ = ["client_certificate_refusal", "translate_error"]
 
 # OpenSSL alert reasons meaning "the server wants a (different) client certificate".
 _CLIENT_CERT_ALERTS = {
@@ -121,6 +121,37 @@ def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> In
     if isinstance(exc, aiohttp.ClientError | OSError):
         return ConnectError(url, f"connection failed: {exc}", hint=_mtls_hint(url, trust))
     return TransportError(url, f"request failed: {type(exc).__name__}: {exc}")
+
+
+# nginx with `ssl_verify_client on` finishes the handshake whatever the client sent, then
+# answers every request with 400 and one of these pages (its internal 496 and 495).
+_NGINX_CLIENT_CERT_PAGES = {
+    b"<title>400 No required SSL certificate was sent</title>": "no client certificate was sent",
+    b"<title>400 The SSL certificate error</title>": "the client certificate was not accepted",
+}
+
+
+def client_certificate_refusal(
+    url: str, status: int, body: bytes, trust: Trust
+) -> ClientCertificateRequiredError | None:
+    """The error for a 400 page that means "client certificate required", else None.
+
+    ``url`` must already be redacted.
+    """
+    if status != 400 or not url.startswith("https:"):
+        return None
+    head = body[:1024]
+    for title, what in _NGINX_CLIENT_CERT_PAGES.items():
+        if title in head:
+            have = trust.identity.describe() if trust.identity else "none"
+            return ClientCertificateRequiredError(
+                url,
+                f"the server refused the request with HTTP 400: {what}; it requires a "
+                f"client certificate it accepts (client certificate: {have})",
+                hint="Set SSL_CLIENT_CERT to a PEM file with the certificate and key the "
+                "server expects.",
+            )
+    return None
 
 
 def _mtls_hint(url: str, trust: Trust) -> str | None:

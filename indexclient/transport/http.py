@@ -42,7 +42,7 @@ from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
-from indexclient.transport.errors import translate_error
+from indexclient.transport.errors import client_certificate_refusal, translate_error
 from indexclient.urls import redact_url
 
 __all__ = ["HttpClient", "Response", "RetryPolicy", "Stream", "redact_url"]
@@ -278,6 +278,11 @@ class HttpClient:
                 except (ConnectError, TimeoutError) as exc:
                     delay = self._delay_after(exc, attempt)
                 else:
+                    refused = client_certificate_refusal(
+                        redact_url(stream.url), stream.status, body, self.trust
+                    )
+                    if refused is not None:
+                        raise refused
                     return Response(stream.url, stream.status, stream.headers, body)
             attempt += 1
             await asyncio.sleep(delay)

@@ -35,7 +35,7 @@ class Resolver:
     nearly all either absolute http(s) URLs or plain relative paths.
     """
 
-    __slots__ = ("_base", "_dir", "_page_url")
+    __slots__ = ("_base", "_dir", "_page_url", "_parents")
 
     def __init__(self, base: str, page_url: str) -> None:
         self._base = base
@@ -43,6 +43,8 @@ class Resolver:
         # urljoin of a plain one-segment reference gives exactly "<dir>x"; using
         # urljoin here keeps its quirks (it drops empty segments) consistent.
         self._dir = join_url(base, "x", page_url)[:-1]
+        # "../" * k -> the directory it names, computed by urljoin once per depth.
+        self._parents: dict[int, str] = {}
 
     def resolve(self, ref: str) -> str:
         """``urljoin(base, ref)``; absolute http(s) URLs are returned as given."""
@@ -52,6 +54,17 @@ class Resolver:
             return ref
         if ref and _PLAIN_RELATIVE.match(ref):
             return self._dir + ref
+        if ref.startswith("../"):
+            # Static mirrors link "../../files/x": a run of parent steps, then a plain
+            # relative path, is the parent directory plus that path.
+            rest = ref.lstrip("./")
+            depth = (len(ref) - len(rest)) // 3
+            if ref == "../" * depth + rest and rest and _PLAIN_RELATIVE.match(rest):
+                parent = self._parents.get(depth)
+                if parent is None:
+                    parent = join_url(self._base, "../" * depth + "x", self._page_url)[:-1]
+                    self._parents[depth] = parent
+                return parent + rest
         return join_url(self._base, ref, self._page_url)
 
 

@@ -29,6 +29,7 @@ from indexclient.simple.models import (
     Meta,
     ProjectLink,
     ProjectPage,
+    new_distribution_file,
 )
 
 Attrs = dict[str, "str | None"]
@@ -237,16 +238,18 @@ class HtmlDocument:
         else:
             metadata = None
         provenance = get("data-provenance")  # PEP 740
-        return DistributionFile(
-            filename=text or last_segment(url),
-            url=url,
-            hashes=parse_hash_fragment(fragment),
-            requires_python=(get("data-requires-python") or "").strip() or None,
+        return new_distribution_file(
+            text or last_segment(url),
+            url,
+            parse_hash_fragment(fragment),
+            (get("data-requires-python") or "").strip() or None,
             # PEP 592: the attribute's presence yanks; its value, if any, is the reason.
-            yanked=(get("data-yanked") or "") if "data-yanked" in attrs else None,
-            core_metadata=metadata,
-            gpg_sig=_GPG_SIG.get((get("data-gpg-sig") or "").strip().lower()),
-            provenance=self.resolver.resolve(provenance.strip())
+            (get("data-yanked") or "") if "data-yanked" in attrs else None,
+            metadata,
+            _GPG_SIG.get((get("data-gpg-sig") or "").strip().lower()),
+            None,  # size: JSON pages only (PEP 700)
+            None,  # upload time: likewise
+            self.resolver.resolve(provenance.strip())
             if provenance and provenance.strip()
             else None,
         )

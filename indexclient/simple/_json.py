@@ -30,6 +30,7 @@ from indexclient.simple.models import (
     Meta,
     ProjectLink,
     ProjectPage,
+    new_distribution_file,
 )
 
 JsonObject = dict[str, Any]
@@ -232,17 +233,17 @@ class JsonDocument:
             core_metadata = EMPTY_HASHES
         else:  # PEP 691/714: true (available, no hash), false, or a dict of hashes
             core_metadata = self._hashes(metadata, i, metadata_key)
-        return DistributionFile(
-            filename=filename,
-            url=self.resolver.resolve(url),
-            hashes=EMPTY_HASHES if hashes is None else self._hashes(hashes, i, "hashes"),
-            requires_python=(requires_python.strip() or None) if requires_python else None,
-            yanked=yanked_reason,
-            core_metadata=core_metadata,
-            gpg_sig=gpg_sig,
-            size=size,
-            upload_time=None if upload_time is None else self._time(upload_time, i),
-            provenance=None if provenance is None else self.resolver.resolve(provenance),
+        return new_distribution_file(
+            filename,
+            self.resolver.resolve(url),
+            EMPTY_HASHES if hashes is None else self._hashes(hashes, i, "hashes"),
+            (requires_python.strip() or None) if requires_python else None,
+            yanked_reason,
+            core_metadata,
+            gpg_sig,
+            size,
+            None if upload_time is None else self._time(upload_time, i),
+            None if provenance is None else self.resolver.resolve(provenance),
         )
 
     def _bad_scalar(self, i: int, filename: str, entry: JsonObject) -> NoReturn:
@@ -274,7 +275,7 @@ class JsonDocument:
                 if not value:
                     return EMPTY_HASHES
                 if lowered:
-                    return FrozenDict(value)
+                    return FrozenDict.adopt(value)
                 return FrozenDict({k.lower(): v for k, v in value.items()})
         want = "an object of strings"
         if key != "hashes":

@@ -7,8 +7,11 @@ against which relative links are resolved.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Literal
 
 from indexclient.errors import ParseError
@@ -54,6 +57,10 @@ _VERSION = re.compile(r"([0-9]+)\.([0-9]+)\Z")
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*\{")
 
 
+# Pages larger than this (about a thousand files) are parsed with the collector paused.
+_GC_PAUSE_THRESHOLD = 256 * 1024
+
+
 class UnsupportedMinorVersionWarning(UserWarning):
     """A page declares a newer 1.x API version than :data:`SUPPORTED_API_VERSION`.
 
@@ -78,8 +85,27 @@ def parse_project_page(content: bytes, content_type: str | None, url: str) -> Pr
     an unsupported major API version, or a malformed page; warns with
     :class:`UnsupportedMinorVersionWarning` for a newer minor version.
     """
-    doc = _document(content, content_type, url)
-    return doc.project_page(doc.meta(_checked_version(doc, url)))
+    with _collector_paused(len(content)):
+        doc = _document(content, content_type, url)
+        return doc.project_page(doc.meta(_checked_version(doc, url)))
+
+
+@contextlib.contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large page is turned into objects.
+
+    Building tens of thousands of models triggers collections that scan only new,
+    live objects and free nothing (the models hold no cycles); they cost about a
+    quarter of the parse. Small pages are left alone.
+    """
+    if size < _GC_PAUSE_THRESHOLD or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def parse_index_page(content: bytes, content_type: str | None, url: str) -> IndexPage:

@@ -191,3 +191,30 @@ def test_meta_defaults() -> None:
     assert meta.alternate_locations == ()
     assert meta.project_status is None
     assert meta.project_status_reason is None
+
+
+def test_fast_constructor_covers_every_field() -> None:
+    # The parsers build files through new_distribution_file; it must set exactly the
+    # dataclass's fields and give objects equal to the normal constructor's.
+    import dataclasses
+    from datetime import datetime, timezone
+
+    from indexclient.simple.models import FAST_FIELDS, FrozenDict, new_distribution_file
+
+    assert FAST_FIELDS == tuple(f.name for f in dataclasses.fields(DistributionFile))
+    values = (
+        "demo-1.0-py3-none-any.whl",
+        "https://index.example/files/demo-1.0-py3-none-any.whl",
+        FrozenDict({"sha256": "00"}),
+        ">=3.8",
+        "",
+        FrozenDict(),
+        True,
+        123,
+        datetime(2026, 1, 2, tzinfo=timezone.utc),
+        "https://index.example/provenance",
+    )
+    fast = new_distribution_file(*values)
+    assert fast == DistributionFile(*values)
+    assert fast.version is not None
+    assert fast.kind == "wheel"

@@ -256,6 +256,10 @@ BASES = [
 ]
 segment_chars = st.sampled_from(list("ab./%:;?#[]\\ é-_~@!$&'()*+,=\t\x00"))
 references = st.lists(st.text(segment_chars, max_size=5), max_size=4).map("/".join)
+# Static mirrors link "../../files/x": runs of parent steps get a shortcut of their own.
+references = references | st.tuples(st.integers(0, 4), references).map(
+    lambda parts: "../" * parts[0] + parts[1]
+)
 
 
 @FUZZ

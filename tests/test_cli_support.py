@@ -6,11 +6,9 @@ local index runs on an event loop in a background thread for them.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ssl
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from aiohttp import web
 
 from indexclient.cli import main
 from indexclient.testing.index import SimpleIndex
-from indexclient.testing.servers import LocalServer, Routes, serve_https
+from indexclient.testing.servers import LocalServer, Routes, serve_in_thread
 
 PYTHON = sys.executable
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -46,32 +44,8 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:
 @contextlib.contextmanager
 def running_server(context: ssl.SSLContext, routes: Routes) -> Iterator[LocalServer]:
     """An HTTPS server on 127.0.0.1, served from a background thread's event loop."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    found: list[LocalServer] = []
-    stop: list[asyncio.Event] = []
-
-    async def serve() -> None:
-        try:
-            stop.append(asyncio.Event())
-            async with serve_https(context, routes=routes) as server:
-                found.append(server)
-                started.set()
-                await stop[0].wait()
-        finally:
-            started.set()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    started.wait(10)
-    try:
-        assert found, "the server did not start"
-        yield found[0]
-    finally:
-        if stop:
-            loop.call_soon_threadsafe(stop[0].set)
-        thread.join(10)
-        loop.close()
+    with serve_in_thread(context, routes=routes) as server:
+        yield server
 
 
 def demo_index() -> SimpleIndex:

@@ -201,7 +201,7 @@ def test_fast_constructor_covers_every_field() -> None:
 
     from indexclient.simple.models import FAST_FIELDS, FrozenDict, new_distribution_file
 
-    assert FAST_FIELDS == tuple(f.name for f in dataclasses.fields(DistributionFile))
+    assert tuple(f.name for f in dataclasses.fields(DistributionFile)) == FAST_FIELDS
     values = (
         "demo-1.0-py3-none-any.whl",
         "https://index.example/files/demo-1.0-py3-none-any.whl",

@@ -40,7 +40,7 @@ from indexclient.simple import (
 from indexclient.simple.metadata import CoreMetadata
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
-from indexclient.transport.http import HttpClient, RetryPolicy
+from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, RetryPolicy
 from indexclient.urls import redact_url
 
 __all__ = ["IndexClient", "MetadataResult"]
@@ -79,7 +79,8 @@ class IndexClient:
 
     At most ``concurrency`` requests are in flight at once (default 50, or
     ``UV_CONCURRENT_DOWNLOADS``). Failed requests are retried per ``retry`` (by default
-    ``UV_HTTP_RETRIES`` times, 3, with exponential backoff and jitter).
+    ``UV_HTTP_RETRIES`` times, 3, with exponential backoff and jitter). A page larger than
+    ``max_page_size`` bytes once decoded is refused.
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class IndexClient:
         environ: Mapping[str, str] | None = None,
         trust_env: bool = True,
         retry: RetryPolicy | None = None,
+        max_page_size: int = DEFAULT_MAX_BODY,
     ) -> None:
         if settings is None:
             settings = Settings.load(
@@ -108,6 +110,7 @@ class IndexClient:
         self._trust = trust
         self._trust_env = trust_env
         self._retry = retry or RetryPolicy(retries=settings.retries.value)
+        self.max_page_size = max_page_size
         self._http: HttpClient | None = None
         self._fetcher: MetadataFetcher | None = None
         self._limit = asyncio.Semaphore(settings.concurrency.value)
@@ -308,7 +311,9 @@ class IndexClient:
 
     async def _get(self, url: str) -> tuple[int, str | None, bytes, str]:
         async with self._limit:
-            response = await self.http.get(url, headers={"Accept": ACCEPT}, cacheable=True)
+            response = await self.http.get(
+                url, headers={"Accept": ACCEPT}, max_size=self.max_page_size, cacheable=True
+            )
         return response.status, response.content_type, response.body, response.url
 
 

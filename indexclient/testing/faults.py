@@ -301,11 +301,15 @@ class _ByteByByte:
 
 
 def byte_by_byte(
-    body: bytes, *, delay: float = 0.001, headers: Mapping[str, str] | None = None
+    body: bytes,
+    *,
+    delay: float = 0.001,
+    headers: Mapping[str, str] | None = None,
+    content_type: str = "text/plain",
 ) -> Fault:
     """A valid 200 response (like :func:`ok`), status line and headers included, written one
     byte at a time with ``delay`` seconds between bytes."""
-    reply = ok(body, headers=headers)
+    reply = ok(body, headers=headers, content_type=content_type)
     return _ByteByByte(_message(reply.code, reply.headers, reply.body), delay)
 
 

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
-from indexclient.tls.contexts import ContextCache, default_cache
 from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host, split_env_value
-from indexclient.tls.identity import ClientIdentity
-from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
-from indexclient.tls.trust import Trust
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.config_files import Discovery
+    from indexclient.tls.contexts import ContextCache
+    from indexclient.tls.sources import TrustSource
+    from indexclient.tls.trust import Trust
 
 __all__ = ["ENV_VARS", "IndexSpec", "Origin", "Settings", "Value", "parse_bool"]
 
@@ -302,6 +301,9 @@ class Settings:
 
     def trust_source(self) -> TrustSource:
         """The one trust source these settings select (custom > platform > bundled)."""
+        # Imported here: cryptography and truststore are only needed to build trust.
+        from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots
+
         if self.ssl_cert_file or self.ssl_cert_dir:
             origin = (self.ssl_cert_file or self.ssl_cert_dir or self.system_certs).origin
             return CustomRoots(
@@ -318,6 +320,10 @@ class Settings:
 
         Raises ConfigurationError listing every problem of the roots and the identity.
         """
+        from indexclient.tls.contexts import default_cache
+        from indexclient.tls.identity import ClientIdentity
+        from indexclient.tls.trust import Trust
+
         problems: list[ConfigProblem] = []
         hints: list[str] = []
         identity = None

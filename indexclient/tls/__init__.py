@@ -1,16 +1,40 @@
 """How trust is decided: root sources, client identity, policy, insecure hosts, contexts.
 
 Nothing in this package does HTTP; :mod:`indexclient.transport` asks it for a context
-per connection.
+per connection. Names load on first use: parsing allow-insecure-host entries must not
+pay for importing cryptography and truststore (``config show`` does just that).
 """
 
-from indexclient.tls.contexts import ContextCache, ContextStats, default_cache
-from indexclient.tls.diagnose import CertificateRejected
-from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
-from indexclient.tls.identity import ClientIdentity
-from indexclient.tls.policy import describe_policy
-from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
-from indexclient.tls.trust import Trust
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indexclient.tls.contexts import ContextCache, ContextStats, default_cache
+    from indexclient.tls.diagnose import CertificateRejected
+    from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
+    from indexclient.tls.identity import ClientIdentity
+    from indexclient.tls.policy import describe_policy
+    from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
+    from indexclient.tls.trust import Trust
+
+_LAZY = {
+    "ContextCache": "indexclient.tls.contexts",
+    "ContextStats": "indexclient.tls.contexts",
+    "default_cache": "indexclient.tls.contexts",
+    "CertificateRejected": "indexclient.tls.diagnose",
+    "InsecureHost": "indexclient.tls.hosts",
+    "InsecureHosts": "indexclient.tls.hosts",
+    "parse_insecure_host": "indexclient.tls.hosts",
+    "ClientIdentity": "indexclient.tls.identity",
+    "describe_policy": "indexclient.tls.policy",
+    "BundledRoots": "indexclient.tls.sources",
+    "CustomRoots": "indexclient.tls.sources",
+    "PlatformRoots": "indexclient.tls.sources",
+    "TrustSource": "indexclient.tls.sources",
+    "Trust": "indexclient.tls.trust",
+}
 
 __all__ = [
     "BundledRoots",
@@ -28,3 +52,17 @@ __all__ = [
     "describe_policy",
     "parse_insecure_host",
 ]
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'indexclient.tls' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

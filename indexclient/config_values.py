@@ -1,0 +1,281 @@
+"""Reading setting values: from the environment, from configuration files, from arguments.
+
+Each reader returns a :class:`Value` that remembers its :class:`Origin`, or records a
+:class:`~indexclient.errors.ConfigProblem` and returns None, so that
+:class:`~indexclient.config.Settings` can report every problem at once.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from indexclient.errors import ConfigProblem, ConfigurationWarning
+from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
+from indexclient.urls import redact_url
+
+__all__ = ["IndexSpec", "Origin", "Value", "normalise_index_url", "parse_bool"]
+
+T = TypeVar("T")
+
+_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
+_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value came from: ``flag``, ``env``, ``file``, ``api`` or ``default``."""
+
+    kind: str
+    name: str = ""
+    path: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "env":
+            return f"{self.name} (environment)"
+        if self.kind == "file":
+            return f"{self.name} in {self.path}"
+        if self.kind == "api":
+            return f"{self.name}= (argument)"
+        if self.kind == "default":
+            return "default"
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Value(Generic[T]):
+    """A setting's value and its origin."""
+
+    value: T
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """One index: its URL, optional name, whether it is the default, and its origin."""
+
+    url: str
+    origin: Origin
+    name: str | None = None
+    default: bool = False
+
+    def __repr__(self) -> str:
+        # The URL may carry credentials (user:token@host): never show the password.
+        from indexclient.urls import redact_url
+
+        return (
+            f"IndexSpec(url={redact_url(self.url)!r}, origin={self.origin!s}, "
+            f"name={self.name!r}, default={self.default})"
+        )
+
+
+def parse_bool(text: str) -> bool | None:
+    """uv's boolean words, case-insensitive; None for anything else (empty included)."""
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def explicit(value: T | Value[T] | None, name: str) -> Value[T] | None:
+    if value is None or isinstance(value, Value):
+        return value
+    return Value(value, Origin("api", name))
+
+
+def setting_label(origin: Origin, variable: str) -> str:
+    return variable if origin.kind == "env" else origin.name
+
+
+def env_system_certs(env: Mapping[str, str], problems: list[ConfigProblem]) -> Value[bool] | None:
+    """UV_SYSTEM_CERTS, else its deprecated alias UV_NATIVE_TLS (with a warning)."""
+    for name in ("UV_SYSTEM_CERTS", "UV_NATIVE_TLS"):
+        if name not in env:
+            continue
+        value = env_bool(env, name, problems)
+        if value is not None and name == "UV_NATIVE_TLS":
+            warnings.warn(
+                "UV_NATIVE_TLS is deprecated; use UV_SYSTEM_CERTS",
+                ConfigurationWarning,
+                stacklevel=4,
+            )
+        return value
+    return None
+
+
+def env_path(env: Mapping[str, str], name: str) -> Value[str] | None:
+    # An empty value counts as unset (SPEC-TLS section 1).
+    raw = env.get(name, "")
+    return Value(raw, Origin("env", name)) if raw else None
+
+
+def env_dirs(env: Mapping[str, str]) -> Value[tuple[str, ...]] | None:
+    dirs = tuple(d for d in env.get("SSL_CERT_DIR", "").split(os.pathsep) if d)
+    return Value(dirs, Origin("env", "SSL_CERT_DIR")) if dirs else None
+
+
+def parse_hosts(
+    entries: Sequence[tuple[str, Origin]], problems: list[ConfigProblem]
+) -> InsecureHosts:
+    parsed: list[InsecureHost] = []
+    for raw, origin in entries:
+        try:
+            parsed.append(parse_insecure_host(raw, str(origin)))
+        except ValueError as exc:
+            problems.append(ConfigProblem(str(origin), str(exc)))
+    return InsecureHosts(parsed)
+
+
+def normalise_index_url(raw: str) -> str | None:
+    """An index URL as given, or a local path turned into a file:// URL; None if unusable.
+
+    http, https and file URLs are accepted; anything else with a scheme is not. A path
+    (absolute or relative) names a local index or a directory of distributions.
+    """
+    from urllib.parse import urlsplit
+
+    text = raw.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https"):
+        return text if parts.hostname else None
+    if parts.scheme == "file":
+        return text
+    if parts.scheme and len(parts.scheme) > 1:
+        return None  # another scheme (a one-letter one is a Windows drive)
+    from pathlib import Path
+
+    return Path(text).expanduser().resolve().as_uri()
+
+
+def _index_spec(
+    raw: str, origin: Origin, problems: list[ConfigProblem], *, default: bool
+) -> IndexSpec | None:
+    name = None
+    # UV_INDEX entries may be "name=url"; an "=" after "://" belongs to the URL.
+    head, sep, tail = raw.partition("=")
+    if sep and "://" not in head and "/" not in head:
+        name, raw = head, tail
+    url = normalise_index_url(raw)
+    if url is None:
+        problems.append(
+            ConfigProblem(
+                str(origin), f"{redact_url(raw)!r} is not an http(s) or file URL or a path"
+            )
+        )
+        return None
+    return IndexSpec(url, origin, name, default)
+
+
+def index_argument(
+    value: str | Value[str] | None, name: str, problems: list[ConfigProblem]
+) -> IndexSpec | None:
+    given = explicit(value, name)
+    if given is None or not given.value:
+        return None
+    return _index_spec(given.value, given.origin, problems, default=name == "index_url")
+
+
+def env_default_index(env: Mapping[str, str], problems: list[ConfigProblem]) -> IndexSpec | None:
+    # UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's variable.
+    for variable in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
+        raw = env.get(variable, "").strip()
+        if raw:
+            return _index_spec(raw, Origin("env", variable), problems, default=True)
+    return None
+
+
+def env_extra_indexes(
+    env: Mapping[str, str], problems: list[ConfigProblem]
+) -> tuple[IndexSpec, ...]:
+    origin = Origin("env", "UV_INDEX")
+    specs = [
+        _index_spec(raw, origin, problems, default=False) for raw in env.get("UV_INDEX", "").split()
+    ]
+    return tuple(s for s in specs if s)
+
+
+def env_int(env: Mapping[str, str], name: str, problems: list[ConfigProblem]) -> Value[int] | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return Value(int(raw.strip()), Origin("env", name))
+    except ValueError:
+        problems.append(ConfigProblem(f"{name}={raw!r} (environment)", "not an integer"))
+        return None
+
+
+def env_bool(
+    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
+) -> Value[bool] | None:
+    raw = env.get(name)
+    if raw is None:
+        return None
+    parsed = parse_bool(raw)
+    if parsed is None:
+        problems.append(
+            ConfigProblem(
+                f"{name}={raw!r} (environment)",
+                "not a boolean: use one of y yes t true on 1 / n no f false off 0",
+            )
+        )
+        return None
+    return Value(parsed, Origin("env", name))
+
+
+def env_seconds(
+    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
+) -> Value[float] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        problems.append(
+            ConfigProblem(f"{name}={raw!r} (environment)", "not a positive number of seconds")
+        )
+        return None
+    return Value(seconds, Origin("env", name))
+
+
+def file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpec | None:
+    from indexclient.config_files import FileValues
+
+    if not isinstance(files, FileValues):
+        return None
+    if files.index_url is not None:
+        return _index_spec(files.index_url.value, files.index_url.origin, problems, default=True)
+    for entry in files.indexes:
+        if entry.value.default:
+            spec = _index_spec(entry.value.url, entry.origin, problems, default=True)
+            return IndexSpec(spec.url, spec.origin, entry.value.name, True) if spec else None
+    return None
+
+
+def file_extra_indexes(files: object, problems: list[ConfigProblem]) -> tuple[IndexSpec, ...]:
+    from indexclient.config_files import FileValues
+
+    if not isinstance(files, FileValues):
+        return ()
+    specs = []
+    # [[index]] entries come before extra-index-url, as uv gives `index` priority.
+    for entry in files.indexes:
+        if not entry.value.default:
+            spec = _index_spec(entry.value.url, entry.origin, problems, default=False)
+            if spec:
+                specs.append(IndexSpec(spec.url, spec.origin, entry.value.name))
+    for value in files.extra_index_url:
+        spec = _index_spec(value.value, value.origin, problems, default=False)
+        if spec:
+            specs.append(spec)
+    return tuple(specs)

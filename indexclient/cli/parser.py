@@ -97,156 +97,118 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+@dataclass(frozen=True)
+class _Option:
+    """One global option: its flags, where it is stored, and how levels combine."""
+
+    flags: tuple[str, ...]
+    dest: str
+    kind: Literal["store", "append", "flag", "count"]
+    help: str
+    metavar: str | None = None
+    const: object = True
+
+
+_GLOBAL_OPTIONS = (
+    _Option(
+        ("--index-url", "--default-index"),
+        "index_url",
+        "store",
+        f"the default index, e.g. {EXAMPLE_INDEX} (or a path); searched last",
+        "URL",
+    ),
+    _Option(
+        ("--extra-index-url",),
+        "extra_index_url",
+        "append",
+        "an extra index, searched before the default one (repeatable)",
+        "URL",
+    ),
+    _Option(
+        ("--system-certs",),
+        "system_certs",
+        "flag",
+        "trust the operating system's certificate store instead of the bundled roots",
+    ),
+    _Option(
+        ("--no-system-certs",),
+        "system_certs",
+        "flag",
+        "use the bundled roots even if configuration asks for the system store",
+        const=False,
+    ),
+    _Option(("--native-tls",), "system_certs", "flag", "deprecated alias of --system-certs"),
+    _Option(
+        ("--allow-insecure-host", "--trusted-host"),
+        "allow_insecure_host",
+        "append",
+        "do not verify the certificate of HOST, HOST:PORT or URL (repeatable)",
+        "HOST",
+    ),
+    _Option(
+        ("--config-file",),
+        "config_file",
+        "store",
+        "read this uv.toml instead of every discovered configuration file",
+        "PATH",
+    ),
+    _Option(
+        ("--no-config",),
+        "no_config",
+        "flag",
+        "read no configuration file (uv.toml, pyproject.toml, user or system)",
+    ),
+    _Option(("--offline",), "offline", "flag", "do not access the network (local indexes only)"),
+    _Option(
+        ("--cache-dir",),
+        "cache_dir",
+        "store",
+        "where pages and metadata are cached (INDEXCLIENT_CACHE_DIR; default: the "
+        "platform's user cache directory)",
+        "DIR",
+    ),
+    _Option(("--no-cache",), "no_cache", "flag", "neither read nor write the cache"),
+    _Option(
+        ("--refresh",),
+        "refresh",
+        "flag",
+        "revalidate every cached page with the server, even fresh ones",
+    ),
+    _Option(("--json",), "json", "flag", "print machine-readable JSON on stdout"),
+    _Option(("-v", "--verbose"), "verbose", "count", "more output; show a traceback on errors"),
+    _Option(("-q", "--quiet"), "quiet", "count", "less output: no progress bars"),
+)
+
+_MERGE: dict[str, Merge] = {"store": "last", "append": "append", "flag": "last", "count": "count"}
+_ACTION: dict[str, Any] = {"store": _Store, "append": _Append, "flag": _Flag, "count": "count"}
+_INITIAL: dict[str, object] = {"store": None, "append": [], "flag": None, "count": 0}
+
 #: The global options' destinations and how values from several levels combine.
-GLOBAL_DESTS: dict[str, Merge] = {
-    "index_url": "last",
-    "extra_index_url": "append",
-    "system_certs": "last",
-    "allow_insecure_host": "append",
-    "config_file": "last",
-    "no_config": "last",
-    "offline": "last",
-    "cache_dir": "last",
-    "no_cache": "last",
-    "refresh": "last",
-    "json": "last",
-    "verbose": "count",
-    "quiet": "count",
-}
+GLOBAL_DESTS: dict[str, Merge] = {o.dest: _MERGE[o.kind] for o in _GLOBAL_OPTIONS}
 
 
 def _add_global_options(parser: argparse.ArgumentParser, prefix: str) -> None:
+    # Defined at every level (top, command, subcommand) under its own prefix; values
+    # given at several levels are merged afterwards (GLOBAL_DESTS). Only the top level
+    # sets defaults, so a lower level's absent option does not mask a higher one's.
     top = prefix == ""
     group = parser.add_argument_group(
         "global options" + ("" if top else " (also accepted before the command)")
     )
-
-    def default(value: object) -> object:
-        return value if top else argparse.SUPPRESS
-
-    group.add_argument(
-        "--index-url",
-        "--default-index",
-        dest=prefix + "index_url",
-        action=_Store,
-        metavar="URL",
-        default=default(None),
-        help=f"the default index, e.g. {EXAMPLE_INDEX} (or a path); searched last",
-    )
-    group.add_argument(
-        "--extra-index-url",
-        dest=prefix + "extra_index_url",
-        action=_Append,
-        metavar="URL",
-        default=default([]),
-        help="an extra index, searched before the default one (repeatable)",
-    )
-    group.add_argument(
-        "--system-certs",
-        dest=prefix + "system_certs",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="trust the operating system's certificate store instead of the bundled roots",
-    )
-    group.add_argument(
-        "--no-system-certs",
-        dest=prefix + "system_certs",
-        action=_Flag,
-        const=False,
-        default=default(None),
-        help="use the bundled roots even if configuration asks for the system store",
-    )
-    group.add_argument(
-        "--native-tls",
-        dest=prefix + "system_certs",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="deprecated alias of --system-certs",
-    )
-    group.add_argument(
-        "--allow-insecure-host",
-        "--trusted-host",
-        dest=prefix + "allow_insecure_host",
-        action=_Append,
-        metavar="HOST",
-        default=default([]),
-        help="do not verify the certificate of HOST, HOST:PORT or URL (repeatable)",
-    )
-    group.add_argument(
-        "--config-file",
-        dest=prefix + "config_file",
-        action=_Store,
-        metavar="PATH",
-        default=default(None),
-        help="read this uv.toml instead of every discovered configuration file",
-    )
-    group.add_argument(
-        "--no-config",
-        dest=prefix + "no_config",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="read no configuration file (uv.toml, pyproject.toml, user or system)",
-    )
-    group.add_argument(
-        "--offline",
-        dest=prefix + "offline",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="do not access the network (local indexes only)",
-    )
-    group.add_argument(
-        "--cache-dir",
-        dest=prefix + "cache_dir",
-        action=_Store,
-        metavar="DIR",
-        default=default(None),
-        help="where pages and metadata are cached (INDEXCLIENT_CACHE_DIR; default: the "
-        "platform's user cache directory)",
-    )
-    group.add_argument(
-        "--no-cache",
-        dest=prefix + "no_cache",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="neither read nor write the cache",
-    )
-    group.add_argument(
-        "--refresh",
-        dest=prefix + "refresh",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="revalidate every cached page with the server, even fresh ones",
-    )
-    group.add_argument(
-        "--json",
-        dest=prefix + "json",
-        action=_Flag,
-        const=True,
-        default=default(None),
-        help="print machine-readable JSON on stdout",
-    )
-    group.add_argument(
-        "-v",
-        "--verbose",
-        dest=prefix + "verbose",
-        action="count",
-        default=default(0),
-        help="more output; show a traceback on errors",
-    )
-    group.add_argument(
-        "-q",
-        "--quiet",
-        dest=prefix + "quiet",
-        action="count",
-        default=default(0),
-        help="less output: no progress bars",
-    )
+    for option in _GLOBAL_OPTIONS:
+        extra: dict[str, Any] = {}
+        if option.metavar:
+            extra["metavar"] = option.metavar
+        if option.kind == "flag":
+            extra["const"] = option.const
+        group.add_argument(
+            *option.flags,
+            dest=prefix + option.dest,
+            action=_ACTION[option.kind],
+            default=_INITIAL[option.kind] if top else argparse.SUPPRESS,
+            help=option.help,
+            **extra,
+        )
     group.add_argument(
         "--version",
         action="version",

@@ -52,14 +52,21 @@ def _pinned_versions(specifier: SpecifierSet) -> set[Version]:
     return pinned
 
 
+@functools.lru_cache(maxsize=1024)
+def _requires_python(text: str) -> SpecifierSet | None:
+    # A project's files share a handful of Requires-Python strings: parse each once.
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
 def _python_ok(file: DistributionFile, python: Version) -> bool:
     if not file.requires_python:
         return True
-    try:
-        return SpecifierSet(file.requires_python).contains(python, prereleases=True)
-    except InvalidSpecifier:
-        # An unparsable Requires-Python is ignored, as pip and uv do, not fatal.
-        return True
+    specifier = _requires_python(file.requires_python)
+    # An unparsable Requires-Python is ignored, as pip and uv do, not fatal.
+    return specifier is None or specifier.contains(python, prereleases=True)
 
 
 def select_files(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 
 from indexclient.errors import ResponseError, ResponseTooLargeError
+from indexclient.urls import redact_url
 
 __all__ = ["ACCEPT_ENCODING", "BodyDecoder"]
 
@@ -25,7 +26,9 @@ class BodyDecoder:
     ) -> None:
         encoding = (content_encoding or "identity").strip().lower()
         if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
-            raise ResponseError(url, status, f"unsupported Content-Encoding {encoding!r}")
+            raise ResponseError(
+                redact_url(url), status, f"unsupported Content-Encoding {encoding!r}"
+            )
         self._status = status
         self._encoding = encoding
         self._url = url
@@ -45,7 +48,7 @@ class BodyDecoder:
     def _count(self, data: bytes) -> bytes:
         self.size += len(data)
         if self._max is not None and self.size > self._max:
-            raise ResponseTooLargeError(self._url, self._status, self._max)
+            raise ResponseTooLargeError(redact_url(self._url), self._status, self._max)
         return data
 
     def feed(self, chunk: bytes) -> list[bytes]:
@@ -66,7 +69,9 @@ class BodyDecoder:
                     self._deflate_checked = True
                     continue
                 raise ResponseError(
-                    self._url, self._status, f"the {self._encoding} body is corrupt: {exc}"
+                    redact_url(self._url),
+                    self._status,
+                    f"the {self._encoding} body is corrupt: {exc}",
                 ) from exc
             self._deflate_checked = True
             if out:
@@ -88,6 +93,8 @@ class BodyDecoder:
             # zlib reports no error for a stream that simply stops: a body cut short at a
             # matching Content-Length would otherwise decode to a silent prefix.
             raise ResponseError(
-                self._url, self._status, f"the {self._encoding} body ends before its stream does"
+                redact_url(self._url),
+                self._status,
+                f"the {self._encoding} body ends before its stream does",
             )
         return [self._count(rest)] if rest else []

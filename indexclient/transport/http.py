@@ -21,12 +21,13 @@ import email.utils
 import logging
 import random
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
 import aiohttp
-from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.helpers import ProxyInfo, proxies_from_env
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -115,7 +116,7 @@ class Stream:
         self.headers = response.headers
         self._client = client
         self._decoder = BodyDecoder(
-            response.headers.get("Content-Encoding"), redact_url(self.url), max_size, self.status
+            response.headers.get("Content-Encoding"), self.url, max_size, self.status
         )
 
     @property
@@ -175,11 +176,16 @@ class HttpClient:
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, ProxyInfo] = {}
 
     async def __aenter__(self) -> HttpClient:
         # Contexts are built before the first request: bad roots or a bad client
         # certificate fail here, at start, not on the first connection.
         self.trust.prepare()
+        # The proxy settings are read once per session: aiohttp's get_env_proxy_for_url
+        # reads them (scanning the whole environment twice, looking for a netrc file)
+        # on every call: a quarter of the time of a request to a nearby index.
+        self._proxies = proxies_from_env() if self._trust_env else {}
         connector = TrustConnector(self.trust, limit=self._limit)
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -369,11 +375,7 @@ class HttpClient:
                 sent.popall("Authorization", None)
             if "Authorization" not in sent and (auth := self.credentials.header_for(current)):
                 sent["Authorization"] = auth
-            proxy: URL | None = None
-            proxy_auth: aiohttp.BasicAuth | None = None
-            if self._trust_env:
-                with contextlib.suppress(LookupError):
-                    proxy, proxy_auth = get_env_proxy_for_url(current)
+            proxy, proxy_auth = self._proxy_for(current)
             try:
                 response = await self.session.get(
                     current,
@@ -384,7 +386,8 @@ class HttpClient:
                 )
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 raise self.translate(exc, current) from exc
-            logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
+            if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
+                logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
             location = response.headers.get("Location")
             if response.status in _REDIRECT_STATUSES and location:
                 response.release()
@@ -399,6 +402,15 @@ class HttpClient:
                 response.release()
             return
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
+
+    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy for ``url``, decided as aiohttp's get_env_proxy_for_url does, from
+        the proxies read when the session opened (NO_PROXY is looked up only when there
+        is a proxy for the scheme)."""
+        info = self._proxies.get(url.scheme)
+        if info is None or (url.host is not None and urllib.request.proxy_bypass(url.host)):
+            return None, None
+        return info.proxy, info.proxy_auth
 
     @staticmethod
     def _check_redirect(current: URL, target: URL) -> None:

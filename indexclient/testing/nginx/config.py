@@ -125,11 +125,17 @@ def _render_site(site: Site, directory: Path) -> str:
         if site.client_cert_check == "handshake":
             lines.append("ssl_conf_command VerifyMode Peer,Request,Require;")
     index = "$simple_index index.html" if site.negotiate else "index.html"
+    # add_header is not inherited by a location that has add_header of its own: each
+    # location that needs the extra headers repeats them.
+    extra = [f"    add_header {name} {_quote(value)} always;" for name, value in site.headers]
     lines += [
         "location /simple/ {",
         f"    index {index};",
         "    add_header Vary Accept always;",
+        *extra,
         "}",
     ]
+    if extra:
+        lines += ["location ~ \\.metadata$ {", *extra, "}"]
     body = "".join(f"        {line}\n" for line in lines)
     return f"    server {{  # {site.name}\n{body}    }}\n"

@@ -23,6 +23,7 @@ alert instead, as most other TLS servers do.
 """
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+\Z")
 
 
 @dataclass
@@ -39,7 +40,9 @@ class Site:
     :func:`~indexclient.testing.pki.server_context` does) or a protocol below TLS 1.2 is
     listed. ``negotiate`` picks ``index.json`` or ``index.html`` under ``/simple/`` from
     the Accept header; ``ranges=False`` sets ``max_ranges 0`` (Range headers ignored, the
-    whole file sent with 200).
+    whole file sent with 200). ``headers`` are added to the responses of the ``/simple/``
+    pages and of the ``.metadata`` files (``add_header ... always``), e.g.
+    ``(("Cache-Control", "max-age=600"),)`` to make them cacheable as real indexes do.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Site:
     allow_weak: bool = False
     negotiate: bool = True
     ranges: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
     port: int = field(default=0, init=False)
     """The port nginx listens on, set by :meth:`NginxServer.start`."""
 
@@ -61,6 +65,9 @@ class Site:
             raise ValueError(f"site {self.name!r}: at least one TLS protocol is needed")
         if self.client_ca is not None and self.cert is None:
             raise ValueError(f"site {self.name!r}: mutual TLS needs a server certificate")
+        for header, _ in self.headers:
+            if not _HEADER_NAME.match(header):
+                raise ValueError(f"site {self.name!r}: not a header name: {header!r}")
 
     @property
     def scheme(self) -> str:

@@ -6,9 +6,9 @@ The public API is listed in ``__all__``. Names that need aiohttp load on first u
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from indexclient._lazy import lazy_attributes
 from indexclient.errors import (
     CertificateVerificationError,
     ClientCertificateRequiredError,
@@ -127,14 +127,7 @@ __all__ = [
 if not TYPE_CHECKING:
     # Hidden from type checkers, which would otherwise type every unknown attribute Any;
     # they see the real names through the TYPE_CHECKING imports above.
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'indexclient' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

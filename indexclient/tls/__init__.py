@@ -7,8 +7,9 @@ pay for importing cryptography and truststore (``config show`` does just that).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from indexclient._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from indexclient.tls.contexts import ContextCache, ContextStats, default_cache
@@ -54,14 +55,9 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'indexclient.tls' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
+    # Hidden from type checkers, which would otherwise type every unknown attribute Any;
+    # they see the real names through the TYPE_CHECKING imports above.
+    __getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

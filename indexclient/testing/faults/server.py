@@ -9,11 +9,14 @@ import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from multidict import CIMultiDict
-
 from indexclient.testing.faults.connection import Connection, Fault
 from indexclient.testing.faults.replies import status
-from indexclient.testing.servers.loopback import SeenRequest, _bind_host, _url_host
+from indexclient.testing.servers.loopback import (
+    SeenRequest,
+    _bind_host,
+    _url_host,
+    read_request_head,
+)
 
 _MAX_HEAD = 64 * 1024
 
@@ -22,26 +25,16 @@ _NOT_SCRIPTED = status(404, b"not scripted", headers={"Content-Type": "text/plai
 
 async def _read_request(reader: asyncio.StreamReader) -> SeenRequest | None:
     """The next request head (its body, if any, is read and dropped); None at EOF."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+    request = await read_request_head(reader)
+    if request is None:
         return None
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split()
-    if len(parts) != 3:
-        return None
-    headers: CIMultiDict[str] = CIMultiDict()
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers.add(name.strip(), value.strip())
-    length = headers.get("Content-Length", "0")
+    length = request.headers.get("Content-Length", "0")
     if length.isdigit() and int(length):
         try:
             await reader.readexactly(int(length))
         except asyncio.IncompleteReadError:
             return None
-    return SeenRequest(parts[0], parts[1], headers)
+    return request
 
 
 @dataclass(eq=False)

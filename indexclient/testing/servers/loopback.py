@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import NamedTuple
 
@@ -40,3 +41,21 @@ def _bind_host(host: str) -> str:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+async def read_request_head(reader: asyncio.StreamReader) -> SeenRequest | None:
+    """The next HTTP/1.1 request head from ``reader``; None at EOF or on a malformed one."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split()
+    if len(parts) != 3:
+        return None
+    headers: CIMultiDict[str] = CIMultiDict()
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.add(name.strip(), value.strip())
+    return SeenRequest(parts[0], parts[1], headers)

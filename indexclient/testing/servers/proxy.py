@@ -9,9 +9,13 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from multidict import CIMultiDict
-
-from indexclient.testing.servers.loopback import SeenRequest, _bind_host, _url_host, is_loopback
+from indexclient.testing.servers.loopback import (
+    SeenRequest,
+    _bind_host,
+    _url_host,
+    is_loopback,
+    read_request_head,
+)
 
 _MAX_HEAD = 64 * 1024
 _CONNECT_TIMEOUT = 5.0
@@ -47,23 +51,6 @@ async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     with contextlib.suppress(ConnectionError, ssl.SSLError):
         await writer.wait_closed()
-
-
-async def _read_head(reader: asyncio.StreamReader) -> tuple[str, str, CIMultiDict[str]] | None:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-        return None
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split()
-    if len(parts) != 3:
-        return None
-    headers: CIMultiDict[str] = CIMultiDict()
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers.add(name.strip(), value.strip())
-    return parts[0], parts[1], headers
 
 
 @dataclass(eq=False)
@@ -102,11 +89,11 @@ class ConnectProxy:
             self._tasks.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await _read_head(reader)
-        if head is None:
+        request = await read_request_head(reader)
+        if request is None:
             return
-        method, target, headers = head
-        self.requests.append(SeenRequest(method, target, headers))
+        method, target, headers = request
+        self.requests.append(request)
         if method.upper() != "CONNECT":
             await _reply(writer, 405, "Method Not Allowed", "Allow: CONNECT\r\n")
             return

@@ -327,3 +327,15 @@ async def test_trust_connector_through_proxy_judges_target(
                 await _get(session, unverifiable.url, proxy=proxy.url)
     assert status == 200
     assert proxy.connects == [insecure_entry(insecure.url), insecure_entry(unverifiable.url)]
+
+
+async def test_session_retry_switch_exists_and_is_honoured() -> None:
+    # HttpClient turns off aiohttp's own re-send of idempotent requests through this
+    # private attribute (aiohttp's test utilities set it too); a release that renames
+    # it must fail here, not silently double every retry.
+    async with aiohttp.ClientSession() as session:
+        assert session._retry_connection is True
+    import inspect
+
+    source = inspect.getsource(aiohttp.ClientSession._request)
+    assert "self._retry_connection" in source

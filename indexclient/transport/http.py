@@ -195,6 +195,10 @@ class HttpClient:
             timeout=self._timeout,
             auto_decompress=False,
         )
+        # aiohttp re-sends an idempotent request once, by itself, when a connection dies
+        # before the response head; with indexclient's own retries that doubled every
+        # attempt. The private switch is pinned by tests/test_aiohttp_contract.py.
+        self._session._retry_connection = False
         return self
 
     async def __aexit__(

@@ -18,13 +18,14 @@ import html
 import io
 import json
 import posixpath
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from aiohttp import web
 from packaging.utils import canonicalize_name
+
+from indexclient.testing.static_index import build_wheel
 
 __all__ = ["IndexedFile", "SimpleIndex", "tiny_sdist", "tiny_wheel"]
 
@@ -41,30 +42,13 @@ def tiny_wheel(
     summary: str = "A tiny generated package",
 ) -> tuple[str, bytes, bytes]:
     """A real, installable pure-Python wheel: (filename, wheel bytes, METADATA bytes)."""
-    dist = canonicalize_name(name).replace("-", "_")
-    lines = ["Metadata-Version: 2.2", f"Name: {name}", f"Version: {version}"]
-    lines.append(f"Summary: {summary}")
-    if requires_python:
-        lines.append(f"Requires-Python: {requires_python}")
-    lines += [f"Requires-Dist: {r}" for r in requires_dist]
-    metadata = ("\n".join(lines) + "\n").encode()
-    info = f"{dist}-{version}.dist-info"
-    files = {
-        f"{dist}/__init__.py": f'"""{name} {version}"""\n'.encode(),
-        f"{info}/METADATA": metadata,
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: indexclient.testing\n"
-        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "".join(
-        f"{path},sha256={_b64_digest(data)},{len(data)}\n" for path, data in files.items()
+    return build_wheel(
+        name,
+        version,
+        requires_dist=requires_dist,
+        requires_python=requires_python,
+        summary=summary,
     )
-    record += f"{info}/RECORD,,\n"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            archive.writestr(path, data)
-        archive.writestr(f"{info}/RECORD", record)
-    return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue(), metadata
 
 
 def tiny_sdist(
@@ -87,12 +71,6 @@ def tiny_sdist(
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
     return f"{base}.tar.gz", buffer.getvalue()
-
-
-def _b64_digest(data: bytes) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 @dataclass

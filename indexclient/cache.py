@@ -12,17 +12,21 @@
   reader in another process sees a whole entry or none. An entry that fails its checks
   (truncated, corrupt, another format) is ignored and fetched again.
 * Offline: entries are served whatever their age; a missing one is an error.
+
+Beside the HTTP entries, :meth:`HttpCache.memo_get` / :meth:`HttpCache.memo_put` keep
+small JSON results computed from a cached body (the version chosen from a page, a
+parsed metadata file), keyed by what they were computed from, including the body's
+sha256: a repeat run reads the answer instead of parsing again, and a changed body
+simply misses.
 """
 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ from pathlib import Path
 __all__ = ["CacheEntry", "HttpCache", "default_cache_dir"]
 
 _MAGIC = b"indexclient-cache-1\n"
+_MEMO_MAGIC = b"indexclient-memo-1\n"
 _HEURISTIC_CAP = 24 * 3600.0
 # Only headers that matter to a reader of a cached page are kept. Bodies are stored
 # decoded, so Content-Encoding is not among them.
@@ -72,6 +77,8 @@ def _directives(cache_control: str | None) -> dict[str, str | None]:
 def _http_date(value: str | None) -> float | None:
     if not value:
         return None
+    import email.utils  # only for Expires and Last-Modified; most entries have max-age
+
     try:
         return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
@@ -80,7 +87,10 @@ def _http_date(value: str | None) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    """A stored response: final URL, status, the kept headers, body, and when stored."""
+    """A stored response: final URL, status, the kept headers, body, and when stored.
+
+    ``digest`` is the body's sha256 (hex), checked when the entry is read.
+    """
 
     url: str
     status: int
@@ -88,6 +98,7 @@ class CacheEntry:
     body: bytes
     stored_at: float
     vary: dict[str, str]
+    digest: str = ""
 
     def freshness_lifetime(self) -> float:
         """How long the entry is fresh for, in seconds (0 when it must be revalidated)."""
@@ -126,6 +137,9 @@ class HttpCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        # Entry paths are joined as strings: pathlib's joins cost more than reading a
+        # small entry, and a warm run reads hundreds.
+        self._root = os.fspath(self.directory)
 
     @staticmethod
     def storable(status: int, headers: Mapping[str, str]) -> bool:
@@ -134,18 +148,19 @@ class HttpCache:
         vary = headers.get("Vary", "")
         return status == 200 and "no-store" not in directives and vary.strip() != "*"
 
-    def _path(self, url: str, request_headers: Mapping[str, str]) -> Path:
+    def _path(self, url: str, request_headers: Mapping[str, str]) -> str:
         # The key covers the Accept header, which every page request varies on; other
         # Vary headers are checked against the stored values when the entry is read.
         accept = request_headers.get("Accept", "")
         key = hashlib.sha256(f"GET {url}\n{accept}".encode()).hexdigest()
-        return self.directory / key[:2] / f"{key}.entry"
+        return f"{self._root}{os.sep}{key[:2]}{os.sep}{key}.entry"
 
     def get(self, url: str, request_headers: Mapping[str, str]) -> CacheEntry | None:
         """The stored entry for this request, or None (absent, corrupt, other variant)."""
         path = self._path(url, request_headers)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as file:
+                data = file.read()
         except OSError:
             return None
         entry = self._decode(data)
@@ -179,6 +194,7 @@ class HttpCache:
             body=body,
             stored_at=time.time(),
             vary={name: lowered.get(name, "") for name in vary_names},
+            digest=hashlib.sha256(body).hexdigest(),
         )
         self._write(self._path(url, request_headers), entry)
         return entry
@@ -193,7 +209,9 @@ class HttpCache:
         """After a 304: the entry with the new headers and a new storage time."""
         updated = dict(entry.headers)
         updated.update({k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS})
-        fresh = CacheEntry(entry.url, entry.status, updated, entry.body, time.time(), entry.vary)
+        fresh = CacheEntry(
+            entry.url, entry.status, updated, entry.body, time.time(), entry.vary, entry.digest
+        )
         self._write(self._path(url, request_headers), fresh)
         return fresh
 
@@ -207,10 +225,11 @@ class HttpCache:
             return None
         try:
             meta = json.loads(line)
+            digest = hashlib.sha256(body).hexdigest()
             if (
                 not isinstance(meta, dict)
                 or meta.get("length") != len(body)
-                or meta.get("sha256") != hashlib.sha256(body).hexdigest()
+                or meta.get("sha256") != digest
             ):
                 return None
             return CacheEntry(
@@ -220,12 +239,13 @@ class HttpCache:
                 body=body,
                 stored_at=float(meta["stored_at"]),
                 vary={str(k): str(v) for k, v in meta["vary"].items()},
+                digest=digest,
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     @staticmethod
-    def _write(path: Path, entry: CacheEntry) -> None:
+    def _write(path: str, entry: CacheEntry) -> None:
         meta = {
             "url": entry.url,
             "status": entry.status,
@@ -233,18 +253,57 @@ class HttpCache:
             "stored_at": entry.stored_at,
             "vary": entry.vary,
             "length": len(entry.body),
-            "sha256": hashlib.sha256(entry.body).hexdigest(),
+            "sha256": entry.digest or hashlib.sha256(entry.body).hexdigest(),
         }
         data = _MAGIC + json.dumps(meta, separators=(",", ":")).encode() + b"\n" + entry.body
+        _write_atomically(path, data)
+
+    def _memo_path(self, kind: str, key: str) -> str:
+        digest = hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()
+        return os.path.join(self._root, "memo", kind, digest[:2], f"{digest}.json")
+
+    def memo_get(self, kind: str, key: str) -> object | None:
+        """The JSON value stored for ``key`` under ``kind``, or None (absent, corrupt).
+
+        ``key`` must name everything the value was computed from (the body's digest,
+        the question asked, the versions of the code that answered it)."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".entry")
+            with open(self._memo_path(kind, key), "rb") as file:
+                data = file.read()
         except OSError:
-            return  # a cache that cannot be written is only a slower client
+            return None
+        if not data.startswith(_MEMO_MAGIC):
+            return None
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+            stored = json.loads(data[len(_MEMO_MAGIC) :])
+        except ValueError:  # truncated or corrupt: computed again and rewritten
+            return None
+        # The key is stored too: a value is only ever returned for its own question.
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return None
+        return stored.get("value")
+
+    def memo_put(self, kind: str, key: str, value: object) -> None:
+        """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
+        data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
+        _write_atomically(self._memo_path(kind, key), _MEMO_MAGIC + data.encode())
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory, so a
+    reader in another process sees the old file, the new one, or none; never part."""
+    import tempfile  # imported on the first write: a warm run only reads
+
+    try:
+        parent = os.path.dirname(path)
+        os.makedirs(parent, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=parent, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    except OSError:
+        return  # a cache that cannot be written is only a slower client
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)

@@ -28,7 +28,8 @@ from indexclient.errors import (
 )
 from indexclient.fetching import FileMetadata, MetadataFetcher
 from indexclient.local import LocalIndex
-from indexclient.select import Selection, select_files
+from indexclient.memo import selection_from_json, selection_key, selection_to_json
+from indexclient.select import Selection, parsed_requirement, select_files
 from indexclient.simple import (
     ACCEPT,
     DistributionFile,
@@ -40,7 +41,7 @@ from indexclient.simple import (
 from indexclient.simple.metadata import CoreMetadata
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
-from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, RetryPolicy
+from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, Response, RetryPolicy
 from indexclient.urls import redact_url
 
 __all__ = ["IndexClient", "MetadataResult"]
@@ -168,21 +169,27 @@ class IndexClient:
         if spec.url.startswith("file:"):
             return await LocalIndex(spec.url).index_page()
         url = _with_slash(spec.url)
-        status, content_type, body, final_url = await self._get(url)
-        if status != 200:
-            raise ResponseError(redact_url(url), status, "the index page could not be fetched")
-        return parse_index_page(body, content_type, final_url)
+        response = await self._get(url)
+        if response.status != 200:
+            raise ResponseError(
+                redact_url(url), response.status, "the index page could not be fetched"
+            )
+        return parse_index_page(response.body, response.content_type, response.url)
 
     async def project(self, name: str) -> ProjectPage:
         """The page of project ``name`` from the first index that has it.
 
         Raises :class:`~indexclient.errors.ProjectNotFound` when no index has it.
         """
+        return (await self._locate(name)).page()
+
+    async def _locate(self, name: str) -> _Found:
+        """The first index's answer for project ``name``, not parsed yet."""
         normalized = canonicalize_name(name)
         for spec in self.indexes:
-            page = await self._project_from(spec, normalized)
-            if page is not None:
-                return page
+            found = await self._project_from(spec, normalized)
+            if found is not None:
+                return found
         raise ProjectNotFound(name, [redact_url(i.url) for i in self.indexes])
 
     @overload
@@ -227,15 +234,30 @@ class IndexClient:
         """
         if isinstance(requirement, str):
             try:
-                requirement = Requirement(requirement)
+                requirement = parsed_requirement(requirement)
             except InvalidRequirement as exc:
                 raise ConfigurationError.single(
                     f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
                 ) from None
-        page = await self.project(requirement.name)
+        found = await self._locate(requirement.name)
+        # A page served from the cache was very likely chosen from before: the memo
+        # keeps that answer, keyed by the page's digest, so parsing is skipped.
+        memo = self.http.cache if found.response is not None and found.response.digest else None
+        key = ""
+        if memo is not None and found.response is not None:
+            response = found.response
+            key = selection_key(
+                response.url, response.content_type, response.digest, str(requirement)
+            )
+            remembered = selection_from_json(memo.memo_get("selection", key))
+            if remembered is not None:
+                return remembered
+        page = found.page()
         selection = select_files(page, requirement)
         if selection is None:
             raise ProjectNotFound(str(requirement), [redact_url(page.url)])
+        if memo is not None:
+            memo.memo_put("selection", key, selection_to_json(selection))
         return selection
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
@@ -298,23 +320,43 @@ class IndexClient:
         async with self._limit:
             return await download_file(self.http, file, dest_dir, progress=progress)
 
-    async def _project_from(self, spec: IndexSpec, name: str) -> ProjectPage | None:
+    async def _project_from(self, spec: IndexSpec, name: str) -> _Found | None:
         if spec.url.startswith("file:"):
-            return await LocalIndex(spec.url).project_page(name)
+            local = await LocalIndex(spec.url).project_page(name)
+            return None if local is None else _Found(None, local)
         url = f"{_with_slash(spec.url)}{name}/"
-        status, content_type, body, final_url = await self._get(url)
-        if status in _NOT_FOUND:
+        response = await self._get(url)
+        if response.status in _NOT_FOUND:
             return None
-        if status != 200:
-            raise ResponseError(redact_url(url), status, f"cannot fetch the page of {name!r}")
-        return parse_project_page(body, content_type, final_url)
+        if response.status != 200:
+            raise ResponseError(
+                redact_url(url), response.status, f"cannot fetch the page of {name!r}"
+            )
+        return _Found(response, None)
 
-    async def _get(self, url: str) -> tuple[int, str | None, bytes, str]:
+    async def _get(self, url: str) -> Response:
         async with self._limit:
-            response = await self.http.get(
+            return await self.http.get(
                 url, headers={"Accept": ACCEPT}, max_size=self.max_page_size, cacheable=True
             )
-        return response.status, response.content_type, response.body, response.url
+
+
+class _Found:
+    """A project's page as found: a response to parse, or a local page already read."""
+
+    __slots__ = ("_page", "response")
+
+    def __init__(self, response: Response | None, page: ProjectPage | None) -> None:
+        self.response = response
+        self._page = page
+
+    def page(self) -> ProjectPage:
+        """The parsed page (parsed on first call)."""
+        if self._page is None:
+            assert self.response is not None  # one of the two is always given
+            response = self.response
+            self._page = parse_project_page(response.body, response.content_type, response.url)
+        return self._page
 
 
 def _with_slash(url: str) -> str:

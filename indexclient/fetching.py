@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from yarl import URL
-
 from indexclient.errors import NotFoundError, ResponseError
 from indexclient.local import path_from_file_url
+from indexclient.memo import CODE_VERSION
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
@@ -42,10 +41,13 @@ from indexclient.simple.metadata import (
     parse_metadata,
     verify_digest,
 )
-from indexclient.transport.http import HttpClient
+from indexclient.transport.http import HttpClient, Response
 from indexclient.urls import redact_url
 
 __all__ = ["FileMetadata", "MetadataFetcher"]
+
+# What a remembered parse depends on besides the bytes: the code that parsed them.
+_MEMO_FORMAT = f"metadata-1 {CODE_VERSION}"
 
 #: Largest wheel or sdist read whole to get at its metadata.
 DEFAULT_MAX_ARCHIVE_SIZE = 1024 * 1024 * 1024
@@ -121,6 +123,8 @@ class MetadataFetcher:
 
     @staticmethod
     def _host(url: str) -> str:
+        from yarl import URL  # only on the network path, which has imported it already
+
         parsed = URL(url)
         return f"{parsed.host}:{parsed.port}"
 
@@ -133,9 +137,24 @@ class MetadataFetcher:
             return None  # advertised but absent: fall back to the file itself
         if response.status != 200:
             raise ResponseError(redact_url(url), response.status, "cannot fetch the metadata file")
+        shown = redact_url(url)
         if file.core_metadata:
-            verify_digest(response.body, file.core_metadata, redact_url(url))
-        return FileMetadata(file, parse_metadata(response.body, redact_url(url)), "pep658")
+            verify_digest(response.body, file.core_metadata, shown)
+        return FileMetadata(file, self._parse_remembered(response, shown), "pep658")
+
+    def _parse_remembered(self, response: Response, shown: str) -> CoreMetadata:
+        """Parse a metadata file, or take the parse remembered in the cache's memo for
+        the same bytes (a warm run would otherwise spend most of its time parsing)."""
+        cache = self.http.cache
+        if cache is None or not response.digest:
+            return parse_metadata(response.body, shown)
+        key = f"{_MEMO_FORMAT}\n{response.digest}"
+        remembered = CoreMetadata.from_memo(response.body, shown, cache.memo_get("metadata", key))
+        if remembered is not None:
+            return remembered
+        parsed = parse_metadata(response.body, shown)
+        cache.memo_put("metadata", key, parsed.to_memo())
+        return parsed
 
     async def _via_ranges(self, file: DistributionFile, source: _Ranges) -> FileMetadata | None:
         """Metadata read piecewise; None when the source cannot serve ranges."""

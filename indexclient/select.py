@@ -52,6 +52,14 @@ def _pinned_versions(specifier: SpecifierSet) -> set[Version]:
     return pinned
 
 
+@functools.lru_cache(maxsize=4096)
+def parsed_requirement(text: str) -> Requirement:
+    """``Requirement(text)``, parsed once per process: the command checks every
+    requirement before any IO and the client parses it again when choosing. Callers
+    share the object, so they must not change it. Raises InvalidRequirement."""
+    return Requirement(text)
+
+
 @functools.lru_cache(maxsize=1024)
 def _requires_python(text: str) -> SpecifierSet | None:
     # A project's files share a handful of Requires-Python strings: parse each once.
@@ -61,12 +69,15 @@ def _requires_python(text: str) -> SpecifierSet | None:
         return None
 
 
-def _python_ok(file: DistributionFile, python: Version) -> bool:
-    if not file.requires_python:
-        return True
-    specifier = _requires_python(file.requires_python)
+def _python_admitted(requires_python: str, python: Version) -> bool:
+    specifier = _requires_python(requires_python)
     # An unparsable Requires-Python is ignored, as pip and uv do, not fatal.
     return specifier is None or specifier.contains(python, prereleases=True)
+
+
+@functools.cache
+def _running_python() -> Version:
+    return Version(".".join(map(str, sys.version_info[:3])))
 
 
 def select_files(
@@ -81,30 +92,48 @@ def select_files(
     ``python_version`` and ``tags`` describe the target interpreter (the running one by
     default). Returns None when no file is acceptable.
     """
-    req = requirement if isinstance(requirement, Requirement) else Requirement(requirement)
+    req = requirement if isinstance(requirement, Requirement) else parsed_requirement(requirement)
     if python_version is None:
-        python = Version(".".join(map(str, sys.version_info[:3])))
+        python = _running_python()
     else:
         python = python_version if isinstance(python_version, Version) else Version(python_version)
     tag_rank = _rank(tuple(tags)) if tags is not None else _interpreter_rank()
     pinned = _pinned_versions(req.specifier)
 
+    # Most files of a page repeat one Requires-Python. The verdicts are kept for this
+    # call only: a cache across calls would be keyed by Version equality, which
+    # "===" specifiers do not respect ("3.11" == "3.11.0" as Versions, not for "===").
+    python_verdicts: dict[str, bool] = {}
     by_version: dict[Version, list[DistributionFile]] = {}
     for file in page.files:
-        version = file.version
-        if version is None or file.kind == "unknown":
+        info = file.filename_info
+        version = info.version
+        if version is None or info.kind == "unknown":
             continue
-        if file.is_yanked and version not in pinned:
+        if file.yanked is not None and version not in pinned:
             continue
-        if not _python_ok(file, python):
-            continue
-        by_version.setdefault(version, []).append(file)
+        requires_python = file.requires_python
+        if requires_python:
+            admitted = python_verdicts.get(requires_python)
+            if admitted is None:
+                admitted = _python_admitted(requires_python, python)
+                python_verdicts[requires_python] = admitted
+            if not admitted:
+                continue
+        files = by_version.get(version)
+        if files is None:
+            by_version[version] = [file]
+        else:
+            files.append(file)
 
-    for version in sorted(req.specifier.filter(by_version), reverse=True):
-        files = by_version[version]
-        ordered = sorted(files, key=lambda f: _preference(f, tag_rank))
-        return Selection(canonicalize_name(req.name), version, tuple(ordered))
-    return None
+    # Only the winning version's files are ordered, so only theirs need tags.
+    best = max(req.specifier.filter(by_version), default=None)
+    if best is None:
+        return None
+    files = by_version[best]
+    if len(files) > 1:
+        files.sort(key=lambda f: _preference(f, tag_rank))
+    return Selection(canonicalize_name(req.name), best, tuple(files))
 
 
 @functools.cache
@@ -120,8 +149,8 @@ def _rank(tags: tuple[Tag, ...]) -> dict[Tag, int]:
 
 def _preference(file: DistributionFile, tag_rank: dict[Tag, int]) -> tuple[int, int, str]:
     if file.is_wheel:
-        ranks = [tag_rank[t] for t in file.tags if t in tag_rank]
-        if ranks:
-            return (0, min(ranks), file.filename)
+        best = min((rank for t in file.tags if (rank := tag_rank.get(t)) is not None), default=None)
+        if best is not None:
+            return (0, best, file.filename)
         return (2, 0, file.filename)
     return (1, 0, file.filename)

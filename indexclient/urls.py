@@ -32,6 +32,8 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """The URL without ``user:password@``, and the credentials (percent-decoded)."""
     from urllib.parse import unquote
 
+    if "@" not in url:  # no userinfo possible: skip parsing, done for every request
+        return url, None
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url, None

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from conftest import Pki
 from test_cli_support import EXAMPLES, PYTHON, demo_index
 
@@ -81,10 +82,51 @@ def test_fast_commands_do_not_import_aiohttp(tmp_path: Path, argv: list[str]) ->
     assert result.stderr.endswith("aiohttp imported: False\n")
 
 
-def test_the_probe_does_see_aiohttp(tmp_path: Path) -> None:
-    result = run_process([PYTHON, "-c", PROBE, "versions", "x"], tmp_path)
-    assert result.returncode == 2  # no index; the command module was imported all the same
-    assert result.stderr.endswith("aiohttp imported: True\n")
+async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path: Path) -> None:
+    """A run served from the cache neither imports aiohttp nor connects; the first,
+    which fills the cache, does both."""
+    index = demo_index()
+    requests: list[str] = []
+
+    async def fresh_for_ten_minutes(request: web.Request, response: web.StreamResponse) -> None:
+        requests.append(request.path)
+        response.headers["Cache-Control"] = "max-age=600"
+
+    def cached_routes(app: web.Application) -> None:
+        index.routes(app)
+        app.on_response_prepare.append(fresh_for_ten_minutes)
+
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=cached_routes) as server:
+        env = clean_env(
+            tmp_path,
+            UV_DEFAULT_INDEX=f"{server.url}simple/",
+            SSL_CERT_FILE=str(pki.ca_file),
+            INDEXCLIENT_CACHE_DIR=str(tmp_path / "cache"),
+        )
+
+        async def probe() -> tuple[int, str]:
+            process = await asyncio.create_subprocess_exec(
+                PYTHON,
+                "-c",
+                PROBE,
+                "metadata",
+                "demo-package",
+                "--json",
+                env=env,
+                cwd=tmp_path,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, err = await process.communicate()
+            assert process.returncode == 0, err.decode()
+            return len(requests), err.decode()
+
+        count, err = await probe()
+        assert count == 2  # the page and the .metadata file
+        assert err.endswith("aiohttp imported: True\n")
+        count, err = await probe()
+        assert count == 2
+        assert err.endswith("aiohttp imported: False\n")
 
 
 async def test_exit_statuses_of_a_real_process(pki: Pki, tmp_path: Path) -> None:

@@ -38,7 +38,14 @@ def test_importing_the_package_does_not_import_aiohttp() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+    # The HTTP client imports aiohttp only for its first request (see test_lazy_network);
+    # the connector is aiohttp's own subclass, so reaching it imports aiohttp.
     code = "import indexclient, sys; indexclient.HttpClient; print('aiohttp' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "False"
+    code = "import indexclient, sys; indexclient.TrustConnector; print('aiohttp' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )

@@ -140,7 +140,9 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
 
 def _requirements(args: argparse.Namespace) -> list[str]:
     """The requirements from the arguments then the files; all checked before any IO."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement
+
+    from indexclient.select import parsed_requirement
 
     given = [(r, "argument") for r in args.requirements]
     for path in args.requirement_files:
@@ -152,7 +154,7 @@ def _requirements(args: argparse.Namespace) -> list[str]:
     problems = []
     for text, where in given:
         try:
-            Requirement(text)
+            parsed_requirement(text)
         except InvalidRequirement as exc:
             # packaging's message goes on with the text and a caret: keep its first line.
             reason = str(exc).splitlines()[0]

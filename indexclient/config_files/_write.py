@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import tomli_w
 
 from indexclient.config_files._model import (
     _BOOL_WORDS,
@@ -121,6 +118,8 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> None:
     else:
         table[key] = value
     try:
+        import tomli_w  # only `config set` writes: reading settings never needs it
+
         _atomic_write(target, tomli_w.dumps(document).encode("utf-8"))
     except OSError as exc:
         raise ConfigurationError.single(
@@ -162,6 +161,8 @@ def _atomic_write(target: Path, data: bytes) -> None:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = None
+    import secrets  # imported by the one command that writes, not by every run
+
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:

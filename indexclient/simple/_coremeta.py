@@ -26,18 +26,19 @@ consumers MUST fail then):
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
-from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient.simple._metaerrors import MetadataError
+
+if TYPE_CHECKING:
+    from packaging.metadata import Metadata, RawMetadata
 
 __all__ = ["CoreMetadata", "parse_metadata"]
 
@@ -92,15 +93,27 @@ _CRITICAL_RAW = frozenset(name.replace("-", "_") for name in _CRITICAL_EMAIL)
 _VERSION_RE = re.compile(r"\s*(\d+)\.(\d+)\s*\Z")
 # Newest first; the first one packaging accepts is the newest it knows.
 _CANDIDATE_VERSIONS = ("2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1")
-_VALIDATION_ERRORS = (ExceptionGroup, ValueError, TypeError)
+
+
+@functools.cache
+def _packaging_metadata() -> ModuleType:
+    # packaging.metadata and the email package it parses with are imported on first
+    # use: a run that takes its parsed metadata from the cache's memo never needs them.
+    import packaging.metadata
+
+    return packaging.metadata
+
+
+def _validation_errors() -> tuple[type[Exception], ...]:
+    return (_packaging_metadata().ExceptionGroup, ValueError, TypeError)
 
 
 @functools.lru_cache(maxsize=64)
 def _version_known(version: str) -> bool:
-    probe = cast(RawMetadata, {"metadata_version": version, "name": "x", "version": "0"})
+    probe = cast("RawMetadata", {"metadata_version": version, "name": "x", "version": "0"})
     try:
-        Metadata.from_raw(probe, validate=True)
-    except _VALIDATION_ERRORS:
+        _packaging_metadata().Metadata.from_raw(probe, validate=True)
+    except _validation_errors():
         return False
     return True
 
@@ -109,6 +122,13 @@ def _version_known(version: str) -> bool:
 def newest_known_version() -> str:
     """The newest ``Metadata-Version`` the installed :mod:`packaging` validates."""
     return next((v for v in _CANDIDATE_VERSIONS if _version_known(v)), "2.1")
+
+
+class _Unset:
+    """``metadata`` not built yet (it is built on first use; see CoreMetadata)."""
+
+
+_UNSET = _Unset()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -124,9 +144,22 @@ class CoreMetadata:
     text: str = field(repr=False)
     raw_fields: RawMetadata = field(repr=False)
     unparsed: Mapping[str, list[str]] = field(repr=False)
-    metadata: Metadata | None = field(repr=False)
+    # Built on first use when the metadata came from the cache's memo (see from_memo):
+    # most callers never read it, and validating every field costs a third of a parse.
+    _metadata: Metadata | _Unset | None = field(repr=False)
     valid: bool
     problems: tuple[str, ...]
+    _json: dict[str, str | list[str]] | None = field(default=None, repr=False)
+
+    @property
+    def metadata(self) -> Metadata | None:
+        """The validated (or salvaged) :class:`~packaging.metadata.Metadata`; see the
+        module documentation."""
+        built = self._metadata
+        if isinstance(built, _Unset):
+            built = _build_metadata(self.raw_fields, self.unparsed, self.valid)
+            object.__setattr__(self, "_metadata", built)
+        return built
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CoreMetadata):
@@ -185,26 +218,105 @@ class CoreMetadata:
         included; a single-use field given more than once becomes a list rather than
         losing values.
         """
-        message = email.parser.Parser(policy=email.policy.compat32).parsestr(self.text)
-        result: dict[str, str | list[str]] = {}
-        for header, value in message.items():
-            name = header.lower()
-            key = name.replace("-", "_")
-            text = str(value)
-            if name == "keywords":
-                words = [w.strip() for w in text.split(",") if w.strip()]
-                result[key] = [*result.get(key, []), *words]
-            elif name in _MULTIPLE_USE:
-                result[key] = [*result.get(key, []), text]
-            elif key in result:
-                previous = result[key]
-                result[key] = [*([previous] if isinstance(previous, str) else previous), text]
-            else:
-                result[key] = text
-        body = message.get_payload()
-        if isinstance(body, str) and body:
-            result["description"] = body
-        return result
+        fields = self._json
+        if fields is None:
+            fields = _json_fields(self.text)
+            object.__setattr__(self, "_json", fields)
+        # A copy: callers may change what they are given, the memo must not change.
+        return {k: list(v) if isinstance(v, list) else v for k, v in fields.items()}
+
+    def to_memo(self) -> dict[str, object]:
+        """What :meth:`from_memo` needs to rebuild this without parsing, as JSON data."""
+        return {
+            "raw_fields": self.raw_fields,
+            "unparsed": self.unparsed,
+            "valid": self.valid,
+            "problems": list(self.problems),
+            "json": self.to_json(),
+        }
+
+    @classmethod
+    def from_memo(cls, raw: bytes, url: str, memo: object) -> CoreMetadata | None:
+        """The metadata of ``raw`` from a :meth:`to_memo` value computed from the same
+        bytes, or None when ``memo`` is not one."""
+        if not isinstance(memo, dict):
+            return None
+        fields, unparsed, json_fields = (
+            memo.get("raw_fields"),
+            memo.get("unparsed"),
+            memo.get("json"),
+        )
+        problems = memo.get("problems")
+        if not (
+            isinstance(fields, dict)
+            and isinstance(unparsed, dict)
+            and isinstance(json_fields, dict)
+            and isinstance(problems, list)
+            and isinstance(memo.get("valid"), bool)
+        ):
+            return None
+        return cls(
+            url=url,
+            raw=raw,
+            text=_decode(raw)[0],
+            raw_fields=cast("RawMetadata", fields),
+            unparsed=unparsed,
+            _metadata=_UNSET,
+            valid=memo["valid"],
+            problems=tuple(str(p) for p in problems),
+            _json=json_fields,
+        )
+
+
+def _json_fields(text: str) -> dict[str, str | list[str]]:
+    import email.parser
+    import email.policy
+
+    message = email.parser.Parser(policy=email.policy.compat32).parsestr(text)
+    result: dict[str, str | list[str]] = {}
+    for header, value in message.items():
+        name = header.lower()
+        key = name.replace("-", "_")
+        text = str(value)
+        if name == "keywords":
+            words = [w.strip() for w in text.split(",") if w.strip()]
+            result[key] = [*result.get(key, []), *words]
+        elif name in _MULTIPLE_USE:
+            result[key] = [*result.get(key, []), text]
+        elif key in result:
+            previous = result[key]
+            result[key] = [*([previous] if isinstance(previous, str) else previous), text]
+        else:
+            result[key] = text
+    body = message.get_payload()
+    if isinstance(body, str) and body:
+        result["description"] = body
+    return result
+
+
+def _decode(raw: bytes) -> tuple[str, list[str]]:
+    """The text of metadata bytes, and the problems decoding it."""
+    problems: list[str] = []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+        problems.append("not valid UTF-8; decoded as Latin-1")
+    return text.removeprefix("\ufeff"), problems
+
+
+def _build_metadata(
+    fields: RawMetadata, unparsed: Mapping[str, list[str]], valid: bool
+) -> Metadata | None:
+    """``metadata`` from the parsed fields; see the module documentation."""
+    if valid:
+        built: Metadata = _packaging_metadata().Metadata.from_raw(fields, validate=True)
+        return built
+    declared = fields.get("metadata_version")
+    known = declared is not None and _version_known(declared)
+    if any(key in _CRITICAL_EMAIL for key in unparsed):
+        return None
+    return _salvage(fields, declared if known else None)
 
 
 def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
@@ -214,15 +326,9 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     ``Metadata-Version`` is 3.0 or later; never for anything else.
     """
     raw = bytes(raw)
-    problems: list[str] = []
+    text, problems = _decode(raw)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        problems.append("not valid UTF-8; decoded as Latin-1")
-    text = text.removeprefix("\ufeff")
-    try:
-        fields, unparsed = parse_email(text)
+        fields, unparsed = _packaging_metadata().parse_email(text)
     except (ValueError, TypeError, LookupError) as exc:  # pragma: no cover - defensive
         raise MetadataError(url, f"cannot parse the metadata: {exc}") from None
     for required, header in (("name", "Name"), ("version", "Version")):
@@ -243,22 +349,20 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
             problems.append(f"{key}: invalid or repeated value(s) left unparsed")
 
     try:
-        strict: Metadata | None = Metadata.from_raw(fields, validate=True)
-    except _VALIDATION_ERRORS as exc:
+        strict: Metadata | None = _packaging_metadata().Metadata.from_raw(fields, validate=True)
+    except _validation_errors() as exc:
         strict = None
         if known:  # else already reported, and every field would be listed
             problems.extend(_messages(exc))
     valid = strict is not None and not problems
-    metadata = strict if valid else _salvage(fields, declared if known else None)
-    if any(key in _CRITICAL_EMAIL for key in unparsed):
-        metadata = None
+    metadata = strict if valid else _build_metadata(fields, unparsed, valid=False)
     return CoreMetadata(
         url=url,
         raw=raw,
         text=text,
         raw_fields=fields,
         unparsed=unparsed,
-        metadata=metadata,
+        _metadata=metadata,
         valid=valid,
         problems=tuple(problems),
     )
@@ -266,9 +370,10 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
 
 def _messages(exc: BaseException) -> list[str]:
     """Flatten a validation error (group) into ``field: message`` strings."""
-    if isinstance(exc, ExceptionGroup):
+    packaging_metadata = _packaging_metadata()
+    if isinstance(exc, packaging_metadata.ExceptionGroup):
         return [m for sub in exc.exceptions for m in _messages(sub)]
-    if isinstance(exc, InvalidMetadata):
+    if isinstance(exc, packaging_metadata.InvalidMetadata):
         return [f"{exc.field}: {exc}"]
     return [str(exc) or type(exc).__name__]
 
@@ -276,24 +381,25 @@ def _messages(exc: BaseException) -> list[str]:
 def _salvage(fields: RawMetadata, declared: str | None) -> Metadata | None:
     """A Metadata of the fields that validate on their own; see the module docs."""
     newest = newest_known_version()
+    metadata_class = _packaging_metadata().Metadata
     kept: dict[str, object] = {}
     for key, value in fields.items():
         if key == "metadata_version":
             continue
         probe = {"metadata_version": newest, "name": "x", "version": "0", key: value}
         try:
-            Metadata.from_raw(cast(RawMetadata, probe), validate=True)
-        except _VALIDATION_ERRORS:
+            metadata_class.from_raw(cast("RawMetadata", probe), validate=True)
+        except _validation_errors():
             if key in _CRITICAL_RAW:
                 return None
             continue
         kept[key] = value
     kept["metadata_version"] = declared or newest
-    salvaged = Metadata.from_raw(cast(RawMetadata, kept), validate=False)
+    salvaged: Metadata = metadata_class.from_raw(cast("RawMetadata", kept), validate=False)
     try:
         # Convert (and cache) every field now, so reading one later cannot raise.
         for key in kept:
             getattr(salvaged, key)
-    except _VALIDATION_ERRORS:  # pragma: no cover - each field validated above
+    except _validation_errors():  # pragma: no cover - each field validated above
         return None
     return salvaged

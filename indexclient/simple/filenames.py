@@ -1,20 +1,24 @@
 """What a distribution's filename says: kind, project name, version, build tag, tags.
 
-Parsing is delegated to :mod:`packaging.utils`. It is not free (a wheel name builds a
-:class:`~packaging.version.Version` and a set of :class:`~packaging.tags.Tag`), so the
-page parsers never call it: :class:`~indexclient.simple.models.DistributionFile` calls
-:func:`parse_filename` the first time one of its filename properties is read.
+The rules and error messages are :mod:`packaging.utils`'s. Parsing is not free (a
+wheel name builds a :class:`~packaging.version.Version` and a set of
+:class:`~packaging.tags.Tag`), so the page parsers never call it:
+:class:`~indexclient.simple.models.DistributionFile` calls :func:`parse_filename` the
+first time one of its filename properties is read.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import (
     BuildTag,
     NormalizedName,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -54,6 +58,19 @@ def parse_filename(filename: str) -> FilenameInfo:
     Anything that is not a valid wheel or ``.tar.gz``/``.zip`` sdist name gives
     ``FilenameInfo(kind="unknown", error=...)``.
     """
+    # The shortcuts answer only for names every supported packaging release accepts,
+    # with packaging's own values; anything else, errors included, is left to
+    # packaging so that its verdict and message are the ones kept.
+    info: FilenameInfo | None = None
+    if filename.endswith(".whl"):
+        info = _common_wheel(filename)
+    elif filename.endswith(_SDIST_SUFFIXES):
+        info = _common_sdist(filename)
+    return info if info is not None else _parse_with_packaging(filename)
+
+
+def _parse_with_packaging(filename: str) -> FilenameInfo:
+    """:func:`parse_filename` by packaging's functions alone (tests compare the two)."""
     lower = filename.lower()
     try:
         if lower.endswith(".whl"):
@@ -71,3 +88,108 @@ def parse_filename(filename: str) -> FilenameInfo:
     return FilenameInfo(
         "unknown", error=f"not a wheel or a .tar.gz/.zip sdist filename: {filename!r}"
     )
+
+
+# Wheel project names every packaging release since 24 accepts ("__" is rejected
+# separately). ASCII only, to stay clear of where releases differ: empty names,
+# a trailing newline.
+_WHEEL_NAME = re.compile(r"[A-Za-z0-9._]+", re.ASCII)
+# A build tag both the older pattern, r"(\d+)(.*)", and the newer, r"(\d+)(.*)\Z"
+# with re.ASCII, split the same way.
+_BUILD_TAG = re.compile(r"([0-9]+)([A-Za-z0-9._]*)", re.ASCII)
+
+
+def _common_wheel(filename: str) -> FilenameInfo | None:
+    """``parse_wheel_filename``'s answer for a name it accepts, else ``None``."""
+    stem = filename[:-4]
+    dashes = stem.count("-")
+    build: BuildTag
+    if dashes == 4:
+        name_part, version_part, tag_text = stem.split("-", 2)
+        build = ()
+    elif dashes == 5:
+        name_part, version_part, build_part, tag_text = stem.split("-", 3)
+        match = _BUILD_TAG.fullmatch(build_part)
+        if match is None:
+            return None
+        try:
+            build = (int(match[1]), match[2])
+        except ValueError:  # more digits than int() converts
+            return None
+    else:
+        return None
+    if "__" in name_part or _WHEEL_NAME.fullmatch(name_part) is None:
+        return None
+    tags = _wheel_tags(tag_text)
+    if tags is None:
+        return None
+    try:
+        version = _version(version_part)
+    except ValueError:
+        return None
+    return _new_info("wheel", _canonical_name(name_part), version, build, tags)
+
+
+def _common_sdist(filename: str) -> FilenameInfo | None:
+    """``parse_sdist_filename``'s answer for a name it accepts, else ``None``."""
+    stem = filename[:-7] if filename.endswith(".tar.gz") else filename[:-4]
+    name_part, _, version_part = stem.rpartition("-")
+    if not name_part:
+        return None
+    try:
+        version = _version(version_part)
+    except ValueError:
+        return None
+    return _new_info("sdist", _canonical_name(name_part), version, (), _NO_TAGS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wheel_tags(text: str) -> frozenset[Tag] | None:
+    # A page's wheels repeat a handful of tag strings, and building the Tag set was
+    # most of the cost of parsing a wheel name. Tags and frozensets are immutable, so
+    # files may share one. None: packaging rejects the tags (parse_wheel_filename
+    # calls parse_tag exactly so).
+    try:
+        return parse_tag(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _version(text: str) -> Version:
+    # Every file of a release spells its version the same way; Version is immutable
+    # and caches its hash, so sharing one also makes grouping files by version cheaper.
+    return Version(text)
+
+
+# Every file of a page spells its project's name the same way.
+_canonical_name = functools.lru_cache(maxsize=1024)(canonicalize_name)
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the
+# slots through their descriptors takes half the time, which shows on pages of
+# thousands of files (the same device as models.new_distribution_file).
+# tests/simple/test_simple_filenames.py checks that this covers exactly the dataclass's fields.
+_INFO_FIELDS = ("kind", "name", "version", "build_tag", "tags", "error")
+_set_kind, _set_name, _set_version, _set_build_tag, _set_tags, _set_error = (
+    getattr(FilenameInfo, name).__set__ for name in _INFO_FIELDS
+)
+_NO_TAGS: frozenset[Tag] = frozenset()
+
+
+def _new_info(
+    kind: FileKind,
+    name: NormalizedName,
+    version: Version,
+    build: BuildTag,
+    tags: frozenset[Tag],
+) -> FilenameInfo:
+    """``FilenameInfo(kind, name, version, build, tags)`` for a parsed name."""
+    info = object.__new__(FilenameInfo)
+    _set_kind(info, kind)
+    _set_name(info, name)
+    _set_version(info, version)
+    _set_build_tag(info, build)
+    _set_tags(info, tags)
+    _set_error(info, None)
+    return info

@@ -12,11 +12,14 @@ import gc
 import re
 import warnings
 from collections.abc import Iterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from indexclient.errors import ParseError
-from indexclient.simple import _html, _json
+from indexclient.simple import _json
 from indexclient.simple.models import IndexPage, ProjectPage
+
+if TYPE_CHECKING:
+    from indexclient.simple import _html
 
 __all__ = [
     "ACCEPT",
@@ -123,6 +126,10 @@ def _document(
     if _page_format(content, content_type, url) == "json":
         return _json.JsonDocument(_json.load(content, url), url)
     charset = None if content_type is None else _charset(content_type)
+    # The HTML parser (and html.parser under it) is imported for the first HTML page:
+    # JSON-only runs never pay for it.
+    from indexclient.simple import _html
+
     return _html.HtmlDocument(_html.decode(content, charset, url), url)
 
 

@@ -18,14 +18,15 @@ import sys
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
-
-import truststore
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from indexclient.tls.diagnose import CertificateRejected, diagnose, hint_for, parse_chain
 from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.policy import check_chain
 from indexclient.tls.sources import CustomRoots, LoadedLocation, TrustSource
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["ContextCache", "ContextStats", "default_cache", "presented_chain"]
 
@@ -53,6 +54,9 @@ def _verified_chain_anchor(sslobj: ssl.SSLObject) -> x509.Certificate | None:
         return None
     last = chain[-1]
     der = last if isinstance(last, bytes) else last.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+    # Deferred to the first verified handshake: a cache-only run never handshakes.
+    from cryptography import x509
+
     return x509.load_der_x509_certificate(der)
 
 
@@ -84,6 +88,12 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
 
 def _inner_context(ctx: ssl.SSLContext) -> ssl.SSLContext:
     """The stdlib context that wraps sockets (truststore's context delegates to one)."""
+    if "truststore" not in sys.modules:
+        # Not imported here: only PlatformRoots loads truststore, so without it loaded
+        # ``ctx`` cannot be one of its contexts, and other sources never pay for it.
+        return ctx
+    import truststore
+
     if isinstance(ctx, truststore.SSLContext):
         inner: ssl.SSLContext = ctx._ctx
         return inner

@@ -3,7 +3,8 @@
 OpenSSL reports one verify code ("unable to get local issuer certificate") and nothing
 about which certificate failed. The chain the server presented is still readable after a
 failed handshake, so it is examined here with cryptography to name the certificate, the
-date, the names it carries or the weak algorithm, and to suggest the fix.
+date, the names it carries or the weak algorithm, and to suggest the fix. cryptography
+is imported when a chain is examined: a run that never handshakes must not pay for it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
-from cryptography import x509
-from cryptography.x509.oid import AuthorityInformationAccessOID
+from typing import TYPE_CHECKING
 
 from indexclient.tls.policy import PolicyViolation, check_chain, subject_of
 from indexclient.tls.sources import CustomRoots, TrustSource
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["CertificateRejected", "Rejection", "diagnose", "parse_chain"]
 
@@ -79,6 +81,9 @@ class CertificateRejected(ssl.SSLCertVerificationError):
 
 def parse_chain(ders: Sequence[bytes]) -> list[x509.Certificate]:
     """Certificates from DER, skipping any cryptography cannot parse."""
+    # Deferred to the first handshake: a cache-only run never handshakes.
+    from cryptography import x509
+
     chain = []
     for der in ders:
         try:
@@ -184,6 +189,8 @@ def _validity_problem(chain: Sequence[x509.Certificate], now: datetime) -> Rejec
 
 
 def _san_names(cert: x509.Certificate) -> list[str] | None:
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -194,6 +201,8 @@ def _san_names(cert: x509.Certificate) -> list[str] | None:
 
 
 def _name_problem(leaf: x509.Certificate, host: str, *, check: bool) -> Rejection | None:
+    from cryptography import x509
+
     names = _san_names(leaf)
     if names is None:
         cn = [str(a.value) for a in leaf.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
@@ -271,6 +280,9 @@ def _issuer_problem(chain: Sequence[x509.Certificate]) -> Rejection:
 
 
 def _ca_issuers_url(cert: x509.Certificate) -> str | None:
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:

@@ -4,6 +4,7 @@ uv ignores an unusable ``SSL_CLIENT_CERT`` with a warning, and the user then mee
 "certificate required" alert from the server. Here the file is checked when the client
 starts, with cryptography, and every problem is a configuration error. Checking first
 also keeps OpenSSL from prompting on the terminal for an encrypted key's passphrase.
+cryptography is imported by :meth:`ClientIdentity.load`, so only mutual TLS pays for it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import ssl
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
-
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from typing import TYPE_CHECKING
 
 from indexclient.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 __all__ = ["ClientIdentity"]
 
@@ -55,6 +55,10 @@ class ClientIdentity:
         cls, cert_path: str, key_path: str | None = None, *, origin: str = "SSL_CLIENT_CERT"
     ) -> ClientIdentity:
         """Check the certificate and key files; raise ConfigurationError on any problem."""
+        # Deferred: only a client identity needs cryptography at start.
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
         where = f"{origin}={cert_path}"
         cert_data = _read(where, cert_path)
         key_where = f"{origin} key {key_path}" if key_path else where
@@ -110,6 +114,9 @@ def _read(where: str, path: str) -> bytes:
 
 
 def _load_key(where: str, data: bytes) -> PrivateKeyTypes:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     match = _KEY_BLOCK_RE.search(data)
     if match is None:
         raise ConfigurationError.single(where, "holds no private key", hint=_HINT)

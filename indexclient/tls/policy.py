@@ -3,7 +3,9 @@
 uv verifies with rustls/webpki, which accepts only a short list of algorithms; OpenSSL
 at its default security level accepts more (secp256k1 keys, RSA above 8192 bits, DSA,
 Ed448, SHA-224). To mean the same thing as uv, every chain the server presents is also
-checked here, with cryptography, before any request byte is sent.
+checked here, with cryptography, before any request byte is sent. cryptography is
+imported by the functions that need it, at the first handshake: a run that only reads
+its cache builds contexts but never handshakes, and must not pay for the import.
 
 What is checked, as webpki does:
 
@@ -14,28 +16,37 @@ What is checked, as webpki does:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import SignatureAlgorithmOID as Sig
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["PolicyViolation", "check_chain", "describe_policy", "subject_of"]
 
 RSA_MIN_BITS = 2048
 RSA_MAX_BITS = 8192
 
-_ALLOWED_SIGNATURES = {
-    Sig.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
-    Sig.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
-    Sig.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
-    Sig.ED25519: "Ed25519",
-    Sig.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
-    Sig.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
-    Sig.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
-    Sig.RSASSA_PSS: "RSA-PSS",
-}
+
+@functools.cache
+def _allowed_signatures() -> dict[x509.ObjectIdentifier, str]:
+    """The accepted signature algorithms, built on first use (see the module docstring)."""
+    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
+
+    return {
+        Sig.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
+        Sig.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
+        Sig.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
+        Sig.ED25519: "Ed25519",
+        Sig.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
+        Sig.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
+        Sig.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
+        Sig.RSASSA_PSS: "RSA-PSS",
+    }
+
+
 _PSS_HASHES = {"sha256", "sha384", "sha512"}
 _ALLOWED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
@@ -65,6 +76,8 @@ def subject_of(cert: x509.Certificate) -> str:
     subject = cert.subject.rfc4514_string()
     if subject:
         return subject
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -99,8 +112,10 @@ def _self_issued(cert: x509.Certificate) -> bool:
 
 
 def _signature_problem(cert: x509.Certificate) -> str | None:
+    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
+
     oid = cert.signature_algorithm_oid
-    name = _ALLOWED_SIGNATURES.get(oid)
+    name = _allowed_signatures().get(oid)
     if name is None:
         return f"is signed with {_oid_label(oid)}, which is not accepted"
     if oid == Sig.RSASSA_PSS:
@@ -112,6 +127,8 @@ def _signature_problem(cert: x509.Certificate) -> str | None:
 
 
 def _key_problem(cert: x509.Certificate) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     try:
         key = cert.public_key()
     except (ValueError, TypeError, NotImplementedError):
@@ -139,6 +156,8 @@ def _key_problem(cert: x509.Certificate) -> str | None:
 
 
 def _oid_label(oid: x509.ObjectIdentifier) -> str:
+    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
+
     name = getattr(oid, "_name", None)
     known = {
         Sig.RSA_WITH_SHA1: "SHA-1 (sha1WithRSAEncryption)",

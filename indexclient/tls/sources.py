@@ -24,7 +24,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import certifi
-import truststore
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
 
@@ -123,6 +122,9 @@ class PlatformRoots(TrustSource):
 
     def new_context(self) -> ssl.SSLContext:
         if self.os_verifier:
+            # Deferred: only this source needs truststore; other runs must not import it.
+            import truststore
+
             return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx = new_client_context()
         _load_platform_store(ctx)

@@ -1,6 +1,32 @@
-"""aiohttp transport: the trust-aware connector, HTTP with checked redirects, errors."""
+"""aiohttp transport: the trust-aware connector, HTTP with checked redirects, errors.
 
-from indexclient.transport.connector import TrustConnector
-from indexclient.transport.http import HttpClient, Response, redact_url
+Names load on first use: the HTTP client answers from its cache without importing
+aiohttp, which is imported only for the first request that goes to the network.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from indexclient._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from indexclient.transport.connector import TrustConnector
+    from indexclient.transport.http import HttpClient, Response, redact_url
 
 __all__ = ["HttpClient", "Response", "TrustConnector", "redact_url"]
+
+_LAZY = {
+    "HttpClient": "indexclient.transport.http",
+    "Response": "indexclient.transport.http",
+    "redact_url": "indexclient.transport.http",
+    "TrustConnector": "indexclient.transport.connector",
+}
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which see the real names through the imports above.
+    __getattr__ = lazy_attributes(__name__, _LAZY, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -13,11 +13,13 @@ import netrc
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-
-from yarl import URL
+from typing import TYPE_CHECKING
 
 from indexclient.errors import ConfigurationWarning
 from indexclient.urls import split_credentials
+
+if TYPE_CHECKING:
+    from yarl import URL
 
 __all__ = ["Credentials"]
 
@@ -48,6 +50,10 @@ class Credentials:
         """Remember the URL's credentials for its origin; the URL without them."""
         clean, pair = split_credentials(url)
         if pair is not None:
+            # yarl normalises the origin as the requests will (default port, IDNA);
+            # imported here because a run served from the cache never needs it.
+            from yarl import URL
+
             self._by_origin.setdefault(_origin(URL(clean)), _basic(*pair))
         return clean
 

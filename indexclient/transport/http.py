@@ -17,46 +17,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 import random
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import aiohttp
-from aiohttp.helpers import ProxyInfo, proxies_from_env
 from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
+from indexclient._lazy import lazy_attributes
 from indexclient.cache import CacheEntry, HttpCache
 from indexclient.errors import (
     ConnectError,
     IndexClientError,
     OfflineError,
-    RedirectError,
     TimeoutError,
 )
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
-from indexclient.transport.connector import TrustConnector
-from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
-from indexclient.transport.errors import client_certificate_refusal, translate_error
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    import aiohttp
+    from yarl import URL
+
+    from indexclient.transport.wire import Stream, Wire
 
 __all__ = ["HttpClient", "Response", "RetryPolicy", "Stream", "redact_url"]
 
 logger = logging.getLogger("indexclient.http")
 
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_MAX_REDIRECTS = 10
 #: Decoded-size cap for pages when the caller gives none: the largest real project
 #: pages are tens of MB of JSON.
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +81,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
+    import email.utils  # HTTP-dates in Retry-After are rare; delay-seconds are not
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -93,51 +92,22 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A complete response: the final URL after redirects, status, headers and body."""
+    """A complete response: the final URL after redirects, status, headers and body.
+
+    ``digest`` is the body's sha256 (hex) when the response went through the cache
+    (served from it or stored in it), else empty.
+    """
 
     url: str
     status: int
     headers: CIMultiDictProxy[str]
     body: bytes
+    digest: str = ""
 
     @property
     def content_type(self) -> str | None:
         """The Content-Type header as sent, or None."""
         return self.headers.get("Content-Type")
-
-
-class Stream:
-    """An open response whose decoded body is read chunk by chunk."""
-
-    def __init__(self, response: aiohttp.ClientResponse, client: HttpClient, max_size: int | None):
-        self.response = response
-        self.url = str(response.url)
-        self.status = response.status
-        self.headers = response.headers
-        self._client = client
-        self._decoder = BodyDecoder(
-            response.headers.get("Content-Encoding"), self.url, max_size, self.status
-        )
-
-    @property
-    def content_length(self) -> int | None:
-        """The announced size of the (encoded) body, if any."""
-        return self.response.content_length
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The decoded body. Transport failures come out as indexclient errors."""
-        try:
-            async for chunk in self.response.content.iter_chunked(_CHUNK):
-                for piece in self._decoder.feed(chunk):
-                    yield piece
-            for piece in self._decoder.finish():
-                yield piece
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            raise self._client.translate(exc, URL(self.url)) from exc
-
-    async def read(self) -> bytes:
-        """The whole decoded body."""
-        return b"".join([piece async for piece in self.chunks()])
 
 
 class HttpClient:
@@ -172,33 +142,17 @@ class HttpClient:
         self.credentials = credentials or Credentials()
         self._trust_env = trust_env
         self._limit = limit
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout, sock_read=read_timeout
-        )
-        self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, ProxyInfo] = {}
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._wire: Wire | None = None
+        self._entered = False
 
     async def __aenter__(self) -> HttpClient:
         # Contexts are built before the first request: bad roots or a bad client
-        # certificate fail here, at start, not on the first connection.
+        # certificate fail here, at start, not on the first connection. The session
+        # itself waits for the first request the cache cannot answer (see wire()).
         self.trust.prepare()
-        # The proxy settings are read once per session: aiohttp's get_env_proxy_for_url
-        # reads them (scanning the whole environment twice, looking for a netrc file)
-        # on every call: a quarter of the time of a request to a nearby index.
-        self._proxies = proxies_from_env() if self._trust_env else {}
-        connector = TrustConnector(self.trust, limit=self._limit)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            # Proxies are looked up per request in _open: aiohttp's trust_env would also
-            # read netrc, which Credentials handles, and refuse a request having both.
-            trust_env=False,
-            timeout=self._timeout,
-            auto_decompress=False,
-        )
-        # aiohttp re-sends an idempotent request once, by itself, when a connection dies
-        # before the response head; with indexclient's own retries that doubled every
-        # attempt. The private switch is pinned by tests/test_aiohttp_contract.py.
-        self._session._retry_connection = False
+        self._entered = True
         return self
 
     async def __aexit__(
@@ -211,20 +165,39 @@ class HttpClient:
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._entered = False
+        if self._wire is not None:
+            wire, self._wire = self._wire, None
+            await wire.close()
+
+    def wire(self) -> Wire:
+        """The network side, made on first use: importing aiohttp and opening a session
+        cost more than a whole run served from the cache."""
+        wire = self._wire
+        if wire is None:
+            if not self._entered:
+                raise RuntimeError("HttpClient is not open; use `async with HttpClient(...)`")
+            from indexclient.transport.wire import Wire
+
+            wire = self._wire = Wire(
+                self.trust,
+                self.credentials,
+                trust_env=self._trust_env,
+                limit=self._limit,
+                max_redirects=self.max_redirects,
+                read_timeout=self._read_timeout,
+                connect_timeout=self._connect_timeout,
+            )
+        return wire
 
     @property
     def session(self) -> aiohttp.ClientSession:
         """The underlying session (only while open)."""
-        if self._session is None:
-            raise RuntimeError("HttpClient is not open; use `async with HttpClient(...)`")
-        return self._session
+        return self.wire().session
 
     def translate(self, exc: BaseException, url: URL) -> IndexClientError:
         """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""
-        return translate_error(exc, redact_url(str(url)), url.host or "", self.trust)
+        return self.wire().translate(exc, url)
 
     async def get(
         self,
@@ -264,7 +237,7 @@ class HttpClient:
         response = await self._get(url, conditional, max_size)
         if response.status == 304 and entry is not None:
             return _from_entry(self.cache.refresh(key_url, headers, entry, response.headers))
-        self.cache.put(
+        stored = self.cache.put(
             key_url,
             headers,
             final_url=response.url,
@@ -272,28 +245,37 @@ class HttpClient:
             headers=response.headers,
             body=response.body,
         )
-        return response
+        if stored is None:
+            return response
+        return Response(
+            response.url, response.status, response.headers, response.body, stored.digest
+        )
 
     async def _get(
         self, url: str, headers: Mapping[str, str] | None, max_size: int | None
     ) -> Response:
+        from indexclient.transport.errors import client_certificate_refusal
+
         clean = self.credentials.strip(url)
+        wire = self.wire()
         attempt = 0
         while True:
-            stack, response, attempt = await self._start(clean, headers, attempt)
-            async with stack:
-                stream = Stream(response, self, max_size)
-                try:
-                    body = await stream.read()
-                except (ConnectError, TimeoutError) as exc:
-                    delay = self._delay_after(exc, attempt)
-                else:
+            response, attempt = await self._start(clean, headers, attempt)
+            try:
+                body = await wire.read_body(response, max_size)
+            except (ConnectError, TimeoutError) as exc:
+                delay = self._delay_after(exc, attempt)
+            else:
+                final = str(response.url)
+                if response.status == 400:
                     refused = client_certificate_refusal(
-                        redact_url(stream.url), stream.status, body, self.trust
+                        redact_url(final), response.status, body, self.trust
                     )
                     if refused is not None:
                         raise refused
-                    return Response(stream.url, stream.status, stream.headers, body)
+                return Response(final, response.status, response.headers, body)
+            finally:
+                response.release()
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -309,28 +291,31 @@ class HttpClient:
         is the caller's to read, and a failure while reading it is the caller's too."""
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        stack, response, _ = await self._start(self.credentials.strip(url), headers, 0)
-        async with stack:
-            yield Stream(response, self, max_size)
+        from indexclient.transport.wire import Stream
+
+        response, _ = await self._start(self.credentials.strip(url), headers, 0)
+        try:
+            yield Stream(response, self.wire(), max_size)
+        finally:
+            response.release()
 
     async def _start(
         self, url: str, headers: Mapping[str, str] | None, attempt: int
-    ) -> tuple[contextlib.AsyncExitStack, aiohttp.ClientResponse, int]:
+    ) -> tuple[aiohttp.ClientResponse, int]:
         """Open ``url``, retrying failures and retryable statuses from ``attempt`` on.
 
-        Returns the stack holding the open response, the response, and the attempt
-        that produced it (so a caller retrying the body spends the same budget).
+        Returns the open response (the caller releases it) and the attempt that
+        produced it (so a caller retrying the body spends the same budget).
         """
+        wire = self.wire()
         while True:
-            stack = contextlib.AsyncExitStack()
             try:
-                response = await stack.enter_async_context(self._open(url, headers))
+                response = await wire.request(url, headers)
             except (ConnectError, TimeoutError) as exc:
-                await stack.aclose()
                 delay = self._delay_after(exc, attempt)
             else:
                 if response.status not in RETRY_STATUSES or attempt >= self.retry.retries:
-                    return stack, response, attempt
+                    return response, attempt
                 after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = self.retry.delay(attempt, after)
                 logger.debug(
@@ -340,7 +325,7 @@ class HttpClient:
                     attempt + 1,
                     delay,
                 )
-                await stack.aclose()
+                response.release()
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -365,73 +350,17 @@ class HttpClient:
                 return Response(stream.url, stream.status, stream.headers, b"")
             return Response(stream.url, stream.status, stream.headers, await stream.read())
 
-    @contextlib.asynccontextmanager
-    async def _open(
-        self, url: str, headers: Mapping[str, str] | None
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """The final response after following redirects; errors translated."""
-        start = current = URL(url, encoded=False)
-        given: CIMultiDict[str] = CIMultiDict(headers or {})
-        given.setdefault("Accept-Encoding", ACCEPT_ENCODING)
-        for _hop in range(self.max_redirects + 1):
-            sent = given.copy()
-            if current.origin() != start.origin():
-                sent.popall("Authorization", None)
-            if "Authorization" not in sent and (auth := self.credentials.header_for(current)):
-                sent["Authorization"] = auth
-            proxy, proxy_auth = self._proxy_for(current)
-            try:
-                response = await self.session.get(
-                    current,
-                    headers=sent,
-                    allow_redirects=False,
-                    proxy=proxy,
-                    proxy_auth=proxy_auth,
-                )
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, current) from exc
-            if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
-                logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
-            location = response.headers.get("Location")
-            if response.status in _REDIRECT_STATUSES and location:
-                response.release()
-                # Credentials in a Location are not adopted: each hop gets its own.
-                target = current.join(URL(location)).with_user(None)
-                self._check_redirect(current, target)
-                current = target
-                continue
-            try:
-                yield response
-            finally:
-                response.release()
-            return
-        raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
-
-    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy for ``url``, decided as aiohttp's get_env_proxy_for_url does, from
-        the proxies read when the session opened (NO_PROXY is looked up only when there
-        is a proxy for the scheme)."""
-        info = self._proxies.get(url.scheme)
-        if info is None or (url.host is not None and urllib.request.proxy_bypass(url.host)):
-            return None, None
-        return info.proxy, info.proxy_auth
-
-    @staticmethod
-    def _check_redirect(current: URL, target: URL) -> None:
-        if target.scheme not in ("http", "https"):
-            raise RedirectError(
-                redact_url(str(current)),
-                f"refused a redirect to an unsupported URL {redact_url(str(target))}",
-            )
-        if current.scheme == "https" and target.scheme == "http":
-            raise RedirectError(
-                redact_url(str(current)),
-                f"refused a redirect from https to plain http ({redact_url(str(target))})",
-                hint="The index must serve every page over https once it starts with https.",
-            )
-
 
 def _from_entry(entry: CacheEntry) -> Response:
     return Response(
-        entry.url, entry.status, CIMultiDictProxy(CIMultiDict(entry.headers)), entry.body
+        entry.url,
+        entry.status,
+        CIMultiDictProxy(CIMultiDict(entry.headers)),
+        entry.body,
+        entry.digest,
     )
+
+
+if not TYPE_CHECKING:
+    # Stream needs aiohttp; it is importable from here as before, loaded on first use.
+    __getattr__ = lazy_attributes(__name__, {"Stream": "indexclient.transport.wire"}, globals())

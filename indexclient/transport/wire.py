@@ -1,0 +1,201 @@
+"""The aiohttp side of :class:`~indexclient.transport.http.HttpClient`.
+
+Everything that needs aiohttp, yarl and the TLS connector lives here, imported by the
+HttpClient on its first request that the cache cannot answer: a run served from the
+cache never pays for importing the network stack (about half of a command's start-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.request
+from collections.abc import AsyncIterator, Mapping
+
+import aiohttp
+from aiohttp.helpers import ProxyInfo, proxies_from_env
+from yarl import URL
+
+from indexclient.errors import IndexClientError, RedirectError
+from indexclient.tls.trust import Trust
+from indexclient.transport.auth import Credentials
+from indexclient.transport.connector import TrustConnector
+from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
+from indexclient.transport.errors import translate_error
+from indexclient.urls import redact_url
+
+__all__ = ["Stream", "Wire"]
+
+logger = logging.getLogger("indexclient.http")
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# The headers set here, by their lower-case names, as this module spells them.
+_CANONICAL = {"accept-encoding": "Accept-Encoding", "authorization": "Authorization"}
+_CHUNK = 64 * 1024
+
+
+class Stream:
+    """An open response whose decoded body is read chunk by chunk."""
+
+    def __init__(self, response: aiohttp.ClientResponse, wire: Wire, max_size: int | None):
+        self.response = response
+        self.url = str(response.url)
+        self.status = response.status
+        self.headers = response.headers
+        self._wire = wire
+        self._decoder = BodyDecoder(
+            response.headers.get("Content-Encoding"), self.url, max_size, self.status
+        )
+
+    @property
+    def content_length(self) -> int | None:
+        """The announced size of the (encoded) body, if any."""
+        return self.response.content_length
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The decoded body. Transport failures come out as indexclient errors."""
+        try:
+            async for chunk in self.response.content.iter_chunked(_CHUNK):
+                for piece in self._decoder.feed(chunk):
+                    yield piece
+            for piece in self._decoder.finish():
+                yield piece
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise self._wire.translate(exc, URL(self.url)) from exc
+
+    async def read(self) -> bytes:
+        """The whole decoded body."""
+        return b"".join([piece async for piece in self.chunks()])
+
+
+class Wire:
+    """One aiohttp session over a :class:`TrustConnector`, with checked redirects."""
+
+    def __init__(
+        self,
+        trust: Trust,
+        credentials: Credentials,
+        *,
+        trust_env: bool,
+        limit: int,
+        max_redirects: int,
+        read_timeout: float,
+        connect_timeout: float,
+    ) -> None:
+        self.trust = trust
+        self.credentials = credentials
+        self.max_redirects = max_redirects
+        # The proxy settings are read once per session: aiohttp's get_env_proxy_for_url
+        # reads them (scanning the whole environment twice, looking for a netrc file)
+        # on every call: a quarter of the time of a request to a nearby index.
+        self._proxies: dict[str, ProxyInfo] = proxies_from_env() if trust_env else {}
+        self.session = aiohttp.ClientSession(
+            connector=TrustConnector(trust, limit=limit),
+            # Proxies are looked up per request in open(): aiohttp's trust_env would also
+            # read netrc, which Credentials handles, and refuse a request having both.
+            trust_env=False,
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=connect_timeout, sock_read=read_timeout
+            ),
+            auto_decompress=False,
+        )
+        # aiohttp re-sends an idempotent request once, by itself, when a connection dies
+        # before the response head; with indexclient's own retries that doubled every
+        # attempt. The private switch is pinned by tests/test_aiohttp_contract.py.
+        self.session._retry_connection = False
+
+    async def close(self) -> None:
+        """Close the session and its connections."""
+        await self.session.close()
+
+    def translate(self, exc: BaseException, url: URL) -> IndexClientError:
+        """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""
+        return translate_error(exc, redact_url(str(url)), url.host or "", self.trust)
+
+    async def request(self, url: str, headers: Mapping[str, str] | None) -> aiohttp.ClientResponse:
+        """The final response after following redirects, errors translated; the caller
+        releases it."""
+        start = current = URL(url, encoded=False)
+        sent: dict[str, str] = {"Accept-Encoding": ACCEPT_ENCODING}
+        if headers:
+            # aiohttp takes a plain dict; the two headers set here are matched
+            # case-insensitively so a caller's spelling replaces them.
+            for name, value in headers.items():
+                sent[_CANONICAL.get(name.lower(), name)] = value
+        given_auth = sent.pop("Authorization", None)
+        for _hop in range(self.max_redirects + 1):
+            # A caller's Authorization goes to the first origin only; elsewhere, and
+            # when none was given, the credentials known for the hop's own origin.
+            if given_auth is not None and current.origin() == start.origin():
+                auth: str | None = given_auth
+            else:
+                auth = self.credentials.header_for(current)
+            if auth:
+                sent["Authorization"] = auth
+            else:
+                sent.pop("Authorization", None)
+            proxy, proxy_auth = self._proxy_for(current)
+            try:
+                response = await self.session.get(
+                    current,
+                    headers=sent,
+                    allow_redirects=False,
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
+                )
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                raise self.translate(exc, current) from exc
+            if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
+                logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
+            if response.status in _REDIRECT_STATUSES:
+                location = response.headers.get("Location")
+                if location:
+                    response.release()
+                    # Credentials in a Location are not adopted: each hop gets its own.
+                    target = current.join(URL(location)).with_user(None)
+                    _check_redirect(current, target)
+                    current = target
+                    continue
+            return response
+        raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
+
+    async def read_body(self, response: aiohttp.ClientResponse, max_size: int | None) -> bytes:
+        """The whole decoded body of ``response``. Transport failures come out as
+        indexclient errors; a body over ``max_size`` once decoded is refused."""
+        encoding = response.headers.get("Content-Encoding")
+        length = response.content_length
+        if (
+            (not encoding or encoding.lower() == "identity")
+            and length is not None
+            and (max_size is None or length <= max_size)
+        ):
+            # Nothing to decode and the size is known and allowed: aiohttp reads the
+            # body in one go (a body cut short raises, as it does when streamed).
+            try:
+                return await response.read()
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                raise self.translate(exc, response.url) from exc
+        return await Stream(response, self, max_size).read()
+
+    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy for ``url``, decided as aiohttp's get_env_proxy_for_url does, from
+        the proxies read when the session opened (NO_PROXY is looked up only when there
+        is a proxy for the scheme)."""
+        info = self._proxies.get(url.scheme)
+        if info is None or (url.host is not None and urllib.request.proxy_bypass(url.host)):
+            return None, None
+        return info.proxy, info.proxy_auth
+
+
+def _check_redirect(current: URL, target: URL) -> None:
+    if target.scheme not in ("http", "https"):
+        raise RedirectError(
+            redact_url(str(current)),
+            f"refused a redirect to an unsupported URL {redact_url(str(target))}",
+        )
+    if current.scheme == "https" and target.scheme == "http":
+        raise RedirectError(
+            redact_url(str(current)),
+            f"refused a redirect from https to plain http ({redact_url(str(target))})",
+            hint="The index must serve every page over https once it starts with https.",
+        )

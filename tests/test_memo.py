@@ -1,0 +1,292 @@
+"""Remembered answers: a warm run takes choices and parsed metadata from the cache's memo.
+
+The memo is only worth having if it gives exactly what parsing gives, is never used for
+other bytes, another question or another interpreter, and survives damage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from conftest import Pki
+
+from indexclient import IndexClient, MetadataResult
+from indexclient.cache import HttpCache
+from indexclient.errors import IndexClientError
+from indexclient.memo import selection_from_json, selection_key, selection_to_json
+from indexclient.select import select_files
+from indexclient.simple import parse_project_page
+from indexclient.simple.metadata import CoreMetadata, parse_metadata
+from indexclient.testing.index import SimpleIndex
+from indexclient.testing.pki import server_context
+from indexclient.testing.servers import LocalServer, serve_https
+
+REQUIREMENTS = ["alpha", "beta<2", "gamma==1.0", "delta[extra]>=1 ; python_version >= '3'"]
+
+
+def build_index() -> SimpleIndex:
+    index = SimpleIndex()
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("alpha", "1.1", requires_dist=["beta>=1", "gamma ; extra == 'x'"])
+    index.add_wheel("beta", "1.5", requires_python=">=3.8")
+    index.add_wheel("beta", "2.0")
+    index.add_wheel("gamma", "1.0", yanked="broken")  # pinned with ==: still chosen
+    index.add_wheel("gamma", "0.9")
+    index.add_wheel("delta", "1.2", requires_dist=["alpha"])
+    return index
+
+
+class Served:
+    """An index whose answers say max-age=600 (or no-cache), counting requests."""
+
+    def __init__(self, index: SimpleIndex, cache_control: str = "max-age=600") -> None:
+        self.index = index
+        self.cache_control = cache_control
+        self.requests: list[str] = []
+
+    def routes(self, app: web.Application) -> None:
+        self.index.routes(app)
+        app.on_response_prepare.append(self._headers)
+
+    async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        self.requests.append(request.path)
+        response.headers["Cache-Control"] = self.cache_control
+
+
+def describe(result: MetadataResult | IndexClientError) -> dict[str, Any]:
+    """Everything a caller can read from a result, as comparable data."""
+    assert not isinstance(result, IndexClientError), result
+    meta = result.metadata
+    parsed = meta.metadata
+    return {
+        "name": result.name,
+        "version": str(result.version),
+        "file": selection_to_json_file(result),
+        "source": result.source,
+        "raw": meta.raw,
+        "text": meta.text,
+        "url": meta.url,
+        "raw_fields": meta.raw_fields,
+        "unparsed": dict(meta.unparsed),
+        "valid": meta.valid,
+        "problems": meta.problems,
+        "json": meta.to_json(),
+        "parsed": None
+        if parsed is None
+        else (parsed.name, str(parsed.version), [str(r) for r in parsed.requires_dist or []]),
+    }
+
+
+def selection_to_json_file(result: MetadataResult) -> dict[str, Any]:
+    file = result.file
+    return {
+        "filename": file.filename,
+        "url": file.url,
+        "hashes": dict(file.hashes),
+        "yanked": file.yanked,
+        "requires_python": file.requires_python,
+        "core_metadata": file.core_metadata,
+        "tags": sorted(str(t) for t in file.tags),
+    }
+
+
+async def metadata(server: LocalServer, env: dict[str, str]) -> list[dict[str, Any]]:
+    async with IndexClient(f"{server.url}simple/", environ=env) as client:
+        return [describe(r) for r in await client.metadata_for(REQUIREMENTS)]
+
+
+@pytest.fixture
+def cache_env(ca_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    return {**ca_env, "INDEXCLIENT_CACHE_DIR": str(tmp_path / "cache")}
+
+
+@pytest.fixture
+def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts the parses of project pages and metadata files made by the client."""
+    import indexclient.client
+    import indexclient.fetching
+
+    calls: list[str] = []
+
+    def page(*args: Any) -> Any:
+        calls.append("page")
+        return parse_project_page(*args)
+
+    def meta(*args: Any) -> Any:
+        calls.append("metadata")
+        return parse_metadata(*args)
+
+    monkeypatch.setattr(indexclient.client, "parse_project_page", page)
+    monkeypatch.setattr(indexclient.fetching, "parse_metadata", meta)
+    return calls
+
+
+def memo_files(env: dict[str, str]) -> list[Path]:
+    return sorted(Path(env["INDEXCLIENT_CACHE_DIR"], "memo").rglob("*.json"))
+
+
+async def test_a_warm_run_answers_from_the_memo_exactly_as_parsing_did(
+    pki: Pki, cache_env: dict[str, str], ca_env: dict[str, str], parse_calls: list[str]
+) -> None:
+    served = Served(build_index())
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+        uncached = await metadata(server, ca_env)
+        assert parse_calls.count("page") == parse_calls.count("metadata") == 4
+        cold = await metadata(server, cache_env)
+        requests_after_cold = len(served.requests)
+        parse_calls.clear()
+        warm = await metadata(server, cache_env)
+    assert [(r["name"], r["version"]) for r in cold] == [
+        ("alpha", "1.1"),
+        ("beta", "1.5"),
+        ("gamma", "1.0"),
+        ("delta", "1.2"),
+    ]
+    assert warm == cold == uncached
+    assert parse_calls == []  # neither a page nor a metadata file was parsed again
+    assert len(served.requests) == requests_after_cold  # and nothing was asked for
+    kinds = {path.parent.parent.name for path in memo_files(cache_env)}
+    assert kinds == {"selection", "metadata"}
+
+
+async def test_a_changed_page_is_chosen_from_again(
+    pki: Pki, cache_env: dict[str, str], parse_calls: list[str]
+) -> None:
+    # no-cache: every run asks, the page comes back whole when it changed.
+    served = Served(build_index(), cache_control="no-cache")
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+        first = await metadata(server, cache_env)
+        served.index.add_wheel("alpha", "3.0")
+        parse_calls.clear()
+        second = await metadata(server, cache_env)
+    assert first[0]["version"] == "1.1"
+    assert second[0]["version"] == "3.0"
+    # Only the changed page was parsed again, and only the new file's metadata.
+    assert parse_calls == ["page", "metadata"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "swap", "empty"])
+async def test_a_damaged_memo_is_ignored_and_rewritten(
+    pki: Pki, cache_env: dict[str, str], damage: str
+) -> None:
+    served = Served(build_index())
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+        cold = await metadata(server, cache_env)
+        paths = memo_files(cache_env)
+        contents = [p.read_bytes() for p in paths]
+        for i, path in enumerate(paths):
+            data = contents[i]
+            if damage == "truncate":
+                path.write_bytes(data[: len(data) // 2])
+            elif damage == "garbage":
+                path.write_bytes(b"\x00" * 40)
+            elif damage == "swap":  # another question's answer in this file
+                path.write_bytes(contents[(i + 1) % len(contents)])
+            else:
+                path.write_bytes(b"")
+        warm = await metadata(server, cache_env)
+        again = await metadata(server, cache_env)
+    assert warm == again == cold
+    assert [p.read_bytes() for p in memo_files(cache_env)] == contents
+
+
+def test_keys_name_everything_the_answer_depends_on() -> None:
+    base = ("https://i.example/simple/a/", "application/vnd.pypi.simple.v1+json", "ab" * 32)
+    key = selection_key(*base, "a")
+    assert key == selection_key(*base, "a")
+    assert key != selection_key(*base, "a>1")
+    assert key != selection_key(*base[:2], "cd" * 32, "a")
+    assert key != selection_key("https://other.example/simple/a/", *base[1:], "a")
+    assert key != selection_key(base[0], "text/html", base[2], "a")
+
+
+def test_a_selection_survives_json(tmp_path: Path) -> None:
+    page = parse_project_page(
+        json.dumps(
+            {
+                "meta": {"api-version": "1.1"},
+                "name": "a",
+                "versions": ["1.0"],
+                "files": [
+                    {
+                        "filename": "a-1.0-py3-none-any.whl",
+                        "url": "https://f.example/a-1.0-py3-none-any.whl",
+                        "hashes": {"sha256": "00" * 32},
+                        "requires-python": ">=3.8",
+                        "core-metadata": {"sha256": "11" * 32},
+                        "size": 10,
+                        "upload-time": "2026-01-02T03:04:05.123456Z",
+                        "yanked": False,
+                    },
+                    {"filename": "a-1.0.tar.gz", "url": "a-1.0.tar.gz", "hashes": {}},
+                ],
+            }
+        ).encode(),
+        "application/vnd.pypi.simple.v1+json",
+        "https://i.example/simple/a/",
+    )
+    selection = select_files(page, "a")
+    assert selection is not None
+    cache = HttpCache(tmp_path)
+    cache.memo_put("selection", "k", selection_to_json(selection))
+    assert selection_from_json(cache.memo_get("selection", "k")) == selection
+    assert cache.memo_get("selection", "other key") is None
+    stored = selection_to_json(selection)
+    bad: list[object] = [
+        None,
+        [],
+        {},
+        {"files": []},
+        {**stored, "version": "x!"},
+        {**stored, "files": [dict.fromkeys("abcdefghij")]},  # a file that is not a list
+        {**stored, "files": [stored["files"][0][:-1]]},  # one value short
+    ]
+    for data in bad:
+        assert selection_from_json(data) is None
+
+
+SAMPLES = [
+    b"Metadata-Version: 2.4\nName: full\nVersion: 1.0\nSummary: s\nKeywords: a, b\n"
+    b"Requires-Dist: x>=1\nRequires-Dist: y ; extra == 'e'\nProvides-Extra: e\n"
+    b"Project-URL: Home, https://h.example\nClassifier: A\nClassifier: B\n"
+    b"License-Expression: MIT\nDynamic: Requires-Dist\n\nLong description\nhere\n",
+    b"Metadata-Version: 2.1\nName: latin\nVersion: 1\nAuthor: J\xe9r\xf4me\n",
+    b"Metadata-Version: 2.1\nName: lic\nVersion: 1\nLicense-File: LICENSE\n",
+    b"Name: noversion-field\nVersion: 1\n",
+    b"Metadata-Version: 2.1\nName: bad\nVersion: 1\nRequires-Dist: not a requirement!!\n",
+    b"Metadata-Version: 2.1\nName: legacy\nVersion: 1.0-foo-bar\n",
+    b"\xef\xbb\xbfMetadata-Version: 2.9\r\nName: bom\r\nVersion: 2\r\nSummary: x\r\n",
+]
+
+
+@pytest.mark.parametrize("raw", SAMPLES)
+def test_metadata_from_the_memo_equals_the_parse(raw: bytes) -> None:
+    parsed = parse_metadata(raw, "https://f.example/m")
+    memo = json.loads(json.dumps(parsed.to_memo()))  # as stored on disk
+    again = CoreMetadata.from_memo(raw, "https://f.example/m", memo)
+    assert again is not None
+    for attribute in ("url", "raw", "text", "raw_fields", "valid", "problems", "name"):
+        assert getattr(again, attribute) == getattr(parsed, attribute), attribute
+    assert dict(again.unparsed) == dict(parsed.unparsed)
+    assert again.to_json() == parsed.to_json()
+    assert again == parsed
+    if parsed.metadata is None:
+        assert again.metadata is None
+    else:
+        assert again.metadata is not None
+        for field in ("name", "version", "requires_dist", "requires_python", "keywords"):
+            assert getattr(again.metadata, field) == getattr(parsed.metadata, field), field
+    # What a caller does to a returned dict does not reach the memo.
+    again.to_json()["name"] = "changed"
+    assert again.to_json() == parsed.to_json()
+
+
+@pytest.mark.parametrize(
+    "memo", [None, [], {}, {"raw_fields": {}, "unparsed": {}, "json": {}, "problems": []}]
+)
+def test_a_foreign_metadata_memo_is_refused(memo: object) -> None:
+    assert CoreMetadata.from_memo(SAMPLES[0], "u", memo) is None

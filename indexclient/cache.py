@@ -36,6 +36,8 @@ __all__ = ["CacheEntry", "HttpCache", "default_cache_dir"]
 
 _MAGIC = b"indexclient-cache-1\n"
 _MEMO_MAGIC = b"indexclient-memo-1\n"
+# Enough for an entry's head (magic and metadata line) in one read.
+_HEAD_READ = 8192
 _HEURISTIC_CAP = 24 * 3600.0
 # Only headers that matter to a reader of a cached page are kept. Bodies are stored
 # decoded, so Content-Encoding is not among them.
@@ -157,13 +159,26 @@ class HttpCache:
 
     def get(self, url: str, request_headers: Mapping[str, str]) -> CacheEntry | None:
         """The stored entry for this request, or None (absent, corrupt, other variant)."""
+        return self._read(url, request_headers, body=True)
+
+    def head(self, url: str, request_headers: Mapping[str, str]) -> CacheEntry | None:
+        """The stored entry without its body (``body`` is empty and not checked; ``digest``
+        is the one recorded): enough to look up answers remembered for that digest
+        without reading, hashing or parsing a page of megabytes."""
+        return self._read(url, request_headers, body=False)
+
+    def _read(
+        self, url: str, request_headers: Mapping[str, str], *, body: bool
+    ) -> CacheEntry | None:
         path = self._path(url, request_headers)
         try:
             with open(path, "rb") as file:
-                data = file.read()
+                data = file.read() if body else file.read(_HEAD_READ)
+                if not body and b"\n" not in data[len(_MAGIC) :] and len(data) == _HEAD_READ:
+                    data += file.read()  # an unusually long head: read on
         except OSError:
             return None
-        entry = self._decode(data)
+        entry = self._decode(data, body=body)
         if entry is None:
             return None
         lowered = {k.lower(): v for k, v in request_headers.items()}
@@ -216,27 +231,30 @@ class HttpCache:
         return fresh
 
     @staticmethod
-    def _decode(data: bytes) -> CacheEntry | None:
+    def _decode(data: bytes, *, body: bool = True) -> CacheEntry | None:
         if not data.startswith(_MAGIC):
             return None
         rest = data[len(_MAGIC) :]
-        line, sep, body = rest.partition(b"\n")
+        line, sep, content = rest.partition(b"\n")
         if not sep:
             return None
         try:
             meta = json.loads(line)
-            digest = hashlib.sha256(body).hexdigest()
-            if (
-                not isinstance(meta, dict)
-                or meta.get("length") != len(body)
-                or meta.get("sha256") != digest
-            ):
+            if not isinstance(meta, dict):
                 return None
+            if body:
+                digest = hashlib.sha256(content).hexdigest()
+                if meta.get("length") != len(content) or meta.get("sha256") != digest:
+                    return None
+            else:
+                digest, content = meta["sha256"], b""
+                if not (isinstance(digest, str) and len(digest) == 64):
+                    return None
             return CacheEntry(
                 url=str(meta["url"]),
                 status=int(meta["status"]),
                 headers={str(k): str(v) for k, v in meta["headers"].items()},
-                body=body,
+                body=content,
                 stored_at=float(meta["stored_at"]),
                 vary={str(k): str(v) for k, v in meta["vary"].items()},
                 digest=digest,

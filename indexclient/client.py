@@ -11,15 +11,13 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from indexclient.cache import HttpCache
+from indexclient.cache import CacheEntry, HttpCache
 from indexclient.config import IndexSpec, Settings
-from indexclient.download import DownloadResult, Progress, download_file
 from indexclient.errors import (
     ConfigurationError,
     IndexClientError,
@@ -27,9 +25,8 @@ from indexclient.errors import (
     ResponseError,
 )
 from indexclient.fetching import FileMetadata, MetadataFetcher
-from indexclient.local import LocalIndex
 from indexclient.memo import selection_from_json, selection_key, selection_to_json
-from indexclient.select import Selection, parsed_requirement, select_files
+from indexclient.select import Selection, is_plain_name, parsed_requirement, select_files
 from indexclient.simple import (
     ACCEPT,
     DistributionFile,
@@ -43,6 +40,11 @@ from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, Response, RetryPolicy
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+    from indexclient.download import DownloadResult, Progress
 
 __all__ = ["IndexClient", "MetadataResult"]
 
@@ -167,6 +169,8 @@ class IndexClient:
         """The root page of ``index`` (default: the default index, else the first)."""
         spec = index or next((i for i in self.indexes if i.default), self.indexes[0])
         if spec.url.startswith("file:"):
+            from indexclient.local import LocalIndex  # file:// indexes only
+
             return await LocalIndex(spec.url).index_page()
         url = _with_slash(spec.url)
         response = await self._get(url)
@@ -181,7 +185,7 @@ class IndexClient:
 
         Raises :class:`~indexclient.errors.ProjectNotFound` when no index has it.
         """
-        return (await self._locate(name)).page()
+        return await (await self._locate(name)).page()
 
     async def _locate(self, name: str) -> _Found:
         """The first index's answer for project ``name``, not parsed yet."""
@@ -232,30 +236,27 @@ class IndexClient:
         See :func:`indexclient.select.select_files` for the rules. Raises
         ProjectNotFound when no file matches.
         """
-        if isinstance(requirement, str):
-            try:
-                requirement = parsed_requirement(requirement)
-            except InvalidRequirement as exc:
-                raise ConfigurationError.single(
-                    f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
-                ) from None
-        found = await self._locate(requirement.name)
+        if isinstance(requirement, str) and is_plain_name(requirement):
+            # A name alone is its own canonical text (str(Requirement(name)) == name);
+            # the requirement parser is needed only if the memo cannot answer.
+            name = text = requirement
+        else:
+            requirement = _requirement(requirement)
+            name, text = requirement.name, str(requirement)
+        found = await self._locate(name)
         # A page served from the cache was very likely chosen from before: the memo
         # keeps that answer, keyed by the page's digest, so parsing is skipped.
-        memo = self.http.cache if found.response is not None and found.response.digest else None
+        memo = self.http.cache if found.digest else None
         key = ""
-        if memo is not None and found.response is not None:
-            response = found.response
-            key = selection_key(
-                response.url, response.content_type, response.digest, str(requirement)
-            )
+        if memo is not None:
+            key = selection_key(found.url, found.content_type, found.digest, text)
             remembered = selection_from_json(memo.memo_get("selection", key))
             if remembered is not None:
                 return remembered
-        page = found.page()
-        selection = select_files(page, requirement)
+        page = await found.page()
+        selection = select_files(page, _requirement(requirement))
         if selection is None:
-            raise ProjectNotFound(str(requirement), [redact_url(page.url)])
+            raise ProjectNotFound(text, [redact_url(page.url)])
         if memo is not None:
             memo.memo_put("selection", key, selection_to_json(selection))
         return selection
@@ -318,45 +319,111 @@ class IndexClient:
         every hash matches; after a failure or cancellation nothing is left behind.
         """
         async with self._limit:
+            from indexclient.download import download_file  # not needed for metadata
+
             return await download_file(self.http, file, dest_dir, progress=progress)
 
     async def _project_from(self, spec: IndexSpec, name: str) -> _Found | None:
         if spec.url.startswith("file:"):
+            from indexclient.local import LocalIndex  # file:// indexes only
+
             local = await LocalIndex(spec.url).project_page(name)
-            return None if local is None else _Found(None, local)
+            return None if local is None else _Found(self, name, "", page=local)
         url = f"{_with_slash(spec.url)}{name}/"
+        # A fresh cached page is taken as found without reading its body: the memo may
+        # answer from its digest alone (see choose), and page() reads it when needed.
+        head = self.http.fresh_head(url, _PAGE_REQUEST)
+        if head is not None:
+            return _Found(self, name, url, head=head)
         response = await self._get(url)
         if response.status in _NOT_FOUND:
             return None
-        if response.status != 200:
-            raise ResponseError(
-                redact_url(url), response.status, f"cannot fetch the page of {name!r}"
-            )
-        return _Found(response, None)
+        _check_page(response, url, name)
+        return _Found(self, name, url, response=response)
 
     async def _get(self, url: str) -> Response:
         async with self._limit:
             return await self.http.get(
-                url, headers={"Accept": ACCEPT}, max_size=self.max_page_size, cacheable=True
+                url, headers=_PAGE_REQUEST, max_size=self.max_page_size, cacheable=True
             )
 
 
+_PAGE_REQUEST = {"Accept": ACCEPT}
+
+
+def _check_page(response: Response, url: str, name: str) -> None:
+    if response.status != 200:
+        raise ResponseError(redact_url(url), response.status, f"cannot fetch the page of {name!r}")
+
+
 class _Found:
-    """A project's page as found: a response to parse, or a local page already read."""
+    """A project's page as found: a response, a fresh cache entry's head (the body read
+    on demand), or a local page already read."""
 
-    __slots__ = ("_page", "response")
+    __slots__ = ("_client", "_name", "_page", "_url", "head", "response")
 
-    def __init__(self, response: Response | None, page: ProjectPage | None) -> None:
-        self.response = response
-        self._page = page
+    def __init__(
+        self,
+        client: IndexClient,
+        name: str,
+        url: str,
+        *,
+        head: CacheEntry | None = None,
+        response: Response | None = None,
+        page: ProjectPage | None = None,
+    ) -> None:
+        self._client, self._name, self._url = client, name, url
+        self.head, self.response, self._page = head, response, page
 
-    def page(self) -> ProjectPage:
-        """The parsed page (parsed on first call)."""
+    @property
+    def url(self) -> str:
+        """The page's final URL (after redirects)."""
+        if self.head is not None:
+            return self.head.url
+        return self.response.url if self.response else ""
+
+    @property
+    def content_type(self) -> str | None:
+        """The page's Content-Type."""
+        if self.head is not None:
+            return self.head.headers.get("content-type")
+        return self.response.content_type if self.response else None
+
+    @property
+    def digest(self) -> str:
+        """The sha256 of the page's body when it went through the cache, else empty."""
+        if self.head is not None:
+            return self.head.digest
+        return self.response.digest if self.response else ""
+
+    async def page(self) -> ProjectPage:
+        """The parsed page (read and parsed on first call)."""
         if self._page is None:
-            assert self.response is not None  # one of the two is always given
             response = self.response
+            if response is None:
+                # The cache said fresh a moment ago; should the entry have gone bad
+                # since, this asks the server, which may now answer anything.
+                response = await self._client._get(self._url)
+                if response.status in _NOT_FOUND:
+                    raise ProjectNotFound(self._name, [redact_url(self._url)])
+                _check_page(response, self._url, self._name)
+                self.response = response
             self._page = parse_project_page(response.body, response.content_type, response.url)
         return self._page
+
+
+def _requirement(requirement: str | Requirement) -> Requirement:
+    """``requirement`` parsed (once per process), or a usage error naming it."""
+    if not isinstance(requirement, str):
+        return requirement
+    from packaging.requirements import InvalidRequirement
+
+    try:
+        return parsed_requirement(requirement)
+    except InvalidRequirement as exc:
+        raise ConfigurationError.single(
+            f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
+        ) from None
 
 
 def _with_slash(url: str) -> str:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +85,8 @@ async def download_file(
         raise NotADirectoryError(f"{directory} is not a directory")
     target = _target(file, directory)
     hashes = _Hashes(file)
+    import tempfile  # downloads only: the rest of the client never writes temp files
+
     fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{file.filename}.", suffix=".part")
     temp = Path(temp_name)
     try:

@@ -18,31 +18,25 @@ import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from indexclient.errors import NotFoundError, ResponseError
-from indexclient.local import path_from_file_url
 from indexclient.memo import CODE_VERSION
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
     SUPPORTED_DIGESTS,
-    TAIL_SIZE,
-    ByteRange,
     CoreMetadata,
+    DigestMismatchError,
     MetadataError,
-    NeedBytes,
-    extract_entry,
-    find_metadata_entry,
-    locate_central_directory,
-    metadata_from_sdist,
-    metadata_from_wheel,
-    parse_central_directory,
     parse_metadata,
     verify_digest,
 )
 from indexclient.transport.http import HttpClient, Response
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from indexclient.simple.metadata import ByteRange
 
 __all__ = ["FileMetadata", "MetadataFetcher"]
 
@@ -102,6 +96,8 @@ class MetadataFetcher:
         if not (file.is_wheel or file.is_sdist):
             raise MetadataError(redact_url(file.url), "not a wheel or an sdist")
         if file.url.startswith("file:"):
+            from indexclient.local import path_from_file_url  # file:// indexes only
+
             path = path_from_file_url(file.url)
             if file.is_wheel:
                 found = await self._via_ranges(file, _LocalRanges(path))
@@ -132,25 +128,44 @@ class MetadataFetcher:
         url = file.core_metadata_url
         if url is None or file.core_metadata is None:
             return None
+        shown = redact_url(url)
+        sha256 = next((v for k, v in file.core_metadata.items() if k.lower() == "sha256"), None)
+        remembered = self._remembered(sha256, shown)
+        if remembered is not None:
+            try:
+                verify_digest(remembered.raw, file.core_metadata, shown)
+            except DigestMismatchError:
+                pass  # a damaged memo: fetch the file
+            else:
+                return FileMetadata(file, remembered, "pep658")
         response = await self.http.get(url, max_size=self.max_metadata_size, cacheable=True)
         if response.status in (404, 410):
             return None  # advertised but absent: fall back to the file itself
         if response.status != 200:
-            raise ResponseError(redact_url(url), response.status, "cannot fetch the metadata file")
-        shown = redact_url(url)
+            raise ResponseError(shown, response.status, "cannot fetch the metadata file")
         if file.core_metadata:
             verify_digest(response.body, file.core_metadata, shown)
-        return FileMetadata(file, self._parse_remembered(response, shown), "pep658")
+        return FileMetadata(file, self._parse_remembering(response, shown), "pep658")
 
-    def _parse_remembered(self, response: Response, shown: str) -> CoreMetadata:
-        """Parse a metadata file, or take the parse remembered in the cache's memo for
-        the same bytes (a warm run would otherwise spend most of its time parsing)."""
+    def _remembered(self, sha256: str | None, shown: str) -> CoreMetadata | None:
+        """The parse of the metadata file whose sha256 the page gave, from the cache's
+        memo. Bytes named by their digest cannot go stale, so this needs no request (and
+        no freshness check): a warm run reads one small file per metadata file."""
+        cache = self.http.cache
+        if cache is None or not sha256 or self.http.refresh:
+            return None
+        key = f"{_MEMO_FORMAT}\nsha256:{sha256.strip().lower()}"
+        return CoreMetadata.from_memo(shown, cache.memo_get("metadata", key))
+
+    def _parse_remembering(self, response: Response, shown: str) -> CoreMetadata:
+        """Parse a metadata file (or take the parse remembered for the same bytes), and
+        remember it under the body's sha256 for the next run."""
         cache = self.http.cache
         if cache is None or not response.digest:
             return parse_metadata(response.body, shown)
-        key = f"{_MEMO_FORMAT}\n{response.digest}"
-        remembered = CoreMetadata.from_memo(response.body, shown, cache.memo_get("metadata", key))
-        if remembered is not None:
+        key = f"{_MEMO_FORMAT}\nsha256:{response.digest}"
+        remembered = CoreMetadata.from_memo(shown, cache.memo_get("metadata", key))
+        if remembered is not None and remembered.raw == response.body:
             return remembered
         parsed = parse_metadata(response.body, shown)
         cache.memo_put("metadata", key, parsed.to_memo())
@@ -158,6 +173,16 @@ class MetadataFetcher:
 
     async def _via_ranges(self, file: DistributionFile, source: _Ranges) -> FileMetadata | None:
         """Metadata read piecewise; None when the source cannot serve ranges."""
+        # The ZIP reader loads on demand: most metadata comes from .metadata files.
+        from indexclient.simple.metadata import (
+            TAIL_SIZE,
+            NeedBytes,
+            extract_entry,
+            find_metadata_entry,
+            locate_central_directory,
+            parse_central_directory,
+        )
+
         shown = redact_url(file.url)
         first = await source.tail(TAIL_SIZE)
         if first is None:
@@ -205,6 +230,8 @@ class MetadataFetcher:
         return data
 
     def _from_archive(self, file: DistributionFile, data: bytes) -> FileMetadata:
+        from indexclient.simple.metadata import metadata_from_sdist, metadata_from_wheel
+
         shown = redact_url(file.url)
         if file.is_wheel:
             raw = metadata_from_wheel(

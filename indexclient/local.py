@@ -15,7 +15,6 @@ thread to keep the event loop free.
 from __future__ import annotations
 
 import asyncio
-import html
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,9 +45,9 @@ def path_from_file_url(url: str) -> Path:
 
 
 def _synthetic_page(links: Sequence[tuple[str, str]]) -> bytes:
-    anchors = "".join(
-        f'<a href="{html.escape(href)}">{html.escape(text)}</a>\n' for href, text in links
-    )
+    from html import escape  # only for file:// directories; most runs never need it
+
+    anchors = "".join(f'<a href="{escape(href)}">{escape(text)}</a>\n' for href, text in links)
     return f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
 
 

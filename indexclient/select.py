@@ -11,19 +11,32 @@ sdists, then wheels for other platforms.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag, sys_tags
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from indexclient.simple.models import DistributionFile, ProjectPage
 
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.tags import Tag
+
 __all__ = ["Selection", "select_files"]
+
+# A PEP 508 name alone: a valid requirement with no version, extras, URL or marker.
+_PLAIN_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE | re.ASCII)
+
+
+def is_plain_name(text: str) -> bool:
+    """Whether ``text`` is a project name alone, which needs no requirement parser:
+    a run answered from the cache then never imports packaging's (nor its markers)."""
+    return _PLAIN_NAME.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +70,16 @@ def parsed_requirement(text: str) -> Requirement:
     """``Requirement(text)``, parsed once per process: the command checks every
     requirement before any IO and the client parses it again when choosing. Callers
     share the object, so they must not change it. Raises InvalidRequirement."""
+    from packaging.requirements import Requirement
+
     return Requirement(text)
 
 
 @functools.lru_cache(maxsize=1024)
 def _requires_python(text: str) -> SpecifierSet | None:
     # A project's files share a handful of Requires-Python strings: parse each once.
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         return SpecifierSet(text)
     except InvalidSpecifier:
@@ -92,7 +109,7 @@ def select_files(
     ``python_version`` and ``tags`` describe the target interpreter (the running one by
     default). Returns None when no file is acceptable.
     """
-    req = requirement if isinstance(requirement, Requirement) else parsed_requirement(requirement)
+    req = parsed_requirement(requirement) if isinstance(requirement, str) else requirement
     if python_version is None:
         python = _running_python()
     else:
@@ -140,6 +157,8 @@ def select_files(
 def _interpreter_rank() -> dict[Tag, int]:
     # sys_tags() yields some 900 tags; building the ranking once per process matters
     # when a thousand requirements are chosen at once.
+    from packaging.tags import sys_tags
+
     return _rank(tuple(sys_tags()))
 
 

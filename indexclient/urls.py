@@ -17,6 +17,8 @@ def _netloc(parts: SplitResult, userinfo: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``****`` (the user name is kept)."""
+    if "@" not in url:  # no userinfo, so nothing to hide: the common case, kept cheap
+        return url
     try:
         parts = urlsplit(url)
         if parts.password is None:

@@ -78,6 +78,31 @@ def test_round_trip_vary_and_corruption(tmp_path: Path) -> None:
         assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is None
 
 
+def test_head_reads_the_metadata_without_the_body(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    url = "https://i.example/simple/demo/"
+    big = PAGE * 5000  # larger than one read of the head
+    long_etag = '"' + "e" * 20000 + '"'  # a head longer than one read
+    for body, etag in ((PAGE, '"1"'), (big, '"2"'), (PAGE, long_etag)):
+        stored = cache.put(
+            url, HEADERS, final_url=url, status=200, headers={"ETag": etag}, body=body
+        )
+        assert stored is not None
+        head = cache.head(url, HEADERS)
+        assert head is not None
+        assert (head.body, head.digest, head.headers["etag"]) == (b"", stored.digest, etag)
+        assert head.url == url
+    (path,) = list(tmp_path.rglob("*.entry"))
+    data = path.read_bytes()
+    path.write_bytes(data[:-3] + b"xyz")  # the body no longer matches its digest
+    assert cache.get(url, HEADERS) is None
+    assert cache.head(url, HEADERS) is not None  # the head alone does not check the body
+    assert cache.head(url, {"Accept": "application/json"}) is None
+    for broken in (b"", b"garbage", data[:30]):
+        path.write_bytes(broken)
+        assert cache.head(url, HEADERS) is None
+
+
 def test_default_cache_dir(tmp_path: Path) -> None:
     assert default_cache_dir({"INDEXCLIENT_CACHE_DIR": str(tmp_path)}) == tmp_path
     assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "indexclient"

@@ -58,6 +58,31 @@ def test_help_lists_commands_and_exit_statuses(capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.parametrize(
+    ("command", "own"),
+    [
+        ("project", ["NAME"]),
+        ("versions", ["NAME"]),
+        ("metadata", ["REQ", "--requirement FILE"]),
+        ("download", ["REQ", "--requirement FILE", "--dest DIR"]),
+        ("tls show", []),
+        ("tls check", ["URL"]),
+        ("config show", []),
+        ("config set", ["KEY", "VALUE", "--project", "--user", "--file PATH"]),
+    ],
+)
+def test_each_command_help_shows_its_whole_grammar(
+    capsys: pytest.CaptureFixture[str], command: str, own: list[str]
+) -> None:
+    # Commands get their arguments only when chosen (start-up speed); their help must
+    # still show everything: their own arguments and every global option.
+    result = run_cli(capsys, *command.split(), "--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())
+    for word in [*own, "--index-url URL", "--allow-insecure-host HOST", "--offline", "--json"]:
+        assert word in text, word
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         ([], "the following arguments are required: COMMAND"),

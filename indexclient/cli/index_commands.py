@@ -140,9 +140,7 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
 
 def _requirements(args: argparse.Namespace) -> list[str]:
     """The requirements from the arguments then the files; all checked before any IO."""
-    from packaging.requirements import InvalidRequirement
-
-    from indexclient.select import parsed_requirement
+    from indexclient.select import is_plain_name, parsed_requirement
 
     given = [(r, "argument") for r in args.requirements]
     for path in args.requirement_files:
@@ -153,6 +151,10 @@ def _requirements(args: argparse.Namespace) -> list[str]:
         )
     problems = []
     for text, where in given:
+        if is_plain_name(text):
+            continue  # valid as it stands; the parser is imported only when needed
+        from packaging.requirements import InvalidRequirement
+
         try:
             parsed_requirement(text)
         except InvalidRequirement as exc:

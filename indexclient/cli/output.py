@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["Console", "Progress", "human_size", "iso", "table"]
 
@@ -21,6 +23,8 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is not None:
+        from datetime import timezone  # only commands that print times need datetime
+
         moment = moment.astimezone(timezone.utc)
         return moment.isoformat().replace("+00:00", "Z")
     return moment.isoformat()

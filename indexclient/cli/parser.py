@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, NoReturn, TypeVar
 
@@ -95,6 +95,34 @@ class Parser(argparse.ArgumentParser):
         print(f"error: {message}", file=sys.stderr)
         print(f"hint: run '{self.prog} --help' for more information", file=sys.stderr)
         raise SystemExit(2)
+
+
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Sub-commands whose arguments are added when the command is chosen.
+
+    Every command takes the ~20 global options; adding them to all eleven parsers took
+    longer than a whole run answered from the cache. A command's parser is created up
+    front (its name and help are listed by ``--help``) and filled by its ``fill``
+    function just before argparse hands it the rest of the command line, so ``COMMAND
+    --help`` and errors see the whole grammar.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fillers: dict[str, Callable[[], None]] = {}
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if isinstance(values, list) and values:
+            fill = self.fillers.pop(values[0], None)
+            if fill is not None:
+                fill()
+        super().__call__(parser, namespace, values, option_string)
 
 
 @dataclass(frozen=True)
@@ -217,25 +245,47 @@ def _add_global_options(parser: argparse.ArgumentParser, prefix: str) -> None:
     )
 
 
-def _subparsers(parser: argparse.ArgumentParser, title: str) -> argparse._SubParsersAction[Parser]:
-    return parser.add_subparsers(
-        title=title, dest="_" + title, metavar="COMMAND", required=True, parser_class=Parser
+def _subparsers(parser: argparse.ArgumentParser, title: str) -> _Commands:
+    parser.register("action", "commands", _Commands)
+    commands = parser.add_subparsers(
+        title=title,
+        dest="_" + title,
+        metavar="COMMAND",
+        required=True,
+        parser_class=Parser,
+        action="commands",
     )
+    assert isinstance(commands, _Commands)
+    return commands
 
 
 def _command(
-    subparsers: argparse._SubParsersAction[Parser],
+    subparsers: _Commands,
     name: str,
     command: str,
     help_text: str,
+    *,
     level: str = "cmd_",
+    arguments: Callable[[Parser], None] | None = None,
 ) -> Parser:
+    """Add command ``name``; its global options and ``arguments`` are added only when
+    the command is chosen (see :class:`_Commands`)."""
     parser: Parser = subparsers.add_parser(
         name, help=help_text, description=help_text, allow_abbrev=False
     )
     parser.set_defaults(command=command)
-    _add_global_options(parser, level)
+
+    def fill() -> None:
+        _add_global_options(parser, level)
+        if arguments is not None:
+            arguments(parser)
+
+    subparsers.fillers[name] = fill
     return parser
+
+
+def _name_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the project name")
 
 
 def _requirements(parser: argparse.ArgumentParser) -> None:
@@ -266,32 +316,43 @@ def build_parser() -> Parser:
         allow_abbrev=False,
     )
     _add_global_options(parser, "")
-    commands = _subparsers(parser, "command")
+    _add_commands(parser, "command", _COMMANDS)
+    return parser
 
-    project = _command(
-        commands, "project", "project", "list a project's files (version, tags, yanked...)"
-    )
-    project.add_argument("name", metavar="NAME", help="the project name")
 
-    versions = _command(commands, "versions", "versions", "list a project's versions, newest last")
-    versions.add_argument("name", metavar="NAME", help="the project name")
+@dataclass(frozen=True)
+class _CommandSpec:
+    """A command of the table below: a leaf with its own arguments, or a group."""
 
-    metadata = _command(
-        commands,
-        "metadata",
-        "metadata",
-        "show the core metadata of the newest version matching each requirement",
-    )
-    _requirements(metadata)
+    name: str
+    help: str
+    arguments: Callable[[Parser], None] | None = None
+    subcommands: tuple[_CommandSpec, ...] = ()
 
-    download = _command(
-        commands,
-        "download",
-        "download",
-        "download the best file for each requirement, checking its hashes",
-    )
-    _requirements(download)
-    download.add_argument(
+
+def _add_commands(
+    parser: argparse.ArgumentParser,
+    title: str,
+    table: tuple[_CommandSpec, ...],
+    prefix: str = "",
+) -> None:
+    subparsers = _subparsers(parser, title)
+    for spec in table:
+        command = prefix + spec.name
+
+        def arguments(sub: Parser, spec: _CommandSpec = spec, command: str = command) -> None:
+            if spec.arguments is not None:
+                spec.arguments(sub)
+            if spec.subcommands:
+                _add_commands(sub, f"{spec.name}_command", spec.subcommands, f"{command} ")
+
+        level = "group_" if spec.subcommands else "cmd_"
+        _command(subparsers, spec.name, command, spec.help, level=level, arguments=arguments)
+
+
+def _download_arguments(parser: argparse.ArgumentParser) -> None:
+    _requirements(parser)
+    parser.add_argument(
         "-d",
         "--dest",
         default=".",
@@ -299,33 +360,15 @@ def build_parser() -> Parser:
         help="the directory to save the files in (default: the current directory)",
     )
 
-    tls = _command(
-        commands, "tls", "tls", "inspect the TLS trust configuration and servers", "group_"
-    )
-    tls_commands = _subparsers(tls, "tls_command")
-    _command(
-        tls_commands,
-        "show",
-        "tls show",
-        "show the trust source, roots, client certificate, insecure hosts and policy",
-    )
-    check = _command(
-        tls_commands,
-        "check",
-        "tls check",
-        "connect to an https URL and explain whether its certificate is trusted",
-    )
-    check.add_argument("url", metavar="URL", help=f"an https URL, e.g. {EXAMPLE_INDEX}")
 
-    config = _command(commands, "config", "config", "show or change configuration", "group_")
-    config_commands = _subparsers(config, "config_command")
-    _command(config_commands, "show", "config show", "show every effective setting and its source")
-    set_parser = _command(
-        config_commands, "set", "config set", "set a key in a uv.toml (other keys are kept)"
-    )
-    set_parser.add_argument("key", metavar="KEY", help="the key, e.g. allow-insecure-host")
-    set_parser.add_argument("value", metavar="VALUE", help="the value (lists: comma-separated)")
-    where = set_parser.add_mutually_exclusive_group()
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", metavar="URL", help=f"an https URL, e.g. {EXAMPLE_INDEX}")
+
+
+def _set_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", metavar="KEY", help="the key, e.g. allow-insecure-host")
+    parser.add_argument("value", metavar="VALUE", help="the value (lists: comma-separated)")
+    where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--project",
         dest="scope",
@@ -341,7 +384,45 @@ def build_parser() -> Parser:
         help="the user's uv.toml (~/.config/uv/uv.toml or $XDG_CONFIG_HOME/uv/uv.toml)",
     )
     where.add_argument("--file", dest="file", metavar="PATH", help="this file")
-    return parser
+
+
+_COMMANDS = (
+    _CommandSpec("project", "list a project's files (version, tags, yanked...)", _name_argument),
+    _CommandSpec("versions", "list a project's versions, newest last", _name_argument),
+    _CommandSpec(
+        "metadata",
+        "show the core metadata of the newest version matching each requirement",
+        _requirements,
+    ),
+    _CommandSpec(
+        "download",
+        "download the best file for each requirement, checking its hashes",
+        _download_arguments,
+    ),
+    _CommandSpec(
+        "tls",
+        "inspect the TLS trust configuration and servers",
+        subcommands=(
+            _CommandSpec(
+                "show",
+                "show the trust source, roots, client certificate, insecure hosts and policy",
+            ),
+            _CommandSpec(
+                "check",
+                "connect to an https URL and explain whether its certificate is trusted",
+                _check_arguments,
+            ),
+        ),
+    ),
+    _CommandSpec(
+        "config",
+        "show or change configuration",
+        subcommands=(
+            _CommandSpec("show", "show every effective setting and its source"),
+            _CommandSpec("set", "set a key in a uv.toml (other keys are kept)", _set_arguments),
+        ),
+    ),
+)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

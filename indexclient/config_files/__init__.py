@@ -70,6 +70,9 @@ Nothing here touches the network or process-wide state: ``cwd`` and ``environ`` 
 always passed in.
 """
 
+from typing import TYPE_CHECKING
+
+from indexclient._lazy import lazy_attributes
 from indexclient.config_files._discover import discover, project_config_path, user_config_path
 from indexclient.config_files._model import (
     ETC_UV_TOML,
@@ -83,7 +86,9 @@ from indexclient.config_files._model import (
     merged,
 )
 from indexclient.config_files._read import read_file
-from indexclient.config_files._write import set_value
+
+if TYPE_CHECKING:
+    from indexclient.config_files._write import set_value
 
 __all__ = [
     "ETC_UV_TOML",
@@ -101,3 +106,10 @@ __all__ = [
     "set_value",
     "user_config_path",
 ]
+
+
+if not TYPE_CHECKING:
+    # Writing (tomli-w) is for `config set` only; reading settings never loads it.
+    __getattr__ = lazy_attributes(
+        __name__, {"set_value": "indexclient.config_files._write"}, globals()
+    )

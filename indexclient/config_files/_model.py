@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +13,6 @@ from indexclient.tls.hosts import parse_insecure_host
 
 if TYPE_CHECKING:
     from indexclient.config import Origin, Value
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-    pass  # type: ignore[import-not-found,unused-ignore]
-
 
 T = TypeVar("T")
 

@@ -29,11 +29,6 @@ from indexclient.tls.hosts import parse_insecure_host
 if TYPE_CHECKING:
     from indexclient.config import Origin, Value
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 
 # --------------------------------------------------------------------------- validation
 
@@ -303,6 +298,12 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
 
 def _load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; raises _Invalid with the reason (the parser's message with line)."""
+    # The parser loads when a configuration file exists: most runs find none.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
     try:
         with path.open("rb") as handle:
             document: dict[str, Any] = tomllib.load(handle)

@@ -40,7 +40,10 @@ from indexclient.simple._metaerrors import MetadataError
 if TYPE_CHECKING:
     from packaging.metadata import Metadata, RawMetadata
 
-__all__ = ["CoreMetadata", "parse_metadata"]
+__all__ = ["DEFAULT_MAX_METADATA_SIZE", "CoreMetadata", "parse_metadata"]
+
+#: Default cap on a decompressed ``METADATA``/``PKG-INFO`` file.
+DEFAULT_MAX_METADATA_SIZE = 16 * 1024 * 1024
 
 # Core metadata fields that may appear more than once (the spec's "multiple use").
 _MULTIPLE_USE = frozenset(
@@ -226,8 +229,11 @@ class CoreMetadata:
         return {k: list(v) if isinstance(v, list) else v for k, v in fields.items()}
 
     def to_memo(self) -> dict[str, object]:
-        """What :meth:`from_memo` needs to rebuild this without parsing, as JSON data."""
+        """Everything :meth:`from_memo` needs to rebuild this without parsing (the raw
+        bytes included), as JSON data."""
         return {
+            # Latin-1 maps every byte to one character: the bytes come back exactly.
+            "raw": self.raw.decode("latin-1"),
             "raw_fields": self.raw_fields,
             "unparsed": self.unparsed,
             "valid": self.valid,
@@ -236,29 +242,30 @@ class CoreMetadata:
         }
 
     @classmethod
-    def from_memo(cls, raw: bytes, url: str, memo: object) -> CoreMetadata | None:
-        """The metadata of ``raw`` from a :meth:`to_memo` value computed from the same
-        bytes, or None when ``memo`` is not one."""
+    def from_memo(cls, url: str, memo: object) -> CoreMetadata | None:
+        """The metadata stored by :meth:`to_memo`, as read from ``url``; None when
+        ``memo`` is not such a value."""
         if not isinstance(memo, dict):
             return None
-        fields, unparsed, json_fields = (
-            memo.get("raw_fields"),
-            memo.get("unparsed"),
-            memo.get("json"),
-        )
-        problems = memo.get("problems")
+        raw, fields, unparsed = memo.get("raw"), memo.get("raw_fields"), memo.get("unparsed")
+        json_fields, problems = memo.get("json"), memo.get("problems")
         if not (
-            isinstance(fields, dict)
+            isinstance(raw, str)
+            and isinstance(fields, dict)
             and isinstance(unparsed, dict)
             and isinstance(json_fields, dict)
             and isinstance(problems, list)
             and isinstance(memo.get("valid"), bool)
         ):
             return None
+        try:
+            data = raw.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
         return cls(
             url=url,
-            raw=raw,
-            text=_decode(raw)[0],
+            raw=data,
+            text=_decode(data)[0],
             raw_fields=cast("RawMetadata", fields),
             unparsed=unparsed,
             _metadata=_UNSET,

@@ -28,6 +28,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from indexclient.simple._coremeta import DEFAULT_MAX_METADATA_SIZE
 from indexclient.simple._metaerrors import MetadataError, MetadataTooLargeError
 
 __all__ = [
@@ -59,8 +60,6 @@ EOCD_SEARCH_SIZE = 22 + 0xFFFF + 20
 LOCAL_HEADER_MARGIN = 1024
 #: Central directories larger than this are refused (about 300,000 entries).
 MAX_CENTRAL_DIRECTORY_SIZE = 32 * 1024 * 1024
-#: Default cap on a decompressed ``METADATA``/``PKG-INFO`` file.
-DEFAULT_MAX_METADATA_SIZE = 16 * 1024 * 1024
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record, 22 bytes
 _EOCD_SIG = b"PK\x05\x06"

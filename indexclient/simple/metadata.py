@@ -33,15 +33,15 @@ decoding errors never escape.
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from indexclient.simple._coremeta import CoreMetadata, newest_known_version, parse_metadata
-from indexclient.simple._dists import (
-    MAX_SDIST_SCAN,
-    SdistMetadata,
-    find_metadata_entry,
-    metadata_from_sdist,
-    metadata_from_wheel,
+from indexclient.simple._coremeta import (
+    DEFAULT_MAX_METADATA_SIZE,
+    CoreMetadata,
+    newest_known_version,
+    parse_metadata,
 )
 from indexclient.simple._metaerrors import (
     DigestMismatchError,
@@ -49,20 +49,28 @@ from indexclient.simple._metaerrors import (
     MetadataTooLargeError,
     UnsupportedDigestError,
 )
-from indexclient.simple._zip import (
-    DEFAULT_MAX_METADATA_SIZE,
-    EOCD_SEARCH_SIZE,
-    LOCAL_HEADER_MARGIN,
-    MAX_CENTRAL_DIRECTORY_SIZE,
-    TAIL_SIZE,
-    ByteRange,
-    CentralDirectoryLocation,
-    NeedBytes,
-    ZipEntry,
-    extract_entry,
-    locate_central_directory,
-    parse_central_directory,
-)
+
+if TYPE_CHECKING:
+    from indexclient.simple._dists import (
+        MAX_SDIST_SCAN,
+        SdistMetadata,
+        find_metadata_entry,
+        metadata_from_sdist,
+        metadata_from_wheel,
+    )
+    from indexclient.simple._zip import (
+        EOCD_SEARCH_SIZE,
+        LOCAL_HEADER_MARGIN,
+        MAX_CENTRAL_DIRECTORY_SIZE,
+        TAIL_SIZE,
+        ByteRange,
+        CentralDirectoryLocation,
+        NeedBytes,
+        ZipEntry,
+        extract_entry,
+        locate_central_directory,
+        parse_central_directory,
+    )
 
 __all__ = [
     "DEFAULT_MAX_METADATA_SIZE",
@@ -125,3 +133,20 @@ def verify_digest(data: bytes, hashes: Mapping[str, str], url: str) -> tuple[str
         if actual != expected.strip().lower():
             raise DigestMismatchError(url, name, expected, actual)
     return tuple(name for name, _ in known)
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        # Reading archives (zipfile, tarfile, the ZIP structures of the range path)
+        # loads on first use: a run whose metadata comes from .metadata files or the
+        # cache never opens an archive. Every other public name is defined above.
+        if name in __all__:
+            for module in ("indexclient.simple._zip", "indexclient.simple._dists"):
+                value = getattr(importlib.import_module(module), name, _MISSING)
+                if value is not _MISSING:
+                    globals()[name] = value
+                    return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    _MISSING = object()

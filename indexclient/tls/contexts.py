@@ -20,13 +20,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from indexclient.tls.diagnose import CertificateRejected, diagnose, hint_for, parse_chain
-from indexclient.tls.identity import ClientIdentity
-from indexclient.tls.policy import check_chain
 from indexclient.tls.sources import CustomRoots, LoadedLocation, TrustSource
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+    from indexclient.tls.diagnose import CertificateRejected
+    from indexclient.tls.identity import ClientIdentity
 
 __all__ = ["ContextCache", "ContextStats", "default_cache", "presented_chain"]
 
@@ -65,6 +65,8 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
     trust = source.describe()
 
     def reject(sslobj: ssl.SSLObject, code: int | None, message: str) -> CertificateRejected:
+        from indexclient.tls.diagnose import CertificateRejected, diagnose, hint_for, parse_chain
+
         rejection = diagnose(
             parse_chain(presented_chain(sslobj)), sslobj.server_hostname, code, message
         )
@@ -72,6 +74,11 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
 
     class PolicySSLObject(base):  # type: ignore[valid-type,misc]
         def do_handshake(self) -> None:
+            # The chain checks load on the first handshake, not with the context: a
+            # run answered from the cache builds contexts but never connects.
+            from indexclient.tls.diagnose import CertificateRejected, parse_chain
+            from indexclient.tls.policy import check_chain
+
             try:
                 super().do_handshake()
             except CertificateRejected:

@@ -22,8 +22,7 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-
-import certifi
+from types import ModuleType
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
 
@@ -77,6 +76,14 @@ class TrustSource(ABC):
         return f"<{type(self).__name__} {self.describe()}>"
 
 
+def _certifi() -> ModuleType:
+    # Imported by the bundled source only (its import reads package resources): a run
+    # configured with SSL_CERT_FILE or platform roots never loads it.
+    import certifi
+
+    return certifi
+
+
 class BundledRoots(TrustSource):
     """The Mozilla root set shipped by certifi."""
 
@@ -86,15 +93,15 @@ class BundledRoots(TrustSource):
         super().__init__(origin)
 
     def cache_key(self) -> Hashable:
-        return ("bundled", certifi.where())
+        return ("bundled", _certifi().where())
 
     def new_context(self) -> ssl.SSLContext:
         ctx = new_client_context()
-        ctx.load_verify_locations(cafile=certifi.where())
+        ctx.load_verify_locations(cafile=_certifi().where())
         return ctx
 
     def describe(self) -> str:
-        return f"bundled roots (certifi {certifi.__version__}) [{self.origin}]"
+        return f"bundled roots (certifi {_certifi().__version__}) [{self.origin}]"
 
 
 class PlatformRoots(TrustSource):

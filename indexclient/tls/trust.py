@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from indexclient.tls.contexts import ContextCache, default_cache
 from indexclient.tls.hosts import InsecureHost, InsecureHosts
-from indexclient.tls.identity import ClientIdentity
 from indexclient.tls.sources import BundledRoots, LoadedLocation, TrustSource
+
+if TYPE_CHECKING:
+    from indexclient.tls.identity import ClientIdentity
 
 __all__ = ["Trust"]
 

@@ -219,6 +219,17 @@ class HttpClient:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
         return await self._get(url, headers, max_size)
 
+    def fresh_head(self, url: str, headers: Mapping[str, str]) -> CacheEntry | None:
+        """The cached answer to GET ``url`` when the cache may give it without asking the
+        server (fresh, or offline), read without its body (see HttpCache.head); else
+        None. ``get(url, headers, cacheable=True)`` then returns the same answer whole."""
+        if self.cache is None:
+            return None
+        entry = self.cache.head(self.credentials.strip(url), headers)
+        if entry is not None and (self.offline or (not self.refresh and entry.is_fresh())):
+            return entry
+        return None
+
     async def _cached_get(
         self, url: str, headers: Mapping[str, str], max_size: int | None
     ) -> Response:

@@ -172,7 +172,7 @@ class HttpCache:
     ) -> CacheEntry | None:
         path = self._path(url, request_headers)
         try:
-            with open(path, "rb") as file:
+            with open(path, "rb", buffering=0) as file:  # one read: no buffer needed
                 data = file.read() if body else file.read(_HEAD_READ)
                 if not body and b"\n" not in data[len(_MAGIC) :] and len(data) == _HEAD_READ:
                     data += file.read()  # an unusually long head: read on
@@ -286,7 +286,7 @@ class HttpCache:
         ``key`` must name everything the value was computed from (the body's digest,
         the question asked, the versions of the code that answered it)."""
         try:
-            with open(self._memo_path(kind, key), "rb") as file:
+            with open(self._memo_path(kind, key), "rb", buffering=0) as file:
                 data = file.read()
         except OSError:
             return None

@@ -25,7 +25,12 @@ from indexclient.errors import (
     ResponseError,
 )
 from indexclient.fetching import FileMetadata, MetadataFetcher
-from indexclient.memo import selection_from_json, selection_key, selection_to_json
+from indexclient.memo import (
+    RememberedSelection,
+    selection_from_json,
+    selection_key,
+    selection_to_json,
+)
 from indexclient.select import Selection, is_plain_name, parsed_requirement, select_files
 from indexclient.simple import (
     ACCEPT,
@@ -236,6 +241,12 @@ class IndexClient:
         See :func:`indexclient.select.select_files` for the rules. Raises
         ProjectNotFound when no file matches.
         """
+        return (await self._choose(requirement))[0]
+
+    async def _choose(
+        self, requirement: str | Requirement
+    ) -> tuple[Selection, RememberedSelection | None]:
+        """:meth:`choose`, and the selection's memo entry when there is a cache."""
         if isinstance(requirement, str) and is_plain_name(requirement):
             # A name alone is its own canonical text (str(Requirement(name)) == name);
             # the requirement parser is needed only if the memo cannot answer.
@@ -250,16 +261,19 @@ class IndexClient:
         key = ""
         if memo is not None:
             key = selection_key(found.url, found.content_type, found.digest, text)
-            remembered = selection_from_json(memo.memo_get("selection", key))
-            if remembered is not None:
-                return remembered
+            stored = memo.memo_get("selection", key)
+            remembered = selection_from_json(stored)
+            if remembered is not None and isinstance(stored, dict):
+                return remembered, RememberedSelection(memo, key, stored)
         page = await found.page()
         selection = select_files(page, _requirement(requirement))
         if selection is None:
             raise ProjectNotFound(text, [redact_url(page.url)])
-        if memo is not None:
-            memo.memo_put("selection", key, selection_to_json(selection))
-        return selection
+        if memo is None:
+            return selection, None
+        value = selection_to_json(selection)
+        memo.memo_put("selection", key, value)
+        return selection, RememberedSelection(memo, key, value)
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
@@ -286,16 +300,17 @@ class IndexClient:
         async def one(requirement: str) -> MetadataResult | IndexClientError:
             nonlocal done
             try:
-                selection = await self.choose(requirement)
+                selection, memo = await self._choose(requirement)
                 file = next((f for f in selection.files if f.is_wheel), selection.best)
-                found = await self.core_metadata(file)
+                core = memo.metadata(file) if memo is not None else None
+                source = "pep658"
+                if core is None:
+                    found = await self.core_metadata(file)
+                    core, source = found.metadata, found.source
+                    if memo is not None and source == "pep658":
+                        memo.add_metadata(file, core)
                 return MetadataResult(
-                    requirement,
-                    selection.name,
-                    selection.version,
-                    file,
-                    found.metadata,
-                    found.source,
+                    requirement, selection.name, selection.version, file, core, source
                 )
             except IndexClientError as exc:
                 return exc

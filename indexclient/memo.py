@@ -14,8 +14,9 @@ import functools
 import os
 import sys
 import sysconfig
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging import __version__ as packaging_version
 from packaging.utils import canonicalize_name
@@ -23,15 +24,21 @@ from packaging.version import InvalidVersion, Version
 
 from indexclient import __version__
 from indexclient.select import Selection
+from indexclient.simple.metadata import CoreMetadata, DigestMismatchError, verify_digest
 from indexclient.simple.models import (
     FAST_FIELDS,
     DistributionFile,
     FrozenDict,
     new_distribution_file,
 )
+from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from indexclient.cache import HttpCache
 
 __all__ = [
     "CODE_VERSION",
+    "RememberedSelection",
     "interpreter_fingerprint",
     "selection_from_json",
     "selection_key",
@@ -126,3 +133,43 @@ def selection_from_json(data: object) -> Selection | None:
         return Selection(canonicalize_name(data["name"]), Version(data["version"]), files)
     except (KeyError, TypeError, ValueError, InvalidVersion):
         return None
+
+
+class RememberedSelection:
+    """A selection's entry in the memo, to which ``metadata_for`` adds the chosen
+    file's parsed metadata: a repeat run then reads one memo file per requirement."""
+
+    __slots__ = ("cache", "key", "value")
+
+    def __init__(self, cache: HttpCache, key: str, value: dict[str, Any]) -> None:
+        self.cache = cache
+        self.key = key
+        self.value = value
+
+    def metadata(self, file: DistributionFile) -> CoreMetadata | None:
+        """The metadata remembered for ``file``, when its bytes still match the digest
+        the page gives for them; else None."""
+        stored = self.value.get("metadata")
+        url = file.core_metadata_url
+        if not isinstance(stored, dict) or stored.get("file") != file.url or url is None:
+            return None
+        shown = redact_url(url)
+        core = CoreMetadata.from_memo(shown, stored.get("core"))
+        if core is None or not _names_sha256(file.core_metadata):
+            return None
+        try:
+            verify_digest(core.raw, file.core_metadata or {}, shown)
+        except DigestMismatchError:
+            return None
+        return core
+
+    def add_metadata(self, file: DistributionFile, core: CoreMetadata) -> None:
+        """Remember ``core`` as the metadata of ``file`` (a PEP 658 file whose sha256 the
+        page gives: bytes that cannot change under the same digest)."""
+        if _names_sha256(file.core_metadata):
+            self.value["metadata"] = {"file": file.url, "core": core.to_memo()}
+            self.cache.memo_put("selection", self.key, self.value)
+
+
+def _names_sha256(hashes: Mapping[str, str] | None) -> bool:
+    return hashes is not None and any(name.lower() == "sha256" for name in hashes)

@@ -13,6 +13,7 @@ a value: nothing here touches the :mod:`ssl` module's globals.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import sys
 import threading
@@ -23,8 +24,6 @@ from typing import TYPE_CHECKING
 from indexclient.tls.sources import CustomRoots, LoadedLocation, TrustSource
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from indexclient.tls.diagnose import CertificateRejected
     from indexclient.tls.identity import ClientIdentity
 
@@ -41,8 +40,8 @@ def presented_chain(sslobj: ssl.SSLObject) -> list[bytes]:
     return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
 
 
-def _verified_chain_anchor(sslobj: ssl.SSLObject) -> x509.Certificate | None:
-    """The trusted root that completed the chain, when OpenSSL built it."""
+def _verified_chain_anchor(sslobj: ssl.SSLObject) -> bytes | None:
+    """The trusted root that completed the chain (DER), when OpenSSL built it."""
     try:
         if sys.version_info >= (3, 13):
             chain = sslobj.get_verified_chain() or []
@@ -53,11 +52,23 @@ def _verified_chain_anchor(sslobj: ssl.SSLObject) -> x509.Certificate | None:
     if not chain:
         return None
     last = chain[-1]
-    der = last if isinstance(last, bytes) else last.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+    der: bytes = last if isinstance(last, bytes) else last.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+    return der
+
+
+@functools.lru_cache(maxsize=256)
+def _chain_passes(presented: tuple[bytes, ...], anchor: bytes | None) -> bool:
+    """Whether a verified chain meets the algorithm policy. The verdict depends on the
+    certificates' bytes alone, and every connection to a server presents the same ones:
+    decoding them once instead of per connection saves ~0.1 ms a handshake."""
     # Deferred to the first verified handshake: a cache-only run never handshakes.
     from cryptography import x509
 
-    return x509.load_der_x509_certificate(der)
+    from indexclient.tls.diagnose import parse_chain
+    from indexclient.tls.policy import check_chain
+
+    root = x509.load_der_x509_certificate(anchor) if anchor is not None else None
+    return check_chain(parse_chain(list(presented)), root) is None
 
 
 def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type[ssl.SSLObject]:
@@ -76,8 +87,7 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
         def do_handshake(self) -> None:
             # The chain checks load on the first handshake, not with the context: a
             # run answered from the cache builds contexts but never connects.
-            from indexclient.tls.diagnose import CertificateRejected, parse_chain
-            from indexclient.tls.policy import check_chain
+            from indexclient.tls.diagnose import CertificateRejected
 
             try:
                 super().do_handshake()
@@ -85,8 +95,7 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
                 raise
             except ssl.SSLCertVerificationError as exc:
                 raise reject(self, exc.verify_code, exc.verify_message or str(exc)) from exc
-            chain = parse_chain(presented_chain(self))
-            if check_chain(chain, _verified_chain_anchor(self)) is not None:
+            if not _chain_passes(tuple(presented_chain(self)), _verified_chain_anchor(self)):
                 raise reject(self, None, "")
 
     PolicySSLObject.__qualname__ = PolicySSLObject.__name__ = f"Policy{base.__name__}"

@@ -147,22 +147,47 @@ class CoreMetadata:
     text: str = field(repr=False)
     raw_fields: RawMetadata = field(repr=False)
     unparsed: Mapping[str, list[str]] = field(repr=False)
-    # Built on first use when the metadata came from the cache's memo (see from_memo):
-    # most callers never read it, and validating every field costs a third of a parse.
-    _metadata: Metadata | _Unset | None = field(repr=False)
-    valid: bool
-    problems: tuple[str, ...]
+    # Validation (every field through packaging, a third of a parse) runs when
+    # ``valid``, ``problems`` or ``metadata`` is first read: most callers read none.
+    _decoding: tuple[str, ...] = field(default=(), repr=False)
+    _verdict: tuple[bool, tuple[str, ...]] | None = field(default=None, repr=False)
+    _metadata: Metadata | _Unset | None = field(default=_UNSET, repr=False)
     _json: dict[str, str | list[str]] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"CoreMetadata(url={self.url!r}, valid={self.valid}, problems={self.problems})"
+
+    @property
+    def valid(self) -> bool:
+        """Whether every field validated, the file was UTF-8 and nothing was left
+        unparsed; see the module documentation."""
+        return self._judged()[0]
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What is wrong with the metadata, one sentence each (empty when valid)."""
+        return self._judged()[1]
 
     @property
     def metadata(self) -> Metadata | None:
         """The validated (or salvaged) :class:`~packaging.metadata.Metadata`; see the
         module documentation."""
+        valid = self.valid  # judging a valid file keeps its validated Metadata
         built = self._metadata
         if isinstance(built, _Unset):
-            built = _build_metadata(self.raw_fields, self.unparsed, self.valid)
+            built = _build_metadata(self.raw_fields, self.unparsed, valid)
             object.__setattr__(self, "_metadata", built)
         return built
+
+    def _judged(self) -> tuple[bool, tuple[str, ...]]:
+        verdict = self._verdict
+        if verdict is None:
+            valid, problems, strict = _judge(self.raw_fields, self.unparsed, self._decoding)
+            verdict = (valid, problems)
+            object.__setattr__(self, "_verdict", verdict)
+            if valid and isinstance(self._metadata, _Unset):
+                object.__setattr__(self, "_metadata", strict)
+        return verdict
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CoreMetadata):
@@ -268,9 +293,7 @@ class CoreMetadata:
             text=_decode(data)[0],
             raw_fields=cast("RawMetadata", fields),
             unparsed=unparsed,
-            _metadata=_UNSET,
-            valid=memo["valid"],
-            problems=tuple(str(p) for p in problems),
+            _verdict=(memo["valid"], tuple(str(p) for p in problems)),
             _json=json_fields,
         )
 
@@ -347,6 +370,22 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     match = _VERSION_RE.match(declared) if declared is not None else None
     if match and int(match[1]) > 2:
         raise MetadataError(url, f"Metadata-Version {declared} is not supported (major > 2)")
+    return CoreMetadata(
+        url=url,
+        raw=raw,
+        text=text,
+        raw_fields=fields,
+        unparsed=unparsed,
+        _decoding=tuple(problems),
+    )
+
+
+def _judge(
+    fields: RawMetadata, unparsed: Mapping[str, list[str]], decoding: tuple[str, ...]
+) -> tuple[bool, tuple[str, ...], Metadata | None]:
+    """``valid``, ``problems`` and, when valid, the validated Metadata."""
+    problems = list(decoding)
+    declared = fields.get("metadata_version")
     known = declared is not None and _version_known(declared)
     if not known:
         what = "missing" if declared is None else f"{declared!r}, which is not known"
@@ -354,7 +393,6 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     for key in sorted(unparsed):
         if key in _MULTIPLE_USE or key in _SINGLE_USE:
             problems.append(f"{key}: invalid or repeated value(s) left unparsed")
-
     try:
         strict: Metadata | None = _packaging_metadata().Metadata.from_raw(fields, validate=True)
     except _validation_errors() as exc:
@@ -362,17 +400,7 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
         if known:  # else already reported, and every field would be listed
             problems.extend(_messages(exc))
     valid = strict is not None and not problems
-    metadata = strict if valid else _build_metadata(fields, unparsed, valid=False)
-    return CoreMetadata(
-        url=url,
-        raw=raw,
-        text=text,
-        raw_fields=fields,
-        unparsed=unparsed,
-        _metadata=metadata,
-        valid=valid,
-        problems=tuple(problems),
-    )
+    return valid, tuple(problems), strict if valid else None
 
 
 def _messages(exc: BaseException) -> list[str]:

@@ -253,6 +253,10 @@ BASES = [
     "https://index.example/a//b/./c/?q=1#frag",
     "file:///srv/simple/holygrail/index.html",
     "http://127.0.0.1:8080/simple/x/",
+    "https://Index.Example:8443/a/b/c/d/",
+    "https://index.example/simple/%7Eproject/index.json",
+    "https://index.example/",
+    "https://user@index.example/simple/x/",
 ]
 segment_chars = st.sampled_from(list("ab./%:;?#[]\\ é-_~@!$&'()*+,=\t\x00"))
 references = st.lists(st.text(segment_chars, max_size=5), max_size=4).map("/".join)

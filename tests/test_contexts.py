@@ -282,3 +282,24 @@ async def test_unverified_context_still_refuses_old_tls(pki: Pki) -> None:
             with pytest.raises(TLSError, match=r"TLS 1\.2"):
                 await client.get(server.url)
     assert server.requests == []
+
+
+def test_prepare_loads_only_roots_that_can_be_misconfigured(pki: Pki, tmp_path: Path) -> None:
+    # certifi's bundle and the platform store cannot be wrong: they load with the first
+    # connection (a run answered from the cache makes none). Custom roots are checked
+    # at start, as SPEC-TLS section 1 asks.
+    for environ in ({}, {"UV_SYSTEM_CERTS": "1"}, {"UV_INSECURE_HOST": "*"}):
+        cache = ContextCache()
+        make_trust(environ, cache=cache).prepare()
+        assert cache.stats().built == 0, environ
+    cache = ContextCache()
+    make_trust({"SSL_CERT_FILE": str(pki.ca_file), "UV_INSECURE_HOST": "*"}, cache=cache).prepare()
+    assert cache.stats().built == 2
+    empty = tmp_path / "empty.pem"
+    empty.write_text("no certificate here\n")
+    with pytest.raises(ConfigurationError):
+        make_trust({"SSL_CERT_FILE": str(empty)}, cache=ContextCache()).prepare()
+    bundled = make_trust({}, cache=(cache := ContextCache()))
+    bundled.prepare()
+    bundled.context_for("https", "index.example", 443)
+    assert cache.stats().built == 1

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from indexclient.tls.contexts import ContextCache, default_cache
 from indexclient.tls.hosts import InsecureHost, InsecureHosts
-from indexclient.tls.sources import BundledRoots, LoadedLocation, TrustSource
+from indexclient.tls.sources import BundledRoots, CustomRoots, LoadedLocation, TrustSource
 
 if TYPE_CHECKING:
     from indexclient.tls.identity import ClientIdentity
@@ -54,10 +54,17 @@ class Trust:
         return self.cache.loaded_locations(self.source)
 
     def prepare(self) -> None:
-        """Build the contexts now, so configuration problems surface at start.
+        """Check the configuration now, so its problems surface at start.
 
-        Raises :class:`indexclient.errors.ConfigurationError` for unusable roots.
+        Custom roots (SSL_CERT_FILE, SSL_CERT_DIR) are read and loaded here, and a
+        client certificate applied. Roots that cannot be misconfigured (certifi's
+        bundle, the platform store) are loaded by the first connection instead: loading
+        certifi's bundle takes ~20 ms, which a run answered from the cache would spend
+        for nothing. Raises :class:`indexclient.errors.ConfigurationError` for unusable
+        roots.
         """
+        if not isinstance(self.source, CustomRoots) and self.identity is None:
+            return
         self.verified_context()
         if self.insecure_hosts:
             self.unverified_context()

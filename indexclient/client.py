@@ -247,33 +247,59 @@ class IndexClient:
         self, requirement: str | Requirement
     ) -> tuple[Selection, RememberedSelection | None]:
         """:meth:`choose`, and the selection's memo entry when there is a cache."""
-        if isinstance(requirement, str) and is_plain_name(requirement):
-            # A name alone is its own canonical text (str(Requirement(name)) == name);
-            # the requirement parser is needed only if the memo cannot answer.
-            name = text = requirement
-        else:
-            requirement = _requirement(requirement)
-            name, text = requirement.name, str(requirement)
+        name, text = _name_and_text(requirement)
         found = await self._locate(name)
-        # A page served from the cache was very likely chosen from before: the memo
-        # keeps that answer, keyed by the page's digest, so parsing is skipped.
-        memo = self.http.cache if found.digest else None
-        key = ""
-        if memo is not None:
-            key = selection_key(found.url, found.content_type, found.digest, text)
-            stored = memo.memo_get("selection", key)
-            remembered = selection_from_json(stored)
-            if remembered is not None and isinstance(stored, dict):
-                return remembered, RememberedSelection(memo, key, stored)
+        remembered = self._remembered_selection(found, text)
+        if remembered is not None:
+            return remembered
         page = await found.page()
         selection = select_files(page, _requirement(requirement))
         if selection is None:
             raise ProjectNotFound(text, [redact_url(page.url)])
+        # Keyed by the body actually parsed (page() may have had to fetch it again).
+        memo = self.http.cache if found.digest else None
         if memo is None:
             return selection, None
+        key = selection_key(found.url, found.content_type, found.digest, text)
         value = selection_to_json(selection)
         memo.memo_put("selection", key, value)
         return selection, RememberedSelection(memo, key, value)
+
+    def _remembered_selection(
+        self, found: _Found, text: str
+    ) -> tuple[Selection, RememberedSelection] | None:
+        # A page served from the cache was very likely chosen from before: the memo
+        # keeps that answer, keyed by the page's digest, so parsing is skipped.
+        memo = self.http.cache if found.digest else None
+        if memo is None:
+            return None
+        key = selection_key(found.url, found.content_type, found.digest, text)
+        stored = memo.memo_get("selection", key)
+        selection = selection_from_json(stored)
+        if selection is None or not isinstance(stored, dict):
+            return None
+        return selection, RememberedSelection(memo, key, stored)
+
+    def _remembered_result(self, requirement: str) -> MetadataResult | None:
+        """``requirement``'s answer when the cache and memo give all of it now, with no
+        await: a warm run of hundreds spends no time scheduling tasks that never wait.
+        None whenever anything would need IO or parsing (the async path does that)."""
+        if self._http is None or self.http.cache is None or not self.indexes:
+            return None
+        try:
+            name, text = _name_and_text(requirement)
+        except ConfigurationError:
+            return None  # the async path reports it in its place
+        found = self._cached_found(self.indexes[0], canonicalize_name(name))
+        remembered = None if found is None else self._remembered_selection(found, text)
+        if remembered is None:
+            return None
+        selection, memo = remembered
+        file = _metadata_file(selection)
+        core = memo.metadata(file)
+        if core is None:
+            return None
+        return MetadataResult(requirement, selection.name, selection.version, file, core, "pep658")
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
@@ -295,13 +321,18 @@ class IndexClient:
         error in its place. ``progress(done, total)`` is called as each one finishes.
         """
         total = len(requirements)
-        done = 0
+        results: list[MetadataResult | IndexClientError | None] = [
+            self._remembered_result(r) for r in requirements
+        ]
+        done = sum(r is not None for r in results)
+        if progress is not None and done:
+            progress(done, total)
 
         async def one(requirement: str) -> MetadataResult | IndexClientError:
             nonlocal done
             try:
                 selection, memo = await self._choose(requirement)
-                file = next((f for f in selection.files if f.is_wheel), selection.best)
+                file = _metadata_file(selection)
                 core = memo.metadata(file) if memo is not None else None
                 source = "pep658"
                 if core is None:
@@ -319,7 +350,11 @@ class IndexClient:
                 if progress is not None:
                     progress(done, total)
 
-        return list(await asyncio.gather(*(one(r) for r in requirements)))
+        missing = [i for i, result in enumerate(results) if result is None]
+        fetched = await asyncio.gather(*(one(requirements[i]) for i in missing))
+        for i, result in zip(missing, fetched, strict=True):
+            results[i] = result
+        return [r for r in results if r is not None]
 
     async def download(
         self,
@@ -344,17 +379,25 @@ class IndexClient:
 
             local = await LocalIndex(spec.url).project_page(name)
             return None if local is None else _Found(self, name, "", page=local)
+        found = self._cached_found(spec, name)
+        if found is not None:
+            return found
         url = f"{_with_slash(spec.url)}{name}/"
-        # A fresh cached page is taken as found without reading its body: the memo may
-        # answer from its digest alone (see choose), and page() reads it when needed.
-        head = self.http.fresh_head(url, _PAGE_REQUEST)
-        if head is not None:
-            return _Found(self, name, url, head=head)
         response = await self._get(url)
         if response.status in _NOT_FOUND:
             return None
         _check_page(response, url, name)
         return _Found(self, name, url, response=response)
+
+    def _cached_found(self, spec: IndexSpec, name: str) -> _Found | None:
+        """``name``'s page on ``spec`` when the cache may give it now. A fresh page is
+        taken as found without reading its body: the memo may answer from its digest
+        alone (see _choose), and page() reads it when needed."""
+        if spec.url.startswith("file:"):
+            return None
+        url = f"{_with_slash(spec.url)}{name}/"
+        head = self.http.fresh_head(url, _PAGE_REQUEST)
+        return None if head is None else _Found(self, name, url, head=head)
 
     async def _get(self, url: str) -> Response:
         async with self._limit:
@@ -422,9 +465,24 @@ class _Found:
                 if response.status in _NOT_FOUND:
                     raise ProjectNotFound(self._name, [redact_url(self._url)])
                 _check_page(response, self._url, self._name)
-                self.response = response
+                self.response, self.head = response, None
             self._page = parse_project_page(response.body, response.content_type, response.url)
         return self._page
+
+
+def _name_and_text(requirement: str | Requirement) -> tuple[str, str]:
+    """The project name of ``requirement`` and its canonical text (the memo's key)."""
+    if isinstance(requirement, str) and is_plain_name(requirement):
+        # A name alone is its own canonical text (str(Requirement(name)) == name); the
+        # requirement parser is needed only if the memo cannot answer.
+        return requirement, requirement
+    parsed = _requirement(requirement)
+    return parsed.name, str(parsed)
+
+
+def _metadata_file(selection: Selection) -> DistributionFile:
+    """The file whose metadata ``metadata_for`` reads: a wheel when there is one."""
+    return next((f for f in selection.files if f.is_wheel), selection.best)
 
 
 def _requirement(requirement: str | Requirement) -> Requirement:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from conftest import Pki
 from test_cli_support import EXAMPLES, PYTHON, demo_index
 
@@ -86,17 +85,9 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
     """A run served from the cache neither imports aiohttp nor connects; the first,
     which fills the cache, does both."""
     index = demo_index()
-    requests: list[str] = []
+    index.headers["Cache-Control"] = "max-age=600"
 
-    async def fresh_for_ten_minutes(request: web.Request, response: web.StreamResponse) -> None:
-        requests.append(request.path)
-        response.headers["Cache-Control"] = "max-age=600"
-
-    def cached_routes(app: web.Application) -> None:
-        index.routes(app)
-        app.on_response_prepare.append(fresh_for_ten_minutes)
-
-    async with serve_https(server_context(pki.root.issue_leaf()), routes=cached_routes) as server:
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         env = clean_env(
             tmp_path,
             UV_DEFAULT_INDEX=f"{server.url}simple/",
@@ -119,7 +110,7 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
             )
             _, err = await process.communicate()
             assert process.returncode == 0, err.decode()
-            return len(requests), err.decode()
+            return len(server.requests), err.decode()
 
         count, err = await probe()
         assert count == 2  # the page and the .metadata file

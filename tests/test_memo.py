@@ -28,8 +28,11 @@ from indexclient.testing.servers import LocalServer, serve_https
 REQUIREMENTS = ["alpha", "beta<2", "gamma==1.0", "delta[extra]>=1 ; python_version >= '3'"]
 
 
-def build_index() -> SimpleIndex:
-    index = SimpleIndex()
+FRESH = {"Cache-Control": "max-age=600"}
+
+
+def build_index(cache_control: str = "max-age=600") -> SimpleIndex:
+    index = SimpleIndex(headers={"Cache-Control": cache_control})
     index.add_wheel("alpha", "1.0")
     index.add_wheel("alpha", "1.1", requires_dist=["beta>=1", "gamma ; extra == 'x'"])
     index.add_wheel("beta", "1.5", requires_python=">=3.8")
@@ -38,23 +41,6 @@ def build_index() -> SimpleIndex:
     index.add_wheel("gamma", "0.9")
     index.add_wheel("delta", "1.2", requires_dist=["alpha"])
     return index
-
-
-class Served:
-    """An index whose answers say max-age=600 (or no-cache), counting requests."""
-
-    def __init__(self, index: SimpleIndex, cache_control: str = "max-age=600") -> None:
-        self.index = index
-        self.cache_control = cache_control
-        self.requests: list[str] = []
-
-    def routes(self, app: web.Application) -> None:
-        self.index.routes(app)
-        app.on_response_prepare.append(self._headers)
-
-    async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
-        self.requests.append(request.path)
-        response.headers["Cache-Control"] = self.cache_control
 
 
 def describe(result: MetadataResult | IndexClientError) -> dict[str, Any]:
@@ -132,12 +118,12 @@ def memo_files(env: dict[str, str]) -> list[Path]:
 async def test_a_warm_run_answers_from_the_memo_exactly_as_parsing_did(
     pki: Pki, cache_env: dict[str, str], ca_env: dict[str, str], parse_calls: list[str]
 ) -> None:
-    served = Served(build_index())
-    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+    index = build_index()
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         uncached = await metadata(server, ca_env)
         assert parse_calls.count("page") == parse_calls.count("metadata") == 4
         cold = await metadata(server, cache_env)
-        requests_after_cold = len(served.requests)
+        requests_after_cold = len(server.requests)
         kinds = {path.parent.parent.name for path in memo_files(cache_env)}
         # Each selection carries its file's parsed metadata: the per-digest copies are
         # not even read (they serve core_metadata() and changed pages).
@@ -153,7 +139,7 @@ async def test_a_warm_run_answers_from_the_memo_exactly_as_parsing_did(
     ]
     assert warm == cold == uncached
     assert parse_calls == []  # neither a page nor a metadata file was parsed again
-    assert len(served.requests) == requests_after_cold  # and nothing was asked for
+    assert len(server.requests) == requests_after_cold  # and nothing was asked for
     assert kinds == {"selection", "metadata"}
 
 
@@ -161,12 +147,12 @@ async def test_a_changed_page_is_chosen_from_again(
     pki: Pki, cache_env: dict[str, str], parse_calls: list[str]
 ) -> None:
     # no-cache: every run asks, the page comes back whole when it changed.
-    served = Served(build_index(), cache_control="no-cache")
-    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+    index = build_index("no-cache")
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         first = await metadata(server, cache_env)
-        served.index.add_wheel("alpha", "3.0")
+        index.add_wheel("alpha", "3.0")
         parse_calls.clear()
-        served.requests.clear()
+        server.requests.clear()
         second = await metadata(server, cache_env)
     assert first[0]["version"] == "1.1"
     assert second[0]["version"] == "3.0"
@@ -174,7 +160,7 @@ async def test_a_changed_page_is_chosen_from_again(
     assert parse_calls == ["page", "metadata"]
     # Every page was asked for again (no-cache), but of the metadata files only the new
     # one: the others are named by the sha256 the pages give, so they cannot be stale.
-    assert sorted(served.requests) == sorted(
+    assert sorted(r.path for r in server.requests) == sorted(
         [f"/simple/{name}/" for name in ("alpha", "beta", "gamma", "delta")]
         + ["/files/alpha-3.0-py3-none-any.whl.metadata"]
     )
@@ -184,8 +170,8 @@ async def test_a_changed_page_is_chosen_from_again(
 async def test_a_damaged_memo_is_ignored_and_rewritten(
     pki: Pki, cache_env: dict[str, str], damage: str
 ) -> None:
-    served = Served(build_index())
-    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+    index = build_index()
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         cold = await metadata(server, cache_env)
         paths = memo_files(cache_env)
         contents = [p.read_bytes() for p in paths]
@@ -214,22 +200,59 @@ async def test_a_page_whose_body_went_bad_is_fetched_when_it_must_be_read(
 ) -> None:
     # A fresh page is taken from its cached head; only when no memo answers is its body
     # read, and a body that no longer matches its digest is then asked for again.
-    served = Served(build_index())
-    async with serve_https(server_context(pki.root.issue_leaf()), routes=served.routes) as server:
+    index = build_index()
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         cold = await metadata(server, cache_env)
         root = Path(cache_env["INDEXCLIENT_CACHE_DIR"])
         for path in root.glob("memo/selection/*/*.json"):
             path.unlink()
         for path in root.rglob("*.entry"):
             path.write_bytes(path.read_bytes()[:-1] + b"~")
-        served.requests.clear()
+        server.requests.clear()
         parse_calls.clear()
         warm = await metadata(server, cache_env)
     assert warm == cold
     assert parse_calls.count("page") == 4
-    assert sorted(served.requests) == sorted(
+    assert sorted(r.path for r in server.requests) == sorted(
         f"/simple/{name}/" for name in ("alpha", "beta", "gamma", "delta")
     )
+
+
+async def test_warm_answers_keep_first_index_wins(
+    pki: Pki, cache_env: dict[str, str], parse_calls: list[str]
+) -> None:
+    # Two indexes: "beta" on both (the extra index, asked first, wins), "alpha" on the
+    # default only. The extra index's 404 for alpha is not cached, so a warm run asks it
+    # again, then takes alpha from the default index's cached page.
+    extra = SimpleIndex(prefix="/extra/simple/", files_prefix="/extra/files/", headers=FRESH)
+    extra.add_wheel("beta", "9.0")
+    default = SimpleIndex(headers=FRESH)
+    default.add_wheel("alpha", "1.0")
+    default.add_wheel("beta", "1.0")
+
+    def routes(app: web.Application) -> None:
+        extra.routes(app)
+        default.routes(app)
+
+    async def run(server: LocalServer) -> list[tuple[str, str]]:
+        settings_env = {
+            **cache_env,
+            "UV_DEFAULT_INDEX": f"{server.url}simple/",
+            "UV_INDEX": f"{server.url}extra/simple/",
+        }
+        async with IndexClient(environ=settings_env) as client:
+            results = await client.metadata_for(["alpha", "beta"])
+        return [(describe(r)["name"], describe(r)["version"]) for r in results]
+
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=routes) as server:
+        cold = await run(server)
+        server.requests.clear()
+        parse_calls.clear()
+        warm = await run(server)
+    assert cold == warm == [("alpha", "1.0"), ("beta", "9.0")]
+    asked = [r.path for r in server.requests]
+    assert asked == ["/extra/simple/alpha/"]  # the uncached 404, asked again
+    assert parse_calls == []
 
 
 def test_keys_name_everything_the_answer_depends_on() -> None:

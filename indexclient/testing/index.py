@@ -18,7 +18,7 @@ import html
 import io
 import json
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -110,6 +110,8 @@ class SimpleIndex:
     #: Honour Range requests on files (206 with Content-Range), as static servers do.
     ranges: bool = True
     projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
+    #: Headers added to every successful answer, e.g. ``{"Cache-Control": "max-age=600"}``.
+    headers: dict[str, str] = field(default_factory=dict)
 
     def add_file(self, project: str, file: IndexedFile) -> IndexedFile:
         """Add any file (an sdist, a broken name...) to ``project``."""
@@ -150,9 +152,19 @@ class SimpleIndex:
 
     def routes(self, app: web.Application) -> None:
         """Register the index's routes on ``app`` (pass as ``routes=`` to serve_https)."""
-        app.router.add_get(self.prefix, self._root)
-        app.router.add_get(self.prefix + "{project}/", self._project)
-        app.router.add_get(self.files_prefix + "{filename}", self._file)
+        app.router.add_get(self.prefix, self._with_headers(self._root))
+        app.router.add_get(self.prefix + "{project}/", self._with_headers(self._project))
+        app.router.add_get(self.files_prefix + "{filename}", self._with_headers(self._file))
+
+    def _with_headers(
+        self, handler: Callable[[web.Request], Awaitable[web.Response]]
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def serve(request: web.Request) -> web.Response:
+            response = await handler(request)
+            response.headers.update(self.headers)
+            return response
+
+        return serve
 
     def _format(self, request: web.Request) -> str:
         if self.formats != "both":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexclient.cli.exits import OK, UsageError, exit_code_of_failures
+from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, human_size, iso, table
 from indexclient.cli.settings import load_settings
 from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
@@ -92,7 +93,7 @@ def project(args: argparse.Namespace, console: Console) -> int:
         headers = ("version", "filename", "tags", "requires-python", "size", "uploaded", "")
         console.print(table(headers, rows, right=(4,)))
 
-    asyncio.run(fetch())
+    run_async(fetch())
     return OK
 
 
@@ -104,7 +105,7 @@ def versions(args: argparse.Namespace, console: Console) -> int:
         async with _client(settings) as client:
             return [str(v) for v in await client.versions(args.name)]
 
-    found = asyncio.run(fetch())
+    found = run_async(fetch())
     if console.json_mode:
         console.json(found)
     else:
@@ -225,7 +226,7 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
         finally:
             bar.close()
 
-    results = asyncio.run(fetch())
+    results = run_async(fetch())
     if console.json_mode:
         console.json(
             [
@@ -305,7 +306,7 @@ def download(args: argparse.Namespace, console: Console) -> int:
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is not a directory")
     dest.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(_download_all(settings, requirements, dest, console))
+    results = run_async(_download_all(settings, requirements, dest, console))
     if console.json_mode:
         entries: list[dict[str, object]] = []
         for requirement, result in zip(requirements, results, strict=True):

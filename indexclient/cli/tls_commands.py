@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING
 
 from indexclient.cli.exits import OK, UsageError, exit_code
+from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, iso
 from indexclient.cli.settings import load_settings
 from indexclient.errors import CertificateVerificationError
@@ -190,7 +190,7 @@ def check(args: argparse.Namespace, console: Console) -> int:
     settings = load_settings(args)
     trust = settings.trust()
     try:
-        result = asyncio.run(check_tls(trust, args.url, timeout=settings.timeout.value))
+        result = run_async(check_tls(trust, args.url, timeout=settings.timeout.value))
     except ValueError as exc:
         raise UsageError(
             str(exc), hint="e.g. indexclient tls check https://index.example/"

@@ -296,10 +296,11 @@ class IndexClient:
             return None
         selection, memo = remembered
         file = _metadata_file(selection)
-        core = memo.metadata(file)
-        if core is None:
+        metadata = memo.metadata(file)
+        if metadata is None:
             return None
-        return MetadataResult(requirement, selection.name, selection.version, file, core, "pep658")
+        core, source = metadata
+        return MetadataResult(requirement, selection.name, selection.version, file, core, source)
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
@@ -333,13 +334,14 @@ class IndexClient:
             try:
                 selection, memo = await self._choose(requirement)
                 file = _metadata_file(selection)
-                core = memo.metadata(file) if memo is not None else None
-                source = "pep658"
-                if core is None:
+                remembered = memo.metadata(file) if memo is not None else None
+                if remembered is not None:
+                    core, source = remembered
+                else:
                     found = await self.core_metadata(file)
                     core, source = found.metadata, found.source
-                    if memo is not None and source == "pep658":
-                        memo.add_metadata(file, core)
+                    if memo is not None:
+                        memo.add_metadata(file, core, source)
                 return MetadataResult(
                     requirement, selection.name, selection.version, file, core, source
                 )

@@ -135,6 +135,11 @@ def selection_from_json(data: object) -> Selection | None:
         return None
 
 
+# Metadata read from the distribution itself: determined by the file's bytes, named by
+# the sha256 the page gives for the file.
+_FROM_THE_FILE = frozenset({"range", "wheel", "sdist"})
+
+
 class RememberedSelection:
     """A selection's entry in the memo, to which ``metadata_for`` adds the chosen
     file's parsed metadata: a repeat run then reads one memo file per requirement."""
@@ -146,30 +151,54 @@ class RememberedSelection:
         self.key = key
         self.value = value
 
-    def metadata(self, file: DistributionFile) -> CoreMetadata | None:
-        """The metadata remembered for ``file``, when its bytes still match the digest
-        the page gives for them; else None."""
+    def metadata(self, file: DistributionFile) -> tuple[CoreMetadata, str] | None:
+        """The metadata remembered for ``file`` and how it was read, when the bytes it
+        came from are still the ones the page names by sha256; else None."""
         stored = self.value.get("metadata")
-        url = file.core_metadata_url
-        if not isinstance(stored, dict) or stored.get("file") != file.url or url is None:
+        if not isinstance(stored, dict) or stored.get("file") != file.url:
             return None
-        shown = redact_url(url)
-        core = CoreMetadata.from_memo(shown, stored.get("core"))
-        if core is None or not _names_sha256(file.core_metadata):
-            return None
-        try:
-            verify_digest(core.raw, file.core_metadata or {}, shown)
-        except DigestMismatchError:
-            return None
-        return core
+        source = stored.get("source")
+        if source == "pep658":
+            url = file.core_metadata_url
+            if url is None or _sha256(file.core_metadata) is None:
+                return None
+            shown = redact_url(url)
+            core = CoreMetadata.from_memo(shown, stored.get("core"))
+            if core is None:
+                return None
+            try:
+                verify_digest(core.raw, file.core_metadata or {}, shown)
+            except DigestMismatchError:
+                return None
+            return core, source
+        digest = _sha256(file.hashes)
+        if source in _FROM_THE_FILE and digest is not None and stored.get("sha256") == digest:
+            core = CoreMetadata.from_memo(redact_url(file.url), stored.get("core"))
+            return None if core is None else (core, source)
+        return None
 
-    def add_metadata(self, file: DistributionFile, core: CoreMetadata) -> None:
-        """Remember ``core`` as the metadata of ``file`` (a PEP 658 file whose sha256 the
-        page gives: bytes that cannot change under the same digest)."""
-        if _names_sha256(file.core_metadata):
-            self.value["metadata"] = {"file": file.url, "core": core.to_memo()}
-            self.cache.memo_put("selection", self.key, self.value)
+    def add_metadata(self, file: DistributionFile, core: CoreMetadata, source: str) -> None:
+        """Remember ``core``, read by ``source``, as the metadata of ``file``: only when
+        the bytes it came from are named by a sha256 on the page (a PEP 658 file's, or
+        the distribution's for metadata read from the wheel or sdist), since bytes
+        cannot change under the same digest."""
+        entry: dict[str, Any] = {"file": file.url, "source": source, "core": core.to_memo()}
+        if source == "pep658":
+            if _sha256(file.core_metadata) is None:
+                return
+        elif source in _FROM_THE_FILE:
+            entry["sha256"] = _sha256(file.hashes)
+            if entry["sha256"] is None:
+                return
+        else:
+            return
+        self.value["metadata"] = entry
+        self.cache.memo_put("selection", self.key, self.value)
 
 
-def _names_sha256(hashes: Mapping[str, str] | None) -> bool:
-    return hashes is not None and any(name.lower() == "sha256" for name in hashes)
+def _sha256(hashes: Mapping[str, str] | None) -> str | None:
+    """The sha256 among ``hashes`` (names compared lower-cased), lower-cased."""
+    for name, value in (hashes or {}).items():
+        if name.lower() == "sha256":
+            return value.strip().lower()
+    return None

@@ -255,6 +255,31 @@ async def test_warm_answers_keep_first_index_wins(
     assert parse_calls == []
 
 
+async def test_metadata_read_from_the_distribution_is_remembered_too(
+    pki: Pki, cache_env: dict[str, str], parse_calls: list[str]
+) -> None:
+    # No .metadata files: the wheel's metadata comes by range requests, the sdist's from
+    # the whole file. Both are named by the file's sha256 on the page, so a repeat run
+    # asks for nothing and parses nothing.
+    index = SimpleIndex(serve_metadata=False, headers=FRESH)
+    index.add_wheel("alpha", "1.0", requires_dist=["beta"])
+    index.add_sdist("beta", "2.0")
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+
+        async def run() -> list[tuple[str, str, str]]:
+            async with IndexClient(f"{server.url}simple/", environ=cache_env) as client:
+                results = await client.metadata_for(["alpha", "beta"])
+            return [(r["name"], r["version"], r["source"]) for r in map(describe, results)]
+
+        cold = await run()
+        cold_requests = len(server.requests)
+        parse_calls.clear()
+        warm = await run()
+    assert cold == warm == [("alpha", "1.0", "range"), ("beta", "2.0", "sdist")]
+    assert len(server.requests) == cold_requests
+    assert parse_calls == []
+
+
 def test_keys_name_everything_the_answer_depends_on() -> None:
     base = ("https://i.example/simple/a/", "application/vnd.pypi.simple.v1+json", "ab" * 32)
     key = selection_key(*base, "a")

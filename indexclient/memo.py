@@ -10,6 +10,7 @@ so a memo is never stale, only unused.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -53,13 +54,16 @@ CODE_VERSION = f"indexclient {__version__} packaging {packaging_version}"
 def interpreter_fingerprint() -> str:
     """What file selection depends on besides the page and the requirement: this
     interpreter's version and platform (its wheel tags and Python version), the C
-    library's version (manylinux tags), and the versions of the code that chooses."""
-    libc = ""
-    if hasattr(os, "confstr"):
-        try:
-            libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-        except (OSError, ValueError):
-            libc = ""
+    library's version (manylinux tags), the macOS version (macosx tags), and the
+    versions of the code that chooses. "selection-1" changes with the memo's format."""
+    system = ""
+    if sys.platform == "darwin":
+        import platform
+
+        system = platform.mac_ver()[0]
+    elif hasattr(os, "confstr"):
+        with contextlib.suppress(OSError, ValueError):
+            system = os.confstr("CS_GNU_LIBC_VERSION") or ""
     return " ".join(
         (
             "selection-1",
@@ -67,7 +71,7 @@ def interpreter_fingerprint() -> str:
             sys.implementation.cache_tag or sys.implementation.name,
             sys.version.split()[0],
             sysconfig.get_platform(),
-            libc,
+            system,
         )
     )
 

@@ -279,13 +279,14 @@ class Settings:
         Raises ConfigurationError listing every problem of the roots and the identity.
         """
         from indexclient.tls.contexts import default_cache
-        from indexclient.tls.identity import ClientIdentity
         from indexclient.tls.trust import Trust
 
         problems: list[ConfigProblem] = []
         hints: list[str] = []
         identity = None
         if self.client_cert is not None:
+            from indexclient.tls.identity import ClientIdentity  # with SSL_CLIENT_CERT only
+
             try:
                 identity = ClientIdentity.load(
                     self.client_cert.value,

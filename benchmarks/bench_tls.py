@@ -173,3 +173,7 @@ async def main() -> None:
             "bundled",
         )
     )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -319,7 +319,8 @@ class IndexClient:
 
         Each is resolved to the newest matching version (:meth:`choose`), and read from a
         wheel of it when there is one, else its sdist. A requirement that fails gives its
-        error in its place. ``progress(done, total)`` is called as each one finishes.
+        error in its place. ``progress(done, total)`` is called as each one finishes (the
+        ones answered whole from the cache's memo count at once, before any IO).
         """
         total = len(requirements)
         results: list[MetadataResult | IndexClientError | None] = [

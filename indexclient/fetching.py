@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from indexclient.errors import NotFoundError, ResponseError
-from indexclient.memo import CODE_VERSION
+from indexclient.memo import metadata_key, sha256_of
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from indexclient.simple.metadata import ByteRange
 
 __all__ = ["FileMetadata", "MetadataFetcher"]
-
-# What a remembered parse depends on besides the bytes: the code that parsed them.
-_MEMO_FORMAT = f"metadata-1 {CODE_VERSION}"
 
 #: Largest wheel or sdist read whole to get at its metadata.
 DEFAULT_MAX_ARCHIVE_SIZE = 1024 * 1024 * 1024
@@ -129,8 +126,7 @@ class MetadataFetcher:
         if url is None or file.core_metadata is None:
             return None
         shown = redact_url(url)
-        sha256 = next((v for k, v in file.core_metadata.items() if k.lower() == "sha256"), None)
-        remembered = self._remembered(sha256, shown)
+        remembered = self._remembered(sha256_of(file.core_metadata), shown)
         if remembered is not None:
             try:
                 verify_digest(remembered.raw, file.core_metadata, shown)
@@ -154,8 +150,7 @@ class MetadataFetcher:
         cache = self.http.cache
         if cache is None or not sha256 or self.http.refresh:
             return None
-        key = f"{_MEMO_FORMAT}\nsha256:{sha256.strip().lower()}"
-        return CoreMetadata.from_memo(shown, cache.memo_get("metadata", key))
+        return CoreMetadata.from_memo(shown, cache.memo_get("metadata", metadata_key(sha256)))
 
     def _parse_remembering(self, response: Response, shown: str) -> CoreMetadata:
         """Parse a metadata file (or take the parse remembered for the same bytes), and
@@ -163,7 +158,7 @@ class MetadataFetcher:
         cache = self.http.cache
         if cache is None or not response.digest:
             return parse_metadata(response.body, shown)
-        key = f"{_MEMO_FORMAT}\nsha256:{response.digest}"
+        key = metadata_key(response.digest)
         remembered = CoreMetadata.from_memo(shown, cache.memo_get("metadata", key))
         if remembered is not None and remembered.raw == response.body:
             return remembered

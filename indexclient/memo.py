@@ -41,9 +41,11 @@ __all__ = [
     "CODE_VERSION",
     "RememberedSelection",
     "interpreter_fingerprint",
+    "metadata_key",
     "selection_from_json",
     "selection_key",
     "selection_to_json",
+    "sha256_of",
 ]
 
 #: The code that computes remembered answers: another release may answer differently.
@@ -74,6 +76,11 @@ def interpreter_fingerprint() -> str:
             system,
         )
     )
+
+
+def metadata_key(sha256: str) -> str:
+    """The memo key of the parse of the metadata bytes with this sha256 (hex)."""
+    return f"metadata-1 {CODE_VERSION}\nsha256:{sha256}"
 
 
 def selection_key(url: str, content_type: str | None, digest: str, requirement: str) -> str:
@@ -164,7 +171,7 @@ class RememberedSelection:
         source = stored.get("source")
         if source == "pep658":
             url = file.core_metadata_url
-            if url is None or _sha256(file.core_metadata) is None:
+            if url is None or sha256_of(file.core_metadata) is None:
                 return None
             shown = redact_url(url)
             core = CoreMetadata.from_memo(shown, stored.get("core"))
@@ -175,7 +182,7 @@ class RememberedSelection:
             except DigestMismatchError:
                 return None
             return core, source
-        digest = _sha256(file.hashes)
+        digest = sha256_of(file.hashes)
         if source in _FROM_THE_FILE and digest is not None and stored.get("sha256") == digest:
             core = CoreMetadata.from_memo(redact_url(file.url), stored.get("core"))
             return None if core is None else (core, source)
@@ -188,10 +195,10 @@ class RememberedSelection:
         cannot change under the same digest."""
         entry: dict[str, Any] = {"file": file.url, "source": source, "core": core.to_memo()}
         if source == "pep658":
-            if _sha256(file.core_metadata) is None:
+            if sha256_of(file.core_metadata) is None:
                 return
         elif source in _FROM_THE_FILE:
-            entry["sha256"] = _sha256(file.hashes)
+            entry["sha256"] = sha256_of(file.hashes)
             if entry["sha256"] is None:
                 return
         else:
@@ -200,7 +207,7 @@ class RememberedSelection:
         self.cache.memo_put("selection", self.key, self.value)
 
 
-def _sha256(hashes: Mapping[str, str] | None) -> str | None:
+def sha256_of(hashes: Mapping[str, str] | None) -> str | None:
     """The sha256 among ``hashes`` (names compared lower-cased), lower-cased."""
     for name, value in (hashes or {}).items():
         if name.lower() == "sha256":

@@ -45,7 +45,7 @@ class Given(Generic[T]):
 
 
 class _Store(argparse.Action):
-    """Store the value as a :class:`Given`."""
+    """Store the value as a :class:`Given` (the option string that gave it kept)."""
 
     def __call__(
         self,
@@ -54,37 +54,30 @@ class _Store(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        setattr(namespace, self.dest, Given(values, option_string or self.dest))
+        self.record(namespace, Given(self.value(values), option_string or self.dest))
+
+    def value(self, values: str | Sequence[Any] | None) -> object:
+        return values
+
+    def record(self, namespace: argparse.Namespace, given: Given[object]) -> None:
+        setattr(namespace, self.dest, given)
 
 
-class _Append(argparse.Action):
+class _Append(_Store):
     """Append the value as a :class:`Given` (repeatable options)."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        current = getattr(namespace, self.dest, None) or []
-        setattr(namespace, self.dest, [*current, Given(values, option_string or self.dest)])
+    def record(self, namespace: argparse.Namespace, given: Given[object]) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), given])
 
 
-class _Flag(argparse.Action):
+class _Flag(_Store):
     """A flag storing ``Given(const, option)``; several flags may share one ``dest``."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, **kwargs)
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, Given(self.const, option_string or self.dest))
+    def value(self, values: str | Sequence[Any] | None) -> object:
+        return self.const
 
 
 class Parser(argparse.ArgumentParser):

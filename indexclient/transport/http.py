@@ -226,9 +226,12 @@ class HttpClient:
         if self.cache is None:
             return None
         entry = self.cache.head(self.credentials.strip(url), headers)
-        if entry is not None and (self.offline or (not self.refresh and entry.is_fresh())):
-            return entry
-        return None
+        return entry if entry is not None and self._answers(entry) else None
+
+    def _answers(self, entry: CacheEntry) -> bool:
+        """Whether ``entry`` may answer without asking the server: offline, any entry;
+        else a fresh one, unless told to refresh."""
+        return self.offline or (not self.refresh and entry.is_fresh())
 
     async def _cached_get(
         self, url: str, headers: Mapping[str, str], max_size: int | None
@@ -236,7 +239,7 @@ class HttpClient:
         assert self.cache is not None
         key_url = self.credentials.strip(url)
         entry = self.cache.get(key_url, headers)
-        if entry is not None and (self.offline or (not self.refresh and entry.is_fresh())):
+        if entry is not None and self._answers(entry):
             return _from_entry(entry)
         if self.offline:
             raise OfflineError(

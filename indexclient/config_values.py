@@ -131,24 +131,31 @@ def parse_hosts(
     return InsecureHosts(parsed)
 
 
-def normalise_index_url(raw: str) -> str | None:
-    """An index URL as given, or a local path turned into a file:// URL; None if unusable.
+def normalise_index_url(raw: str) -> str:
+    """An index URL as given, or a local path turned into a file:// URL.
 
     http, https and file URLs are accepted; anything else with a scheme is not. A path
-    (absolute or relative) names a local index or a directory of distributions.
+    (absolute or relative) names a local index or a directory of distributions. Raises
+    ValueError with the reason (which does not show the URL) for anything unusable.
     """
     from urllib.parse import urlsplit
 
+    from indexclient.urls import index_url_problem
+
     text = raw.strip()
     if not text:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme in ("http", "https"):
-        return text if parts.hostname else None
-    if parts.scheme == "file":
+        raise ValueError("the URL is empty")
+    try:
+        scheme = urlsplit(text).scheme
+    except ValueError:
+        scheme = "?"
+    if len(scheme) == 1 and "://" not in text:
+        scheme = ""  # a Windows drive letter: a path
+    if scheme:
+        problem = index_url_problem(text)
+        if problem is not None:
+            raise ValueError(problem)
         return text
-    if parts.scheme and len(parts.scheme) > 1:
-        return None  # another scheme (a one-letter one is a Windows drive)
     from pathlib import Path
 
     return Path(text).expanduser().resolve().as_uri()
@@ -162,13 +169,10 @@ def _index_spec(
     head, sep, tail = raw.partition("=")
     if sep and "://" not in head and "/" not in head:
         name, raw = head, tail
-    url = normalise_index_url(raw)
-    if url is None:
-        problems.append(
-            ConfigProblem(
-                str(origin), f"{redact_url(raw)!r} is not an http(s) or file URL or a path"
-            )
-        )
+    try:
+        url = normalise_index_url(raw)
+    except ValueError as exc:
+        problems.append(ConfigProblem(str(origin), f"{redact_url(raw)!r}: {exc}"))
         return None
     return IndexSpec(url, origin, name, default)
 

@@ -10,6 +10,7 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   │   └── ClientCertificateRequiredError the server wants a client certificate
     │   ├── ConnectError              could not connect (refused, reset, DNS)
     │   ├── TimeoutError              a connect or read deadline passed
+    │   │   └── DeadlineError         a request's overall deadline passed (not retried)
     │   ├── RedirectError             a redirect was refused (https -> http, loops)
     │   └── OfflineError              offline, and the answer is not in the cache
     ├── ResponseError                 the server answered, but not with what was asked
@@ -17,11 +18,13 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   │   └── ProjectNotFound       no configured index has the project
     │   └── ResponseTooLargeError     a body grew past its cap once decoded
     ├── ParseError                    a page or document could not be understood
+    │   └── UnsafeLinkError           a page links where it may not (file: from https)
     ├── MetadataError                 core metadata could not be obtained or understood
     │   └── MetadataTooLargeError     past a size limit (a zip bomb, a huge file)
-    └── DigestError                   a file's bytes cannot be trusted against its hashes
-        ├── DigestMismatchError       they do not match an advertised hash
-        └── UnsupportedDigestError    no advertised hash can be checked here
+    ├── DigestError                   a file's bytes cannot be trusted against its hashes
+    │   ├── DigestMismatchError       they do not match an advertised hash
+    │   └── UnsupportedDigestError    no advertised hash can be checked here
+    └── FileWriteError                a local file could not be written (name, disk)
 
 Errors keep structured attributes (``url``, ``host``, ``path``...) and build their
 message from them. aiohttp and :mod:`ssl` exceptions are translated at one boundary
@@ -42,8 +45,10 @@ __all__ = [
     "ConfigurationError",
     "ConfigurationWarning",
     "ConnectError",
+    "DeadlineError",
     "DigestError",
     "DigestMismatchError",
+    "FileWriteError",
     "IndexClientError",
     "MetadataError",
     "MetadataTooLargeError",
@@ -57,6 +62,7 @@ __all__ = [
     "TLSError",
     "TimeoutError",
     "TransportError",
+    "UnsafeLinkError",
     "UnsupportedDigestError",
 ]
 
@@ -165,6 +171,11 @@ class TimeoutError(TransportError):
     """A connect or read deadline passed."""
 
 
+class DeadlineError(TimeoutError):
+    """The request's overall deadline passed while it was still running (a server that
+    trickles bytes just fast enough to beat the stall timeout). Never retried."""
+
+
 class RedirectError(TransportError):
     """A redirect was refused: https to http, too many hops, or a malformed Location."""
 
@@ -208,6 +219,19 @@ class ParseError(IndexClientError):
 
     def __str__(self) -> str:
         return f"cannot parse {self.url}: {self.problem}"
+
+
+class UnsafeLinkError(ParseError):
+    """The page at ``url`` links to ``link``, which it may not: a page served over
+    http(s) may link only http(s) URLs, and a local index only files under its root.
+
+    ``link`` is redacted. Nothing is fetched or opened for such a page.
+    """
+
+    def __init__(self, url: str, link: str, rule: str) -> None:
+        self.link = link
+        self.rule = rule
+        super().__init__(url, f"refused the link {link!r}: {rule}")
 
 
 class ProjectNotFound(NotFoundError):
@@ -296,3 +320,17 @@ class UnsupportedDigestError(DigestError):
         else:
             problem = "no hash to verify against"
         super().__init__(url, problem)
+
+
+class FileWriteError(IndexClientError):
+    """A local file could not be written at ``path`` (a name the file system refuses, a
+    full disk, no permission). Nothing partial is left there."""
+
+    def __init__(self, path: str, reason: str, hint: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}"

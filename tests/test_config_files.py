@@ -530,7 +530,7 @@ def test_url_password_is_not_shown(project: Path, env: dict[str, str]) -> None:
     write(project / "uv.toml", 'index-url = "ftp://user:s3cret@index.example/simple"\n')
     (problem,) = find(project, env).problems
     assert "s3cret" not in str(problem)
-    assert "user:***@index.example" in problem.message
+    assert "user:****@index.example" in problem.message
 
 
 def test_one_file_reports_all_its_problems(project: Path, env: dict[str, str]) -> None:

@@ -46,7 +46,6 @@ ETC_UV_TOML: Final = "/etc/uv/uv.toml"
 
 _UV_TOML = "uv.toml"
 _PYPROJECT = "pyproject.toml"
-_URL_SCHEMES = ("http", "https", "file")
 _INDEX_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 _BOOL_WORDS = "y yes t true on 1 / n no f false off 0"
 

@@ -9,12 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from indexclient.config_files._model import (
     _INDEX_NAME_RE,
     _PYPROJECT,
-    _URL_SCHEMES,
     ConfigFile,
     FileValues,
     IndexEntry,
@@ -25,6 +23,7 @@ from indexclient.config_files._model import (
 )
 from indexclient.errors import ConfigProblem
 from indexclient.tls.hosts import parse_insecure_host
+from indexclient.urls import index_url_problem, redact_url
 
 if TYPE_CHECKING:
     from indexclient.config import Origin, Value
@@ -75,41 +74,9 @@ def _check_positive_int(value: object) -> int:
     raise _Invalid(f"expected a positive integer, got {_describe(value)}")
 
 
-def _redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url
-    if password is None:
-        return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
-
-
 def _url_error(text: str) -> str | None:
     """Why ``text`` is not an http, https or file URL, or None when it is one."""
-    if not text.strip():
-        return "the URL is empty"
-    if any(c.isspace() for c in text):
-        return "the URL contains whitespace"
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-        _ = parts.port  # raises ValueError for a bad port
-    except ValueError as exc:
-        return f"cannot parse the URL: {exc}"
-    scheme = parts.scheme.lower()
-    if scheme not in _URL_SCHEMES:
-        found = f"scheme {parts.scheme!r}" if scheme else "no scheme"
-        return f"expected an http, https or file URL, got {found}"
-    if scheme != "file" and not host:
-        return f"the {scheme} URL has no host"
-    if scheme == "file" and not parts.path:
-        return "the file URL has no path"
-    return None
+    return index_url_problem(text)
 
 
 def _check_url(value: object) -> str:
@@ -117,7 +84,7 @@ def _check_url(value: object) -> str:
         raise _Invalid(f"expected a URL string, got {_describe(value)}")
     problem = _url_error(value)
     if problem is not None:
-        raise _Invalid(f"{problem} ({_redact(value)!r})")
+        raise _Invalid(f"{problem} ({redact_url(value)!r})")
     return value
 
 

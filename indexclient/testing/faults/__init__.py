@@ -4,7 +4,7 @@ Each path is given a *script*: a sequence of replies used one per request, the l
 repeating. Replies range from well-behaved (:func:`ok`, :func:`status`, :func:`redirect`,
 :func:`ranged`) to broken (:func:`reset_before_headers`, :func:`reset_mid_headers`,
 :func:`reset_mid_body`, :func:`byte_by_byte`, :func:`stall`, :func:`wrong_content_length`,
-:func:`gzip_bomb`)::
+:func:`gzip_bomb`, :func:`endless_body`)::
 
     async with fault_server(server_context(leaf)) as server:
         server.script("/simple/", [status(503, retry_after="0"), ok(b"<html></html>")])
@@ -26,6 +26,7 @@ send bytes, close or reset.
 
 from indexclient.testing.faults.broken import (
     byte_by_byte,
+    endless_body,
     gzip_bomb,
     reset_before_headers,
     reset_mid_body,
@@ -43,6 +44,7 @@ __all__ = [
     "FaultServer",
     "Reply",
     "byte_by_byte",
+    "endless_body",
     "fault_server",
     "gzip_bomb",
     "ok",

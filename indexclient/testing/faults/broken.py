@@ -1,4 +1,5 @@
-"""Replies that misbehave: resets, a byte at a time, stalls, short bodies and gzip bombs."""
+"""Replies that misbehave: resets, a byte at a time, stalls, short bodies, gzip bombs and
+bodies without end."""
 
 from __future__ import annotations
 
@@ -158,3 +159,32 @@ def gzip_bomb(decoded_size: int = 1024**3, *, chunk: int = 1024 * 1024) -> Fault
     is sent (chunked transfer encoding) ``chunk`` zeros at a time: the server never holds
     more than ``chunk`` decoded bytes, and stops when the client goes away."""
     return _GzipBomb(decoded_size, chunk)
+
+
+@dataclass(frozen=True)
+class _Endless:
+    chunk: int
+    chunked: bool
+    content_type: str
+
+    async def respond(self, request: SeenRequest, conn: Connection) -> None:
+        headers = [("Content-Type", self.content_type)]
+        if self.chunked:
+            headers.append(("Transfer-Encoding", "chunked"))
+        else:
+            headers.append(("Connection", "close"))  # the body ends when the connection does
+        await conn.send(_head(200, headers))
+        data = bytes(self.chunk)
+        piece = b"%x\r\n%b\r\n" % (len(data), data) if self.chunked else data
+        while True:  # until the client goes away (send raises) or the server stops
+            await conn.send(piece)
+            await asyncio.sleep(0)  # let the client read: drain() waits only when full
+
+
+def endless_body(
+    *, chunk: int = 64 * 1024, chunked: bool = True, content_type: str = "application/octet-stream"
+) -> Fault:
+    """A 200 whose body never ends: zeros ``chunk`` bytes at a time, with chunked transfer
+    encoding (or, with ``chunked=False``, no length at all: a body delimited by the
+    connection's end, which never comes). Stops when the client goes away."""
+    return _Endless(chunk, chunked, content_type)

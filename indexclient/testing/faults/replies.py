@@ -62,6 +62,7 @@ def redirect(location: str, code: int = 302) -> Reply:
 class _Ranged:
     body: bytes
     content_type: str
+    max_reply: int | None = None
 
     def _span(self, header: str) -> tuple[int, int] | None:
         """The inclusive byte span a single ``bytes=`` range asks for, or None."""
@@ -92,11 +93,18 @@ class _Ranged:
             await conn.send(_message(416, headers, b""))
             return
         first, last = span
+        if self.max_reply is not None:
+            last = min(last, first + self.max_reply - 1)  # honest about the short reply
         headers.append(("Content-Range", f"bytes {first}-{last}/{len(self.body)}"))
         await conn.send(_message(206, headers, self.body[first : last + 1]))
 
 
-def ranged(body: bytes, *, content_type: str = "application/octet-stream") -> Fault:
+def ranged(
+    body: bytes, *, content_type: str = "application/octet-stream", max_reply: int | None = None
+) -> Fault:
     """A file that honours a single ``Range: bytes=...`` (206 with ``Content-Range``, 416
-    when unsatisfiable) and answers 200 with all of ``body`` without one."""
-    return _Ranged(body, content_type)
+    when unsatisfiable) and answers 200 with all of ``body`` without one.
+
+    With ``max_reply``, a 206 carries at most that many bytes of the span asked for (its
+    ``Content-Range`` says so): a server that makes a client ask again and again."""
+    return _Ranged(body, content_type, max_reply)

@@ -365,16 +365,26 @@ class IndexClient:
         dest_dir: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
+        max_size: int | None = None,
     ) -> DownloadResult:
         """Download ``file`` into ``dest_dir``, verified against every advertised hash.
 
         The file is written beside its destination and renamed into place only when
-        every hash matches; after a failure or cancellation nothing is left behind.
+        every hash matches; after a failure or cancellation nothing is left behind. The
+        body may not exceed the size the index advertised (PEP 700), else the server's
+        Content-Length, else ``max_size`` (default 16 GiB). A destination that cannot be
+        written raises :class:`~indexclient.errors.FileWriteError` for this file alone.
         """
         async with self._limit:
-            from indexclient.download import download_file  # not needed for metadata
+            from indexclient.download import DEFAULT_MAX_DOWNLOAD_SIZE, download_file
 
-            return await download_file(self.http, file, dest_dir, progress=progress)
+            return await download_file(
+                self.http,
+                file,
+                dest_dir,
+                progress=progress,
+                max_size=DEFAULT_MAX_DOWNLOAD_SIZE if max_size is None else max_size,
+            )
 
     async def _project_from(self, spec: IndexSpec, name: str) -> _Found | None:
         if spec.url.startswith("file:"):

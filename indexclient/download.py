@@ -4,6 +4,13 @@ A file is streamed to a temporary file beside its destination (same directory, s
 final rename is atomic), every advertised hash that hashlib knows is computed on the
 way, and only when all match is it renamed into place. On any failure, interruption or
 cancellation the temporary file is removed: the directory holds nothing new.
+
+What a server sends is bounded while it streams (docs/security.md, "Limits"): a download
+stops at the size the index advertised (PEP 700 ``size``), else at the response's
+Content-Length, else at ``max_size``; a byte more is an error, and a body shorter than
+the index promised is one too. The file gets the mode any new file gets under the
+user's umask. A failure to write (a name the file system refuses, a full disk) is a
+:class:`~indexclient.errors.FileWriteError` for this file alone.
 """
 
 from __future__ import annotations
@@ -17,17 +24,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from indexclient.errors import ConnectError, NotFoundError, ResponseError, TimeoutError
+from indexclient.errors import (
+    ConfigurationError,
+    ConnectError,
+    DeadlineError,
+    FileWriteError,
+    NotFoundError,
+    ResponseError,
+    ResponseTooLargeError,
+    TimeoutError,
+)
 from indexclient.local import path_from_file_url
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS, DigestMismatchError, MetadataError
 from indexclient.transport.http import HttpClient
 from indexclient.urls import redact_url
 
-__all__ = ["DownloadResult", "Progress", "download_file"]
+__all__ = ["DEFAULT_MAX_DOWNLOAD_SIZE", "DownloadResult", "Progress", "download_file"]
 
 #: Called with (bytes written so far, total bytes or None when unknown).
 Progress = Callable[[int, int | None], None]
+
+#: The most a download may write when neither the index (PEP 700 ``size``) nor the
+#: server (Content-Length) says how large the file is: well above the largest wheels.
+DEFAULT_MAX_DOWNLOAD_SIZE = 16 * 1024**3
+# A temporary name keeps this much of the file name: a name near the file system's
+# limit must not fail as a temporary name before the real problem shows.
+_TEMP_NAME_KEEP = 64
+_CHUNK = 1024 * 1024
+# Write-only, created new, mode 0o666 so the umask decides as for any new file
+# (mkstemp would give 0o600: a downloaded wheel is not a secret).
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,47 +105,110 @@ async def download_file(
     dest_dir: str | os.PathLike[str],
     *,
     progress: Progress | None = None,
+    max_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
 ) -> DownloadResult:
     """Download ``file`` into ``dest_dir`` and verify it; see the module docstring."""
     directory = Path(dest_dir)
     if not directory.is_dir():  # noqa: ASYNC240 - one stat before any IO starts
-        raise NotADirectoryError(f"{directory} is not a directory")
+        raise FileWriteError(str(directory), "not a directory")
     target = _target(file, directory)
     hashes = _Hashes(file)
-    import tempfile  # downloads only: the rest of the client never writes temp files
-
-    fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{file.filename}.", suffix=".part")
-    temp = Path(temp_name)
+    fd, temp = _create_temporary(directory, file.filename)
     try:
-        with os.fdopen(fd, "wb") as out:
-            if file.url.startswith("file:"):
-                size = await asyncio.to_thread(_copy_local, file, out, hashes, progress)
-            else:
-                size = await _fetch(http, file, out, hashes, progress)
-        checked = hashes.verify(redact_url(file.url))
-        os.replace(temp, target)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if file.url.startswith("file:"):
+                    size = await asyncio.to_thread(_copy_local, file, out, hashes, progress)
+                else:
+                    size = await _fetch(http, file, out, hashes, progress, max_size=max_size)
+            checked = hashes.verify(redact_url(file.url))
+            os.replace(temp, target)
+        except OSError as exc:
+            # Network and source failures arrive as indexclient errors: an OSError here
+            # is the destination's (ENAMETOOLONG, ENOSPC, EACCES...).
+            raise FileWriteError(str(target), exc.strerror or str(exc)) from exc
     except BaseException:
-        # Failure, Ctrl-C or task cancellation alike: leave nothing behind.
+        # Failure, Ctrl-C, SIGTERM or task cancellation alike: leave nothing behind.
         # Synchronous on purpose: awaiting in a cancelled task would be cancelled too.
         with contextlib.suppress(OSError):
-            temp.unlink()  # noqa: ASYNC240
+            temp.unlink()
         raise
     return DownloadResult(target, size, checked)
+
+
+def _create_temporary(directory: Path, filename: str) -> tuple[int, Path]:
+    """A new, empty temporary file in ``directory`` (the rename target's directory)."""
+    import secrets  # downloads only: the rest of the client never writes temp files
+
+    stem = filename[:_TEMP_NAME_KEEP]
+    for _ in range(100):
+        temp = directory / f".{stem}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(temp, _CREATE_FLAGS, 0o666), temp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise FileWriteError(str(directory / filename), exc.strerror or str(exc)) from exc
+    raise FileWriteError(str(directory / filename), "cannot create a temporary file")
+
+
+def _limit(file: DistributionFile, announced: int | None, max_size: int) -> int:
+    """The most bytes the body may have: the index's size, else the server's."""
+    if file.size is not None:
+        if announced is not None and announced != file.size:
+            raise ResponseError(
+                redact_url(file.url),
+                200,
+                f"the server announces {announced} bytes but the index says the file has "
+                f"{file.size}; nothing was kept",
+            )
+        return file.size
+    return announced if announced is not None else max_size
+
+
+def _too_large(file: DistributionFile, limit: int, status: int) -> ResponseTooLargeError:
+    promised = "the index promised" if file.size is not None else "were announced"
+    return ResponseTooLargeError(
+        redact_url(file.url),
+        status,
+        limit,
+        f"the server sent more than the {limit} bytes {promised}; nothing was kept",
+    )
+
+
+def _check_complete(file: DistributionFile, done: int, status: int) -> None:
+    if file.size is not None and done != file.size:
+        raise ResponseError(
+            redact_url(file.url),
+            status,
+            f"the server sent {done} bytes but the index says the file has {file.size}; "
+            "nothing was kept",
+        )
 
 
 def _copy_local(
     file: DistributionFile, out: BinaryIO, hashes: _Hashes, progress: Progress | None
 ) -> int:
+    from indexclient.userfiles import UnreadableFile, open_regular_file
+
     source = path_from_file_url(file.url)
-    total = source.stat().st_size
-    done = 0
-    with source.open("rb") as f:
-        while chunk := f.read(1024 * 1024):
+    try:
+        handle = open_regular_file(source)
+    except UnreadableFile as exc:
+        raise ConfigurationError.single(f"local file {source}", exc.reason) from None
+    with handle:
+        total = os.fstat(handle.fileno()).st_size
+        limit = _limit(file, total, total)
+        done = 0
+        while chunk := handle.read(_CHUNK):
+            if done + len(chunk) > limit:  # the file grew while read
+                raise _too_large(file, limit, 200)
             out.write(chunk)
             hashes.update(chunk)
             done += len(chunk)
             if progress:
                 progress(done, total)
+    _check_complete(file, done, 200)
     return done
 
 
@@ -128,15 +218,17 @@ async def _fetch(
     out: BinaryIO,
     hashes: _Hashes,
     progress: Progress | None,
+    *,
+    max_size: int,
 ) -> int:
     """Stream into ``out``; a connection lost mid-body starts again from the beginning,
-    within the client's retry budget."""
+    within the client's retry budget (never past the request's deadline)."""
     attempt = 0
     while True:
         try:
-            return await _fetch_once(http, file, out, hashes, progress)
-        except (ConnectError, TimeoutError):
-            if attempt >= http.retry.retries:
+            return await _fetch_once(http, file, out, hashes, progress, max_size=max_size)
+        except (ConnectError, TimeoutError) as exc:
+            if isinstance(exc, DeadlineError) or attempt >= http.retry.retries:
                 raise
             delay = http.retry.delay(attempt)
         attempt += 1
@@ -152,19 +244,27 @@ async def _fetch_once(
     out: BinaryIO,
     hashes: _Hashes,
     progress: Progress | None,
+    *,
+    max_size: int,
 ) -> int:
+    # The limit below, checked before each write, bounds the body; the decoder hands out
+    # at most 256 KiB at a time, so memory stays bounded without a cap of its own.
     async with http.stream(file.url) as stream:
         if stream.status in (404, 410):
             raise NotFoundError(redact_url(file.url), stream.status, "the file is not there")
         if stream.status != 200:
             raise ResponseError(redact_url(file.url), stream.status, "the download failed")
         encoded = stream.headers.get("Content-Encoding", "identity").lower() != "identity"
-        total = None if encoded else (stream.content_length or file.size)
+        # Content-Length counts encoded bytes: it bounds the file only when not encoded.
+        limit = _limit(file, None if encoded else stream.content_length, max_size)
         done = 0
         async for chunk in stream.chunks():
+            if done + len(chunk) > limit:
+                raise _too_large(file, limit, stream.status)
             out.write(chunk)
             hashes.update(chunk)
             done += len(chunk)
             if progress:
-                progress(done, total)
+                progress(done, limit if limit != max_size else None)
+        _check_complete(file, done, stream.status)
     return done

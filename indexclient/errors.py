@@ -200,9 +200,11 @@ class ResponseError(IndexClientError):
 class ResponseTooLargeError(ResponseError):
     """A body grew past ``limit`` bytes once decoded (a gzip bomb, or a runaway page)."""
 
-    def __init__(self, url: str, status: int, limit: int) -> None:
+    def __init__(self, url: str, status: int, limit: int, reason: str | None = None) -> None:
         self.limit = limit
-        super().__init__(url, status, f"the body is larger than {limit} bytes once decoded")
+        super().__init__(
+            url, status, reason or f"the body is larger than {limit} bytes once decoded"
+        )
 
 
 class NotFoundError(ResponseError):

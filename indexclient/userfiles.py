@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import BinaryIO
 
 __all__ = [
     "MAX_CONFIG_FILE",
@@ -23,6 +24,7 @@ __all__ = [
     "MAX_TRUST_FILE",
     "UnreadableFile",
     "is_regular_file",
+    "open_regular_file",
     "read_user_file",
 ]
 
@@ -44,6 +46,7 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _CHUNK = 1024 * 1024
+_UNLIMITED = 1 << 62
 
 
 class UnreadableFile(Exception):
@@ -117,6 +120,25 @@ def read_user_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
         raise _os_reason(exc) from None
     finally:
         os.close(fd)
+
+
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for binary reading, when it is a regular file (symlinks followed).
+
+    For files too large to read whole (distributions in a local index): the same
+    refusals as :func:`read_user_file` but no size limit; the caller bounds its reads.
+    """
+    try:
+        _check(os.stat(path), _UNLIMITED)
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise _os_reason(exc) from None
+    try:
+        _check(os.fstat(fd), _UNLIMITED)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def is_regular_file(path: str | os.PathLike[str]) -> bool:

@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from indexclient.cli.exits import INTERRUPTED, UsageError, exit_code
+from indexclient.cli.exits import INTERRUPTED, TERMINATED, Terminated, UsageError, exit_code
 from indexclient.cli.output import Console
 from indexclient.errors import ConfigurationWarning, IndexClientError
 
@@ -81,6 +81,8 @@ def run(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None
             return command(args, console)
         except KeyboardInterrupt:
             return INTERRUPTED
+        except Terminated:
+            return TERMINATED
         except BrokenPipeError:
             return _broken_pipe()
         except Exception as exc:

@@ -7,6 +7,7 @@
 3     TLS failure: certificate verification, client certificate, handshake
 4     not found (HTTP 404/410, unknown project, no version matches)
 130   interrupted (Ctrl-C)
+143   terminated (SIGTERM), after removing any partial download
 ====  =====================================================================
 """
 
@@ -21,8 +22,10 @@ __all__ = [
     "INTERRUPTED",
     "NOT_FOUND",
     "OK",
+    "TERMINATED",
     "TLS_FAILURE",
     "USAGE",
+    "Terminated",
     "UsageError",
     "exit_code",
     "exit_code_of_failures",
@@ -34,6 +37,7 @@ USAGE = 2
 TLS_FAILURE = 3
 NOT_FOUND = 4
 INTERRUPTED = 130
+TERMINATED = 143
 
 
 class UsageError(Exception):
@@ -42,6 +46,11 @@ class UsageError(Exception):
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+class Terminated(BaseException):
+    """The command was stopped by SIGTERM after cleaning up (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` swallows it)."""
 
 
 def exit_code(exc: BaseException) -> int:

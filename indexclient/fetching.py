@@ -10,6 +10,12 @@ In order of preference (the cheapest first):
    so its other wheels skip straight to this);
 4. for an sdist, its ``PKG-INFO`` (trusted from Metadata-Version 2.2 on; the result
    says which fields are dynamic).
+
+Nothing the server says is taken on trust (docs/security.md, "Limits"): range reading
+has a budget of requests per file and each reply must be the bytes asked for (its
+Content-Range checked) and make real progress; a server failing either is treated as
+one without ranges. A whole file is read up to the size the index gives (PEP 700) and
+``max_archive_size``. A local file must be a regular file.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from indexclient.errors import NotFoundError, ResponseError
+from indexclient.errors import ConfigurationError, NotFoundError, ResponseError
 from indexclient.memo import metadata_key, sha256_of
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
@@ -38,10 +44,16 @@ from indexclient.urls import redact_url
 if TYPE_CHECKING:
     from indexclient.simple.metadata import ByteRange
 
-__all__ = ["FileMetadata", "MetadataFetcher"]
+__all__ = ["MAX_RANGE_REQUESTS", "MIN_RANGE_PROGRESS", "FileMetadata", "MetadataFetcher"]
 
 #: Largest wheel or sdist read whole to get at its metadata.
 DEFAULT_MAX_ARCHIVE_SIZE = 1024 * 1024 * 1024
+#: Range requests for one file: a wheel's metadata takes 2 to 4 (the tail, perhaps more
+#: of the central directory, the entry); a server that needs more is misbehaving.
+MAX_RANGE_REQUESTS = 8
+#: A range reply must carry the bytes asked for, or at least this many: a server
+#: answering a byte at a time would otherwise be asked again and again.
+MIN_RANGE_PROGRESS = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +76,19 @@ class FileMetadata:
         return self.metadata.dynamic
 
 
-def _content_range_total(value: str | None) -> int | None:
-    # "bytes 100-199/1000" -> 1000; "bytes 0-99/*" (unknown size) -> None.
-    if not value or "/" not in value:
+def _content_range(value: str | None) -> tuple[int, int, int] | None:
+    """``bytes FIRST-LAST/TOTAL`` as numbers (RFC 9110 14.4); None for anything else,
+    an unknown total (``*``) included: a range needs a known file size here."""
+    if not value:
         return None
-    total = value.rsplit("/", 1)[1].strip()
-    return int(total) if total.isdigit() else None
+    unit, _, spec = value.strip().partition(" ")
+    span, _, total = spec.partition("/")
+    first, _, last = span.partition("-")
+    numbers = (first.strip(), last.strip(), total.strip())
+    if unit.lower() != "bytes" or not all(n.isascii() and n.isdigit() for n in numbers):
+        return None
+    a, b, size = (int(n) for n in numbers)
+    return (a, b, size) if a <= b < size else None
 
 
 class MetadataFetcher:
@@ -100,7 +119,8 @@ class MetadataFetcher:
                 found = await self._via_ranges(file, _LocalRanges(path))
                 if found is not None:
                     return found
-            return self._from_archive(file, await asyncio.to_thread(path.read_bytes))
+            data = await asyncio.to_thread(_read_local, path, self.max_archive_size)
+            return self._from_archive(file, data)
         if file.core_metadata is not None:
             found = await self._pep658(file)
             if found is not None:
@@ -214,12 +234,20 @@ class MetadataFetcher:
 
     async def _whole(self, file: DistributionFile) -> bytes:
         """The whole file, streamed with a size cap and checked against its hashes."""
-        async with self.http.stream(file.url, max_size=self.max_archive_size) as stream:
+        cap = self.max_archive_size if file.size is None else min(file.size, self.max_archive_size)
+        async with self.http.stream(file.url, max_size=cap) as stream:
             if stream.status in (404, 410):
                 raise NotFoundError(redact_url(file.url), stream.status, "the file is gone")
             if stream.status != 200:
                 raise ResponseError(redact_url(file.url), stream.status, "cannot fetch the file")
             data = await stream.read()
+            if file.size is not None and len(data) != file.size:
+                raise ResponseError(
+                    redact_url(file.url),
+                    stream.status,
+                    f"the server sent {len(data)} bytes but the index says the file has "
+                    f"{file.size}",
+                )
         if any(name.lower() in SUPPORTED_DIGESTS for name in file.hashes):
             verify_digest(data, file.hashes, redact_url(file.url))
         return data
@@ -250,24 +278,68 @@ class _Ranges(Protocol):
 
 
 class _HttpRanges:
-    """Ranges over HTTP; None as soon as the server answers without a 206."""
+    """Ranges over HTTP; None as soon as the server answers without a usable 206.
+
+    Usable means: within the budget of :data:`MAX_RANGE_REQUESTS`, a Content-Range for
+    exactly the bytes asked for (the tail ends at the file's end; every reply names the
+    same file size), and progress of at least the bytes asked or
+    :data:`MIN_RANGE_PROGRESS`.
+    """
 
     def __init__(self, http: HttpClient, url: str) -> None:
         self.http = http
         self.url = url
+        self.requests = 0
+        self.size: int | None = None
+
+    async def _get(self, header: str, length: int) -> tuple[bytes, int, int] | None:
+        """The body of a 206 for ``header``, its first offset and the file's size."""
+        if self.requests >= MAX_RANGE_REQUESTS:
+            return None
+        self.requests += 1
+        response = await self.http.range_get(self.url, header, max_size=length)
+        if response is None or response.status != 206:
+            return None
+        span = _content_range(response.headers.get("Content-Range"))
+        if span is None:
+            return None
+        first, last, size = span
+        if len(response.body) != last - first + 1 or self.size not in (None, size):
+            return None
+        return response.body, first, size
 
     async def tail(self, length: int) -> tuple[bytes, int] | None:
-        response = await self.http.range_get(self.url, f"bytes=-{length}", max_size=length)
-        if response is None or response.status != 206:
+        got = await self._get(f"bytes=-{length}", length)
+        if got is None:
             return None
-        size = _content_range_total(response.headers.get("Content-Range"))
-        return None if size is None else (response.body, size)
+        body, first, size = got
+        if first + len(body) != size or len(body) < min(length, size):
+            return None
+        self.size = size
+        return body, size
 
     async def read(self, span: ByteRange) -> bytes | None:
-        response = await self.http.range_get(self.url, span.header, max_size=span.length)
-        if response is None or response.status != 206:
+        got = await self._get(span.header, span.length)
+        if got is None:
             return None
-        return response.body
+        body, first, _ = got
+        if first != span.start or len(body) < min(span.length, MIN_RANGE_PROGRESS):
+            return None
+        return body
+
+
+def _local_error(path: Path, reason: str) -> ConfigurationError:
+    return ConfigurationError.single(f"local file {path}", reason)
+
+
+def _read_local(path: Path, limit: int) -> bytes:
+    """A local distribution, whole: a regular file of at most ``limit`` bytes."""
+    from indexclient.userfiles import UnreadableFile, read_user_file
+
+    try:
+        return read_user_file(path, limit=limit)
+    except UnreadableFile as exc:
+        raise _local_error(path, exc.reason) from None
 
 
 class _LocalRanges:
@@ -277,10 +349,16 @@ class _LocalRanges:
         self.path = path
 
     def _read(self, start: int | None, length: int) -> tuple[bytes, int]:
-        with self.path.open("rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - length) if start is None else start)
-            return f.read(length), size
+        from indexclient.userfiles import UnreadableFile, open_regular_file
+
+        try:
+            handle = open_regular_file(self.path)
+        except UnreadableFile as exc:
+            raise _local_error(self.path, exc.reason) from None
+        with handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - length) if start is None else start)
+            return handle.read(length), size
 
     async def tail(self, length: int) -> tuple[bytes, int] | None:
         return await asyncio.to_thread(self._read, None, length)

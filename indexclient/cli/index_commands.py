@@ -123,11 +123,22 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
     Blank lines, comments (``#`` at the start or after whitespace) and option lines
     (starting with ``-``: ``-r``, ``-e``, ``--index-url``...) are skipped.
     """
+    from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
+
+    where = f"-r {path}"
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read the requirements file {path}: {exc.strerror}") from exc
+        # A FIFO or /dev/zero given as -r would block or never end (docs/security.md).
+        data = read_user_file(path, limit=MAX_REQUIREMENTS_FILE)
+    except UnreadableFile as exc:
+        raise ConfigurationError.single(
+            where, f"cannot read the requirements file: {exc.reason}"
+        ) from None
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError.single(
+            where, f"the requirements file is not UTF-8 text (byte {exc.start}: {exc.reason})"
+        ) from None
     found = []
     for number, line in enumerate(lines, start=1):
         text = line.strip()

@@ -101,16 +101,13 @@ class ClientIdentity:
 
 
 def _read(where: str, path: str) -> bytes:
+    # A FIFO or a device named here would block or never end (docs/security.md).
+    from indexclient.userfiles import MAX_TRUST_FILE, UnreadableFile, read_user_file
+
     try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        reason = "the file does not exist"
-    except IsADirectoryError:
-        reason = "is a directory, not a PEM file"
-    except OSError as exc:
-        reason = f"cannot read it: {exc.strerror}"
-    raise ConfigurationError.single(where, reason, hint=_HINT)
+        return read_user_file(path, limit=MAX_TRUST_FILE)
+    except UnreadableFile as exc:
+        raise ConfigurationError.single(where, exc.reason, hint=_HINT) from None
 
 
 def _load_key(where: str, data: bytes) -> PrivateKeyTypes:

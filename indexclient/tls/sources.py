@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+from indexclient.userfiles import MAX_TRUST_FILE
 
 __all__ = [
     "BundledRoots",
@@ -39,7 +40,7 @@ _PEM_END = b"-----END CERTIFICATE-----"
 
 # A file this large in a certificate directory is not a certificate bundle we should read
 # (the biggest system bundles are well under 1 MiB); skipping it keeps a stray file cheap.
-_MAX_CERT_FILE_BYTES = 16 * 1024 * 1024
+_MAX_CERT_FILE_BYTES = MAX_TRUST_FILE
 
 
 def new_client_context() -> ssl.SSLContext:
@@ -304,18 +305,17 @@ class CustomRoots(TrustSource):
         return ctx
 
     def _scan_file(self, scan: _Scan, path: str) -> None:
+        from indexclient.userfiles import UnreadableFile, read_user_file
+
         origin = f"SSL_CERT_FILE={path} ({self.origin})"
         if os.path.isdir(path):
             scan.problems.append(ConfigProblem(origin, "is a directory (use SSL_CERT_DIR)"))
             return
         try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            scan.problems.append(ConfigProblem(origin, "the file does not exist"))
-            return
-        except OSError as exc:
-            scan.problems.append(ConfigProblem(origin, f"cannot read it: {exc.strerror}"))
+            # A FIFO or device would block or never end: refused (docs/security.md).
+            data = read_user_file(path, limit=_MAX_CERT_FILE_BYTES)
+        except UnreadableFile as exc:
+            scan.problems.append(ConfigProblem(origin, exc.reason))
             return
         found, added = scan.add_file(path, data)
         if not found:
@@ -326,6 +326,8 @@ class CustomRoots(TrustSource):
         scan.locations.append(LoadedLocation(path, "file", added))
 
     def _scan_dirs(self, scan: _Scan) -> None:
+        from indexclient.userfiles import UnreadableFile, read_user_file
+
         existing = 0
         # Several names (OpenSSL's hash links, the .pem names) often lead to one file:
         # read each underlying file once, keyed by device and inode.
@@ -351,9 +353,9 @@ class CustomRoots(TrustSource):
                     continue
                 seen_files.add(ident)
                 try:
-                    with open(entry.path, "rb") as f:
-                        data = f.read()
-                except OSError:
+                    # Checked again on the open file: the entry may have changed since.
+                    data = read_user_file(entry.path, limit=_MAX_CERT_FILE_BYTES)
+                except UnreadableFile:
                     continue
                 files += 1
                 file_found, file_added = scan.add_file(entry.path, data)

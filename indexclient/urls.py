@@ -24,9 +24,10 @@ __all__ = [
 INDEX_SCHEMES = ("http", "https", "file")
 
 _HIDDEN = "****"
-# A URL inside free text: a scheme, "://", then everything up to whitespace or a quote
-# or bracket that would end it in a message (reprs quote URLs, HTML brackets them).
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+# A URL inside free text: a scheme, "://", then everything up to whitespace or a
+# character no URL holds unencoded. A "'" may be part of a password, so it does not end
+# the match: a repr's closing quote is then kept as part of the "path", harmlessly.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"<>`]+")
 
 
 class UnusableURL(ValueError):
@@ -51,7 +52,10 @@ def _hidden_userinfo(url: str) -> tuple[str, str, str] | None:
     fragment is treated as secret.
     """
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    if not sep:
+        # No scheme: a host entry such as "token@host:8443" (allow-insecure-host).
+        scheme, rest = "", url
+    if "@" not in rest:
         return None
     end = len(rest)
     for stop in ("?", "#"):
@@ -70,23 +74,25 @@ def redact_url(url: str) -> str:
     ``https://user:pass@host/`` becomes ``https://user:****@host/`` (the user name of a
     user-and-password pair is kept: it says which account is used); a user name alone is
     often a token, so ``https://TOKEN@host/`` becomes ``https://****@host/``. Userinfo
-    that does not parse (a password with an unencoded ``/``, odd characters) is hidden
-    whole, up to the last ``@``.
+    that does not parse (a password with an unencoded ``/`` or ``?``, odd characters) is
+    hidden whole, up to the last ``@``.
     """
     if "@" not in url:  # no userinfo possible: the common case, kept cheap
         return url
-    loose = _hidden_userinfo(url)
-    if loose is None:
-        return url
-    prefix, userinfo, rest = loose
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for an unparsable port
     except ValueError:
-        return f"{prefix}{_HIDDEN}@{rest}"
-    if parts.netloc.rpartition("@")[0] != userinfo:
-        # The parser sees other userinfo than the loose reading (an "@" after a "/"):
-        # the whole span may be secret.
+        # Unparsable: whatever precedes the last "@" may be secret.
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}{sep}{_HIDDEN}@{url.rpartition('@')[2]}"
+    loose = _hidden_userinfo(url)
+    if loose is None:
+        return url  # the "@" is in a query or fragment
+    prefix, userinfo, rest = loose
+    if not prefix or parts.netloc.rpartition("@")[0] != userinfo:
+        # No scheme (a host entry), or the parser sees other userinfo than the loose
+        # reading (an "@" after a "/"): the whole span may be secret.
         return f"{prefix}{_HIDDEN}@{rest}"
     user, has_password, _ = userinfo.partition(":")
     if has_password and user:
@@ -111,18 +117,20 @@ def check_authority(url: str) -> None:
 
     Catches what would otherwise send a secret to the wrong place or fail deep inside a
     request: a password with an unencoded ``/``, ``?`` or ``#`` (the parser would take
-    part of it for the host and the rest for the path), an ``@`` in the path, a port
-    that is not a number. The message does not show the URL (callers add it redacted).
+    part of it for the host and the rest for the path, query or fragment), so any ``@``
+    after the host; a port that is not a number. The message does not show the URL
+    (callers add it redacted).
     """
-    loose = _hidden_userinfo(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for an unparsable port
     except ValueError as exc:
         # "Port could not be cast to integer value as 'pa'" would show part of a password.
         reason = "its port is not a number" if "cast" in str(exc) else str(exc)
-        raise UnusableURL(_unusable(reason, userinfo=loose is not None)) from None
-    if loose is not None and parts.netloc.rpartition("@")[0] != loose[1]:
+        raise UnusableURL(_unusable(reason, userinfo="@" in url)) from None
+    rest = url.partition("://")[2]
+    after_host = rest.partition(parts.netloc)[2] if parts.netloc else rest
+    if "@" in after_host:
         raise UnusableURL(_unusable("it has an '@' after the host", userinfo=True))
 
 
@@ -138,14 +146,17 @@ def index_url_problem(text: str) -> str | None:
     if any(c.isspace() for c in text):
         return "the URL contains whitespace"
     try:
-        check_authority(text)
-    except UnusableURL as exc:
-        return str(exc)
-    parts = urlsplit(text)
+        parts = urlsplit(text)
+    except ValueError as exc:  # "Invalid IPv6 URL": shows no part of the URL
+        return f"cannot parse the URL: {exc}"
     scheme = parts.scheme.lower()
     if scheme not in INDEX_SCHEMES:
         found = f"scheme {parts.scheme!r}" if scheme else "no scheme"
         return f"expected an http, https or file URL, got {found}"
+    try:
+        check_authority(text)
+    except UnusableURL as exc:
+        return str(exc)
     if scheme != "file" and not parts.hostname:
         return f"the {scheme} URL has no host"
     if scheme == "file":

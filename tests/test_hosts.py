@@ -14,6 +14,7 @@ from indexclient.tls.hosts import (
     parse_insecure_host,
     split_env_value,
 )
+from indexclient.urls import redact_url
 
 ORIGIN = "--allow-insecure-host"
 ENV_ORIGIN = "UV_INSECURE_HOST (environment)"
@@ -143,8 +144,19 @@ def test_parse_invalid(entry: str, reason: str) -> None:
     with pytest.raises(ValueError, match="invalid allow-insecure-host entry") as info:
         parse(entry)
     message = str(info.value)
-    assert repr(entry) in message  # the entry is named
+    assert repr(redact_url(entry)) in message  # the entry is named, any userinfo hidden
     assert reason in message
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["https://user:s3cret@host", "https://s3cret@host", "https://user:s3/cret@host", "s3cret@host"],
+)
+def test_parse_error_hides_userinfo(entry: str) -> None:
+    with pytest.raises(ValueError, match="user information") as info:
+        parse(entry)
+    assert "s3" not in str(info.value)
+    assert "cret" not in str(info.value)
 
 
 def test_parse_error_is_not_chained_to_internal_error() -> None:

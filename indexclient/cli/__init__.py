@@ -16,7 +16,6 @@ import contextlib
 import importlib
 import logging
 import sys
-import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -72,6 +71,8 @@ def run(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None
     verbose = args.verbose
     if verbose >= 2:
         logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_redact_record)
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConfigurationWarning)
         warnings.showwarning = _warning_printer(console)
@@ -96,7 +97,7 @@ def report(console: Console, exc: BaseException, *, verbose: bool) -> int:
     on purpose is a bug: its type is named and a traceback is suggested.
     """
     if verbose:
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=console.stderr)
+        console.traceback(exc)
     if isinstance(exc, IndexClientError | UsageError):
         console.error(str(exc), exc.hint)
     elif isinstance(exc, OSError):
@@ -107,6 +108,18 @@ def report(console: Console, exc: BaseException, *, verbose: bool) -> int:
             None if verbose else "run again with -v for the traceback",
         )
     return exit_code(exc)
+
+
+def _redact_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message with every URL redacted (``-vv`` shows
+    other libraries' debug lines too, which indexclient does not write)."""
+    from indexclient.urls import redact_text
+
+    message = record.getMessage()
+    redacted = redact_text(message)
+    if redacted is not message:
+        record.msg, record.args = redacted, None
+    return True
 
 
 def _warning_printer(console: Console) -> Callable[..., None]:

@@ -19,6 +19,7 @@ from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, human_size, iso, table
 from indexclient.cli.settings import load_settings
 from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
+from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
@@ -56,7 +57,7 @@ def file_json(file: DistributionFile) -> dict[str, object]:
     """One file as ``project --json`` prints it."""
     return {
         "filename": file.filename,
-        "url": file.url,
+        "url": redact_url(file.url),
         "hashes": dict(file.hashes),
         "requires_python": file.requires_python,
         "yanked": file.yanked,
@@ -77,7 +78,7 @@ def project(args: argparse.Namespace, console: Console) -> int:
         if console.json_mode:
             console.json({"name": name, "files": [file_json(f) for f in page.files]})
             return
-        console.print(f"{name}: {len(page.files)} files ({page.url})")
+        console.print(f"{name}: {len(page.files)} files ({redact_url(page.url)})")
         rows = [
             (
                 str(f.version) if f.version is not None else "?",

@@ -3,6 +3,10 @@
 Results go to stdout; messages (``error:``, ``warning:``, ``hint:``, notes) and progress
 bars go to stderr, so ``--json`` output can be piped. A progress bar is drawn only when
 stderr is a terminal and neither ``--json`` nor ``-q`` is given.
+
+Everything the console writes passes through :func:`~indexclient.urls.redact_text`:
+commands redact the URLs they show, and this is the last line that a secret written by
+anything else (another library's message, a value a person typed) does not cross.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
+
+from indexclient.urls import redact_text
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -89,7 +95,7 @@ class Progress:
         """Print ``text`` on stderr above the bar (even when the bar is disabled)."""
         if self._enabled and self._drawn:
             self._stream.write("\r\x1b[2K")
-        self._stream.write(text + "\n")
+        self._stream.write(redact_text(text) + "\n")
         if self._enabled and self._drawn:
             self._draw()
         self._stream.flush()
@@ -137,21 +143,29 @@ class Console:
 
     def print(self, text: str = "") -> None:
         """A line of human output on stdout."""
-        self.stdout.write(text + "\n")
+        self.stdout.write(redact_text(text) + "\n")
 
     def json(self, data: object) -> None:
         """``data`` as indented JSON on stdout."""
-        self.stdout.write(json.dumps(data, indent=2) + "\n")
+        # JSON escapes neither "/" nor "@", so a URL in the text is a URL in a value.
+        self.stdout.write(redact_text(json.dumps(data, indent=2)) + "\n")
 
     def warning(self, text: str) -> None:
         """``warning: text`` on stderr."""
-        self.stderr.write(f"warning: {text}\n")
+        self.stderr.write(f"warning: {redact_text(text)}\n")
 
     def error(self, text: str, hint: str | None = None) -> None:
         """``error: text`` on stderr, and ``hint: ...`` when there is one."""
-        self.stderr.write(f"error: {text}\n")
+        self.stderr.write(f"error: {redact_text(text)}\n")
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {redact_text(hint)}\n")
+
+    def traceback(self, exc: BaseException) -> None:
+        """``exc``'s traceback on stderr (for ``-v``), redacted like every message."""
+        import traceback
+
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.stderr.write(redact_text(text))
 
     def progress_enabled(self) -> bool:
         """Whether progress bars are drawn: stderr is a terminal, no --json, no -q."""

@@ -10,6 +10,7 @@ from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, iso
 from indexclient.cli.settings import load_settings
 from indexclient.errors import CertificateVerificationError
+from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.diagnostics import CertificateInfo, TlsCheck
@@ -60,7 +61,9 @@ def trust_report(args: argparse.Namespace) -> dict[str, object]:
             "issuer": identity.issuer,
             "not_after": iso(identity.not_after),
         },
-        "insecure_hosts": [{"entry": h.raw, "origin": h.origin} for h in trust.insecure_hosts],
+        "insecure_hosts": [
+            {"entry": redact_url(h.raw), "origin": h.origin} for h in trust.insecure_hosts
+        ],
         "policy": describe_policy(),
         "config_files": list(settings.config_files),
     }
@@ -133,7 +136,9 @@ def _check_json(result: TlsCheck) -> dict[str, object]:
         "host": result.host,
         "port": result.port,
         "trust": result.trust,
-        "insecure_host": None if entry is None else {"entry": entry.raw, "origin": entry.origin},
+        "insecure_host": None
+        if entry is None
+        else {"entry": redact_url(entry.raw), "origin": entry.origin},
         "tls_version": result.tls_version,
         "cipher": result.cipher,
         "chain": [_certificate_json(c) for c in result.chain],
@@ -176,7 +181,7 @@ def _print_check(console: Console, result: TlsCheck) -> None:
             console.print(f"hint: {result.error.hint}")
     elif entry is not None:
         console.print(
-            f"verdict: accepted WITHOUT verification: allow-insecure-host {entry.raw} "
+            f"verdict: accepted WITHOUT verification: allow-insecure-host {redact_url(entry.raw)} "
             f"from {entry.origin}"
         )
     else:

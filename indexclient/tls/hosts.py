@@ -249,10 +249,18 @@ def parse_insecure_host(entry: str, origin: str) -> InsecureHost:
     The message does not repeat ``origin``: callers report it next to the message
     (for example as a :class:`~indexclient.errors.ConfigProblem`).
     """
+    from indexclient.urls import redact_url
+
     try:
+        if "@" in entry:
+            # Checked before parsing: a password with a "/" would otherwise be read as a
+            # host and port, and the port error would quote part of it.
+            raise _EntryError("user information ('user@') is not allowed")
         scheme, host, port = _parse(entry)
     except _EntryError as exc:
-        raise ValueError(f"invalid allow-insecure-host entry {entry!r}: {exc}") from None
+        raise ValueError(
+            f"invalid allow-insecure-host entry {redact_url(entry)!r}: {exc}"
+        ) from None
     return InsecureHost(raw=entry, origin=origin, scheme=scheme, host=host, port=port)
 
 

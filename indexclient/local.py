@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient.errors import ConfigurationError
+from indexclient.select import project_name
 from indexclient.simple import (
     IndexPage,
     ProjectPage,
@@ -68,7 +69,7 @@ class LocalIndex:
 
     async def project_page(self, name: str) -> ProjectPage | None:
         """The page of project ``name``, or None when this index does not have it."""
-        return await asyncio.to_thread(self._project_page, canonicalize_name(name))
+        return await asyncio.to_thread(self._project_page, project_name(name))
 
     def _index_page(self) -> IndexPage:
         self._check_root()

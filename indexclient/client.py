@@ -182,7 +182,7 @@ class IndexClient:
         if spec.url.startswith("file:"):
             from indexclient.local import LocalIndex  # file:// indexes only
 
-            return await LocalIndex(spec.url).index_page()
+            return await LocalIndex(spec.url, max_page_size=self.max_page_size).index_page()
         url = _with_slash(spec.url)
         response = await self._get(url)
         if response.status != 200:
@@ -389,7 +389,7 @@ class IndexClient:
         if spec.url.startswith("file:"):
             from indexclient.local import LocalIndex  # file:// indexes only
 
-            local_index = LocalIndex(spec.url)
+            local_index = LocalIndex(spec.url, max_page_size=self.max_page_size)
             local = await local_index.project_page(name)
             return None if local is None else _Found(self, name, "", page=local)
         found = self._cached_found(spec, name)

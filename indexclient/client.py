@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, overload
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from indexclient.cache import CacheEntry, HttpCache
@@ -31,7 +31,13 @@ from indexclient.memo import (
     selection_key,
     selection_to_json,
 )
-from indexclient.select import Selection, is_plain_name, parsed_requirement, select_files
+from indexclient.select import (
+    Selection,
+    is_plain_name,
+    parsed_requirement,
+    project_name,
+    select_files,
+)
 from indexclient.simple import (
     ACCEPT,
     DistributionFile,
@@ -176,7 +182,7 @@ class IndexClient:
         if spec.url.startswith("file:"):
             from indexclient.local import LocalIndex  # file:// indexes only
 
-            return await LocalIndex(spec.url).index_page()
+            return await LocalIndex(spec.url, max_page_size=self.max_page_size).index_page()
         url = _with_slash(spec.url)
         response = await self._get(url)
         if response.status != 200:
@@ -193,8 +199,11 @@ class IndexClient:
         return await (await self._locate(name)).page()
 
     async def _locate(self, name: str) -> _Found:
-        """The first index's answer for project ``name``, not parsed yet."""
-        normalized = canonicalize_name(name)
+        """The first index's answer for project ``name``, not parsed yet.
+
+        An invalid name is a ConfigurationError before any index is asked.
+        """
+        normalized = project_name(name)
         for spec in self.indexes:
             found = await self._project_from(spec, normalized)
             if found is not None:
@@ -288,9 +297,9 @@ class IndexClient:
             return None
         try:
             name, text = _name_and_text(requirement)
+            found = self._cached_found(self.indexes[0], project_name(name))
         except ConfigurationError:
             return None  # the async path reports it in its place
-        found = self._cached_found(self.indexes[0], canonicalize_name(name))
         remembered = None if found is None else self._remembered_selection(found, text)
         if remembered is None:
             return None
@@ -390,12 +399,13 @@ class IndexClient:
         if spec.url.startswith("file:"):
             from indexclient.local import LocalIndex  # file:// indexes only
 
-            local = await LocalIndex(spec.url).project_page(name)
+            local_index = LocalIndex(spec.url, max_page_size=self.max_page_size)
+            local = await local_index.project_page(name)
             return None if local is None else _Found(self, name, "", page=local)
         found = self._cached_found(spec, name)
         if found is not None:
             return found
-        url = f"{_with_slash(spec.url)}{name}/"
+        url = _project_url(spec, name)
         response = await self._get(url)
         if response.status in _NOT_FOUND:
             return None
@@ -408,7 +418,7 @@ class IndexClient:
         alone (see _choose), and page() reads it when needed."""
         if spec.url.startswith("file:"):
             return None
-        url = f"{_with_slash(spec.url)}{name}/"
+        url = _project_url(spec, name)
         head = self.http.fresh_head(url, _PAGE_REQUEST)
         return None if head is None else _Found(self, name, url, head=head)
 
@@ -514,3 +524,10 @@ def _requirement(requirement: str | Requirement) -> Requirement:
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+def _project_url(spec: IndexSpec, name: str) -> str:
+    """The URL of project ``name``'s page on ``spec``: always ``<index>/<name>/``, since
+    a valid normalised name is letters, digits and '-' only (docs/security.md, "Names").
+    Checked here, where the URL is built, whatever the caller checked before."""
+    return f"{_with_slash(spec.url)}{project_name(name)}/"

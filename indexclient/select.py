@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from indexclient.errors import ConfigurationError
 from indexclient.simple.models import DistributionFile, ProjectPage
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.tags import Tag
 
-__all__ = ["Selection", "select_files"]
+__all__ = ["Selection", "project_name", "select_files"]
 
 # A PEP 508 name alone: a valid requirement with no version, extras, URL or marker.
 _PLAIN_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE | re.ASCII)
@@ -35,8 +36,29 @@ _PLAIN_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE | r
 
 def is_plain_name(text: str) -> bool:
     """Whether ``text`` is a project name alone, which needs no requirement parser:
-    a run answered from the cache then never imports packaging's (nor its markers)."""
+    a run answered from the cache then never imports packaging's (nor its markers).
+
+    ASCII only and matched whole (some packaging releases matched with ``$`` and not in
+    ASCII mode, letting a trailing newline and non-ASCII letters through): this is also
+    the check of :func:`project_name`.
+    """
     return _PLAIN_NAME.fullmatch(text) is not None
+
+
+def project_name(name: str) -> NormalizedName:
+    """``name`` normalised (PEP 503), once it is known to be a valid name (PEP 508).
+
+    Names become URL paths and file names: an invalid one (``../admin``, ``a/b``,
+    ``x?y``, ``%2e%2e``, empty) is a :class:`~indexclient.errors.ConfigurationError`
+    before anything is asked of an index (docs/security.md, "Names").
+    """
+    if not is_plain_name(name):
+        raise ConfigurationError.single(
+            f"project name {name!r}",
+            "not a valid project name (PEP 508: ASCII letters, digits, '.', '_' and '-', "
+            "starting and ending with a letter or digit)",
+        )
+    return canonicalize_name(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,14 +220,15 @@ async def test_flat_directory_of_distributions(tmp_path: Path) -> None:
 
 
 async def test_static_file_index(tmp_path: Path) -> None:
-    # A PEP 503 index on disk: pages written by hand, files beside them.
-    files = tmp_path / "files"
-    files.mkdir()
+    # A PEP 503 index on disk: pages written by hand, files beside them (under the
+    # index's root: a local index names nothing outside it, see test_local_index.py).
+    files = tmp_path / "simple" / "files"
+    files.mkdir(parents=True)
     filename = _write_wheel(files, "demo-package", "2.0")
     (tmp_path / "simple" / "demo-package").mkdir(parents=True)
     (tmp_path / "simple" / "index.html").write_text('<a href="demo-package/">demo-package</a>')
     (tmp_path / "simple" / "demo-package" / "index.html").write_text(
-        f'<a href="../../files/{filename}" data-requires-python="&gt;=3.8">{filename}</a>'
+        f'<a href="../files/{filename}" data-requires-python="&gt;=3.8">{filename}</a>'
     )
     async with IndexClient((tmp_path / "simple").as_uri(), environ={}) as client:
         page = await client.project("demo-package")

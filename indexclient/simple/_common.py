@@ -8,8 +8,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from indexclient.errors import ParseError
+from indexclient.errors import ParseError, UnsafeLinkError
 from indexclient.simple.models import EMPTY_HASHES, FrozenDict
+from indexclient.urls import redact_url
 
 # A relative-path reference that urljoin would append to the base's directory
 # unchanged: no scheme (no ':'), no leading '/', no '.'/'..' or empty segments, no
@@ -32,18 +33,36 @@ _HASH_PART = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)=([0-9A-Fa-f]+)\Z")
 _INDEX_FILES = frozenset({"index.html", "index.htm", "index.json"})
 
 
+# What a page may link, by the page's own scheme (docs/security.md, "Links"): a page
+# from a server only http(s); a page of a local index also its files, which LocalIndex
+# then keeps under its root. Any other page URL is treated as a remote one.
+_REMOTE_SCHEMES = frozenset({"http", "https"})
+_LOCAL_SCHEMES = frozenset({"http", "https", "file"})
+
+
+def _scheme_of(url: str) -> str:
+    """The text before the first ':', lower-cased: urlsplit's scheme when the URL starts
+    with one, and anything else (leading blanks or controls urlsplit would strip, no
+    scheme at all) is not a scheme any rule allows."""
+    return url.partition(":")[0].lower()
+
+
 class Resolver:
-    """Resolves references against one base URL, skipping urljoin when it can.
+    """Resolves references against one base URL, skipping urljoin when it can, and
+    refuses links the page may not have (:class:`UnsafeLinkError`).
 
     urljoin costs several microseconds; a page may hold tens of thousands of links,
-    nearly all either absolute http(s) URLs or plain relative paths.
+    nearly all either absolute http(s) URLs or plain relative paths. Both shortcuts give
+    http(s) URLs when the base is http(s) (checked once, here): only the slow path
+    checks each result.
     """
 
-    __slots__ = ("_base", "_dir", "_page_url", "_parents", "_root")
+    __slots__ = ("_allowed", "_base", "_dir", "_page_url", "_parents", "_root", "_shortcuts")
 
     def __init__(self, base: str, page_url: str) -> None:
         self._base = base
         self._page_url = page_url
+        self._allowed = _LOCAL_SCHEMES if _scheme_of(page_url) == "file" else _REMOTE_SCHEMES
         # "../" * k -> the directory it names (0: the base's own directory).
         self._parents: dict[int, str] = {}
         plain = _PLAIN_BASE.match(base)
@@ -62,27 +81,47 @@ class Resolver:
             # urljoin here keeps its quirks (it drops empty segments) consistent.
             self._dir = join_url(base, "x", page_url)[:-1]
             self._root = ""
+        # Relative shortcuts append to the base's directory, so they keep its scheme: a
+        # base the page may not link (<base href="file:///">) sends every relative link
+        # through the checked path instead.
+        self._shortcuts = _scheme_of(self._dir) in self._allowed
 
     def resolve(self, ref: str) -> str:
-        """``urljoin(base, ref)``; absolute http(s) URLs are returned as given."""
+        """``urljoin(base, ref)``; absolute http(s) URLs are returned as given.
+
+        Raises :class:`UnsafeLinkError` when the result is a link the page may not have.
+        """
         # isprintable() rejects the control characters urlsplit would strip; a
         # space it lets through is checked separately (both are C-speed scans).
         if ref.startswith(("https://", "http://")) and ref.isprintable() and " " not in ref:
             return ref
-        if ref and _PLAIN_RELATIVE.match(ref):
-            return self._dir + ref
-        if ref.startswith("../"):
-            # Static mirrors link "../../files/x": a run of parent steps, then a plain
-            # relative path, is the parent directory plus that path.
-            rest = ref.lstrip("./")
-            depth = (len(ref) - len(rest)) // 3
-            if ref == "../" * depth + rest and rest and _PLAIN_RELATIVE.match(rest):
-                parent = self._parents.get(depth) or self._root
-                if not parent:
-                    parent = join_url(self._base, "../" * depth + "x", self._page_url)[:-1]
-                    self._parents[depth] = parent
-                return parent + rest
-        return join_url(self._base, ref, self._page_url)
+        if self._shortcuts:
+            if ref and _PLAIN_RELATIVE.match(ref):
+                return self._dir + ref
+            if ref.startswith("../"):
+                # Static mirrors link "../../files/x": a run of parent steps, then a
+                # plain relative path, is the parent directory plus that path.
+                rest = ref.lstrip("./")
+                depth = (len(ref) - len(rest)) // 3
+                if ref == "../" * depth + rest and rest and _PLAIN_RELATIVE.match(rest):
+                    parent = self._parents.get(depth) or self._root
+                    if not parent:
+                        parent = join_url(self._base, "../" * depth + "x", self._page_url)[:-1]
+                        self._parents[depth] = parent
+                    return parent + rest
+        resolved = join_url(self._base, ref, self._page_url)
+        if _scheme_of(resolved) not in self._allowed:
+            raise self._unsafe(resolved)
+        return resolved
+
+    def _unsafe(self, link: str) -> UnsafeLinkError:
+        page_scheme = _scheme_of(self._page_url)
+        if self._allowed is _LOCAL_SCHEMES:
+            rule = "a local index may link only its own files and http and https URLs"
+        else:
+            served = f"over {page_scheme}" if page_scheme in _REMOTE_SCHEMES else "by a server"
+            rule = f"a page served {served} may link only http and https URLs"
+        return UnsafeLinkError(redact_url(self._page_url), redact_url(link), rule)
 
 
 def join_url(base: str, ref: str, page_url: str) -> str:

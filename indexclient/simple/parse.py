@@ -2,7 +2,9 @@
 
 Parsers are sans-IO: they take the body bytes, the response's Content-Type (``None``
 when there is none, e.g. a ``file://`` index) and the page URL *after redirects*,
-against which relative links are resolved.
+against which relative links are resolved. The page URL also says where the page may
+link: a page from a server only to http(s) URLs, a local (``file:``) page also to
+``file:`` URLs (docs/security.md, "Links").
 """
 
 from __future__ import annotations
@@ -85,7 +87,9 @@ def parse_project_page(content: bytes, content_type: str | None, url: str) -> Pr
     """Parse a project page (``/<project>/``), HTML or JSON.
 
     Raises :class:`~indexclient.errors.ParseError` for an unknown content type,
-    an unsupported major API version, or a malformed page; warns with
+    an unsupported major API version, or a malformed page, and its
+    :class:`~indexclient.errors.UnsafeLinkError` for a link the page may not have (a
+    ``file:`` URL on a page from a server); warns with
     :class:`UnsupportedMinorVersionWarning` for a newer minor version.
     """
     with _collector_paused(len(content)):

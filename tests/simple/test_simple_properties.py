@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexclient.errors import ParseError
+from indexclient.errors import ParseError, UnsafeLinkError
 from indexclient.simple import (
     IndexPage,
     ProjectPage,
@@ -23,6 +23,7 @@ from indexclient.simple import (
     parse_project_page,
 )
 from indexclient.simple._common import Resolver
+from indexclient.urls import redact_url
 
 URL = "https://index.example/simple/holygrail/"
 CONTENT_TYPES = [
@@ -270,7 +271,8 @@ references = references | st.tuples(st.integers(0, 4), references).map(
 @given(base=st.sampled_from(BASES), ref=references)
 def test_resolver_shortcuts_agree_with_urljoin(base: str, ref: str) -> None:
     # Absolute http(s) URLs are kept verbatim by design; everything else must
-    # resolve exactly as urljoin does.
+    # resolve exactly as urljoin does, or be refused when urljoin's answer is not a
+    # link the page may have (docs/security.md, "Links").
     if ref.startswith(("http://", "https://")):
         return
     try:
@@ -279,7 +281,30 @@ def test_resolver_shortcuts_agree_with_urljoin(base: str, ref: str) -> None:
         with pytest.raises(ParseError):
             Resolver(base, base).resolve(ref)
         return
+    allowed = ("http", "https", "file") if base.startswith("file:") else ("http", "https")
+    if expected.partition(":")[0].lower() not in allowed:
+        with pytest.raises(UnsafeLinkError):
+            Resolver(base, base).resolve(ref)
+        return
     assert Resolver(base, base).resolve(ref) == expected
+
+
+@FUZZ
+@given(base=st.sampled_from(BASES), page=st.sampled_from(BASES), ref=references)
+def test_resolved_links_never_leave_the_page_kind(base: str, page: str, ref: str) -> None:
+    # Whatever the base (a <base href> may name anything), a link from an http(s) page
+    # is http(s) once resolved, and one from a local page is http(s) or file.
+    allowed = ("http", "https", "file") if page.startswith("file:") else ("http", "https")
+    try:
+        resolved: str | UnsafeLinkError = Resolver(base, page).resolve(ref)
+    except UnsafeLinkError as exc:
+        resolved = exc
+    except ParseError:
+        return
+    if isinstance(resolved, UnsafeLinkError):
+        assert resolved.url == redact_url(page)  # the page's credentials are never shown
+    else:
+        assert resolved.partition(":")[0].lower() in allowed
 
 
 def test_importing_simple_does_not_import_aiohttp() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from http import HTTPStatus
 
 import aiohttp
 
@@ -18,8 +19,9 @@ from indexclient.errors import (
 )
 from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
+from indexclient.urls import redact_url
 
-__all__ = ["client_certificate_refusal", "translate_error"]
+__all__ = ["client_certificate_refusal", "proxy_refusal", "translate_error"]
 
 # OpenSSL alert reasons meaning "the server wants a (different) client certificate".
 _CLIENT_CERT_ALERTS = {
@@ -68,6 +70,10 @@ def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> In
         return exc
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy answered the CONNECT with something else than 200: before any TLS, so
+        # it is about the proxy, never about the server's certificate or mutual TLS.
+        return proxy_refusal(url, str(exc.request_info.url), exc.status)
     ssl_exc = _ssl_error_in(exc)
     if isinstance(ssl_exc, CertificateRejected):
         # A context is shared by every Trust with the same roots (SPEC-TLS 5), whatever
@@ -152,6 +158,34 @@ def client_certificate_refusal(
                 "server expects.",
             )
     return None
+
+
+def proxy_refusal(url: str, proxy: str, status: int) -> TransportError:
+    """The error for a proxy that refused to carry a request to ``url``: its answer to
+    a CONNECT (https), or a 407 to a plain request (http). ``url`` must be redacted;
+    ``proxy`` is redacted here.
+
+    A 407 says how to give the proxy credentials (docs/security.md, "Proxies"): in the
+    proxy URL, which indexclient turns into ``Proxy-Authorization`` for the proxy only.
+    """
+    try:
+        phrase = HTTPStatus(status).phrase  # not the proxy's own words: they are unchecked
+    except ValueError:
+        phrase = "unknown status"
+    shown = redact_url(proxy)
+    if status == 407:
+        variable = "HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY"
+        return TransportError(
+            url,
+            f"the proxy {shown} wants credentials (HTTP 407 {phrase})",
+            hint=f"Put the proxy's credentials in the proxy URL, percent-encoded: "
+            f"{variable}=http://user:password@proxy:port (if they are there already, the "
+            "proxy did not accept them).",
+        )
+    if status in (502, 503, 504):
+        # The proxy could not reach the server (or was busy): that may pass, so retried.
+        return ConnectError(url, f"the proxy {shown} could not connect (HTTP {status} {phrase})")
+    return TransportError(url, f"the proxy {shown} refused the connection (HTTP {status} {phrase})")
 
 
 def _mtls_hint(url: str, trust: Trust) -> str | None:

@@ -21,7 +21,7 @@ from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
-from indexclient.transport.errors import translate_error
+from indexclient.transport.errors import proxy_refusal, translate_error
 from indexclient.urls import redact_url
 
 __all__ = ["Stream", "Wire"]
@@ -134,19 +134,24 @@ class Wire:
                 sent["Authorization"] = auth
             else:
                 sent.pop("Authorization", None)
-            proxy, proxy_auth = self._proxy_for(current)
+            proxy, proxy_headers = self._proxy_for(current)
             try:
                 response = await self.session.get(
                     current,
                     headers=sent,
                     allow_redirects=False,
                     proxy=proxy,
-                    proxy_auth=proxy_auth,
+                    proxy_headers=proxy_headers,
                 )
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 raise self.translate(exc, current) from exc
             if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
                 logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
+            if response.status == 407 and proxy is not None:
+                # A plain request went through the proxy, which wants credentials: its
+                # answer, not the server's (an https one comes as an exception instead).
+                response.release()
+                raise proxy_refusal(redact_url(str(current)), str(proxy), 407)
             if response.status in _REDIRECT_STATUSES:
                 location = response.headers.get("Location")
                 if location:
@@ -177,14 +182,17 @@ class Wire:
                 raise self.translate(exc, response.url) from exc
         return await Stream(response, self, max_size).read()
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy for ``url``, decided as aiohttp's get_env_proxy_for_url does, from
-        the proxies read when the session opened (NO_PROXY is looked up only when there
-        is a proxy for the scheme)."""
+    def _proxy_for(self, url: URL) -> tuple[URL | None, dict[str, str] | None]:
+        """The proxy for ``url`` and the headers for it (credentials from the proxy URL),
+        decided as aiohttp's get_env_proxy_for_url does, from the proxies read when the
+        session opened (NO_PROXY is looked up only when there is a proxy for the scheme)."""
         info = self._proxies.get(url.scheme)
         if info is None or (url.host is not None and urllib.request.proxy_bypass(url.host)):
             return None, None
-        return info.proxy, info.proxy_auth
+        if info.proxy_auth is None:
+            return info.proxy, None
+        # Sent to the proxy only, never to the server behind it.
+        return info.proxy, {"Proxy-Authorization": info.proxy_auth.encode()}
 
 
 def _check_redirect(current: URL, target: URL) -> None:

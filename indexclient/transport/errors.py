@@ -12,6 +12,7 @@ from indexclient.errors import (
     CertificateVerificationError,
     ClientCertificateRequiredError,
     ConnectError,
+    DeadlineError,
     IndexClientError,
     TimeoutError,
     TLSError,
@@ -61,14 +62,25 @@ def _ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> IndexClientError:
+def translate_error(
+    exc: BaseException, url: str, host: str, trust: Trust, *, deadline: float | None = None
+) -> IndexClientError:
     """Translate an aiohttp/ssl/asyncio exception raised while fetching ``url``.
 
-    ``url`` must already be redacted. The caller raises the result ``from exc``.
+    ``url`` must already be redacted. ``deadline`` is the request's overall deadline in
+    seconds when it is what passed (the caller knows: it set it). The caller raises the
+    result ``from exc``.
     """
     if isinstance(exc, IndexClientError):
         return exc
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        if deadline is not None:
+            return DeadlineError(
+                url,
+                f"the request did not finish within its deadline of {deadline:g} seconds",
+                hint="Raise INDEXCLIENT_HTTP_DEADLINE (seconds) for very large files on "
+                "slow links.",
+            )
         return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         # The proxy answered the CONNECT with something else than 200: before any TLS, so

@@ -11,6 +11,13 @@ other 4xx answers are never retried: they will not change by themselves.
 
 Bodies are decoded here (gzip, deflate) with a cap on the decoded size, so a gzip bomb
 ends in :class:`~indexclient.errors.ResponseTooLargeError` with memory bounded.
+
+Besides the stall timeout (``read_timeout``: the longest wait for the next bytes), each
+request has an overall ``deadline`` (an hour by default, ``INDEXCLIENT_HTTP_DEADLINE``):
+it starts when the request does and covers every redirect hop, retry, backoff sleep and
+the body, read whole or through :meth:`HttpClient.stream`. When it passes the request
+ends in :class:`~indexclient.errors.DeadlineError`, which is never retried, and no retry
+is started that could not end in time (docs/security.md, "Limits").
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from indexclient._lazy import lazy_attributes
 from indexclient.cache import CacheEntry, HttpCache
+from indexclient.config import DEFAULT_DEADLINE
 from indexclient.errors import (
     ConnectError,
+    DeadlineError,
     IndexClientError,
     OfflineError,
     TimeoutError,
@@ -115,7 +124,8 @@ class HttpClient:
 
     Use as an async context manager. Proxies come from the environment (``HTTPS_PROXY``,
     ``HTTP_PROXY``, ``NO_PROXY``) unless ``trust_env=False``. ``read_timeout`` is the
-    longest wait for the next bytes (headers or body) before the request fails.
+    longest wait for the next bytes (headers or body) before the request fails;
+    ``deadline`` the longest a whole request may take, retries and body included.
     """
 
     def __init__(
@@ -132,8 +142,12 @@ class HttpClient:
         cache: HttpCache | None = None,
         offline: bool = False,
         refresh: bool = False,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
+        if not deadline > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
         self.trust = trust
+        self.deadline = deadline
         self.cache = cache
         self.offline = offline
         self.refresh = refresh
@@ -187,6 +201,7 @@ class HttpClient:
                 max_redirects=self.max_redirects,
                 read_timeout=self._read_timeout,
                 connect_timeout=self._connect_timeout,
+                deadline=self.deadline,
             )
         return wire
 
@@ -217,7 +232,11 @@ class HttpClient:
             return await self._cached_get(url, headers or {}, max_size)
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        return await self._get(url, headers, max_size)
+        return await self._get(url, headers, max_size, self._deadline_end())
+
+    def _deadline_end(self) -> float:
+        """When a request starting now must be done by, in the event loop's time."""
+        return asyncio.get_running_loop().time() + self.deadline
 
     def fresh_head(self, url: str, headers: Mapping[str, str]) -> CacheEntry | None:
         """The cached answer to GET ``url`` when the cache may give it without asking the
@@ -248,7 +267,7 @@ class HttpClient:
                 hint="Run once online to fill the cache, or drop --offline.",
             )
         conditional = {**headers, **(entry.validators() if entry else {})}
-        response = await self._get(url, conditional, max_size)
+        response = await self._get(url, conditional, max_size, self._deadline_end())
         if response.status == 304 and entry is not None:
             return _from_entry(self.cache.refresh(key_url, headers, entry, response.headers))
         stored = self.cache.put(
@@ -266,7 +285,7 @@ class HttpClient:
         )
 
     async def _get(
-        self, url: str, headers: Mapping[str, str] | None, max_size: int | None
+        self, url: str, headers: Mapping[str, str] | None, max_size: int | None, end: float
     ) -> Response:
         from indexclient.transport.errors import client_certificate_refusal
 
@@ -274,11 +293,11 @@ class HttpClient:
         wire = self.wire()
         attempt = 0
         while True:
-            response, attempt = await self._start(clean, headers, attempt)
+            response, attempt = await self._start(clean, headers, attempt, end)
             try:
-                body = await wire.read_body(response, max_size)
+                body = await wire.read_body(response, max_size, end)
             except (ConnectError, TimeoutError) as exc:
-                delay = self._delay_after(exc, attempt)
+                delay = self._delay_after(exc, attempt, end)
             else:
                 final = str(response.url)
                 if response.status == 400:
@@ -302,21 +321,24 @@ class HttpClient:
         max_size: int | None = None,
     ) -> AsyncIterator[Stream]:
         """Open ``url`` (redirects followed, retried until a response starts); the body
-        is the caller's to read, and a failure while reading it is the caller's too."""
+        is the caller's to read, and a failure while reading it is the caller's too. The
+        deadline covers reading the body."""
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
         from indexclient.transport.wire import Stream
 
-        response, _ = await self._start(self.credentials.strip(url), headers, 0)
+        end = self._deadline_end()
+        response, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
-            yield Stream(response, self.wire(), max_size)
+            yield Stream(response, self.wire(), max_size, end)
         finally:
             response.release()
 
     async def _start(
-        self, url: str, headers: Mapping[str, str] | None, attempt: int
+        self, url: str, headers: Mapping[str, str] | None, attempt: int, end: float
     ) -> tuple[aiohttp.ClientResponse, int]:
-        """Open ``url``, retrying failures and retryable statuses from ``attempt`` on.
+        """Open ``url``, retrying failures and retryable statuses from ``attempt`` on,
+        all by ``end`` (the deadline, in the loop's time).
 
         Returns the open response (the caller releases it) and the attempt that
         produced it (so a caller retrying the body spends the same budget).
@@ -324,14 +346,16 @@ class HttpClient:
         wire = self.wire()
         while True:
             try:
-                response = await wire.request(url, headers)
+                response = await wire.request(url, headers, end)
             except (ConnectError, TimeoutError) as exc:
-                delay = self._delay_after(exc, attempt)
+                delay = self._delay_after(exc, attempt, end)
             else:
                 if response.status not in RETRY_STATUSES or attempt >= self.retry.retries:
                     return response, attempt
                 after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = self.retry.delay(attempt, after)
+                if not _time_left_after(delay, end):
+                    return response, attempt  # as if retries were spent: the answer as is
                 logger.debug(
                     "HTTP %d from %s; retry %d in %.2fs",
                     response.status,
@@ -343,11 +367,15 @@ class HttpClient:
             attempt += 1
             await asyncio.sleep(delay)
 
-    def _delay_after(self, exc: IndexClientError, attempt: int) -> float:
-        """The wait before retrying after ``exc``; re-raises it when retries are spent."""
-        if attempt >= self.retry.retries:
+    def _delay_after(self, exc: IndexClientError, attempt: int, end: float) -> float:
+        """The wait before retrying after ``exc``; re-raises it when retries are spent,
+        when the deadline would pass before the retry could start, and for the deadline's
+        own error."""
+        if isinstance(exc, DeadlineError) or attempt >= self.retry.retries:
             raise exc
         delay = self.retry.delay(attempt)
+        if not _time_left_after(delay, end):
+            raise exc
         logger.debug("%s; retry %d in %.2fs", exc, attempt + 1, delay)
         return delay
 
@@ -363,6 +391,11 @@ class HttpClient:
                     return None
                 return Response(stream.url, stream.status, stream.headers, b"")
             return Response(stream.url, stream.status, stream.headers, await stream.read())
+
+
+def _time_left_after(delay: float, end: float) -> bool:
+    """Whether a retry started after ``delay`` seconds would start before ``end``."""
+    return asyncio.get_running_loop().time() + delay < end
 
 
 def _from_entry(entry: CacheEntry) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 
@@ -32,17 +33,28 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # The headers set here, by their lower-case names, as this module spells them.
 _CANONICAL = {"accept-encoding": "Accept-Encoding", "authorization": "Authorization"}
 _CHUNK = 64 * 1024
+# A timer may fire this early by the loop's clock: a timeout this close to the deadline
+# is the deadline's.
+_DEADLINE_SLACK = 0.001
 
 
 class Stream:
-    """An open response whose decoded body is read chunk by chunk."""
+    """An open response whose decoded body is read chunk by chunk, by ``end`` (the
+    request's deadline in the loop's time, None for none)."""
 
-    def __init__(self, response: aiohttp.ClientResponse, wire: Wire, max_size: int | None):
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        wire: Wire,
+        max_size: int | None,
+        end: float | None = None,
+    ):
         self.response = response
         self.url = str(response.url)
         self.status = response.status
         self.headers = response.headers
         self._wire = wire
+        self._end = end
         self._decoder = BodyDecoder(
             response.headers.get("Content-Encoding"), self.url, max_size, self.status
         )
@@ -61,7 +73,7 @@ class Stream:
             for piece in self._decoder.finish():
                 yield piece
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            raise self._wire.translate(exc, URL(self.url)) from exc
+            raise self._wire.translate(exc, URL(self.url), self._end) from exc
 
     async def read(self) -> bytes:
         """The whole decoded body."""
@@ -81,10 +93,14 @@ class Wire:
         max_redirects: int,
         read_timeout: float,
         connect_timeout: float,
+        deadline: float,
     ) -> None:
         self.trust = trust
         self.credentials = credentials
         self.max_redirects = max_redirects
+        self.deadline = deadline
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
         # The proxy settings are read once per session: aiohttp's get_env_proxy_for_url
         # reads them (scanning the whole environment twice, looking for a netrc file)
         # on every call: a quarter of the time of a request to a nearby index.
@@ -108,13 +124,42 @@ class Wire:
         """Close the session and its connections."""
         await self.session.close()
 
-    def translate(self, exc: BaseException, url: URL) -> IndexClientError:
-        """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""
-        return translate_error(exc, redact_url(str(url)), url.host or "", self.trust)
+    def translate(self, exc: BaseException, url: URL, end: float | None = None) -> IndexClientError:
+        """An aiohttp/ssl exception raised for ``url`` as an indexclient error; a timeout
+        once ``end`` (the request's deadline, in the loop's time) has come is the
+        deadline's."""
+        passed = (
+            end is not None
+            and isinstance(exc, asyncio.TimeoutError)
+            and asyncio.get_running_loop().time() >= end - _DEADLINE_SLACK
+        )
+        return translate_error(
+            exc,
+            redact_url(str(url)),
+            url.host or "",
+            self.trust,
+            deadline=self.deadline if passed else None,
+        )
 
-    async def request(self, url: str, headers: Mapping[str, str] | None) -> aiohttp.ClientResponse:
-        """The final response after following redirects, errors translated; the caller
-        releases it."""
+    def _timeout(self, url: URL, end: float) -> aiohttp.ClientTimeout:
+        """This hop's timeouts: the stall timeouts, and what is left of the deadline as
+        aiohttp's ``total``, which covers the hop's connection, head and body."""
+        left = end - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise translate_error(
+                asyncio.TimeoutError(), redact_url(str(url)), "", self.trust, deadline=self.deadline
+            )
+        return aiohttp.ClientTimeout(
+            total=None if math.isinf(left) else left,
+            sock_connect=self._connect_timeout,
+            sock_read=self._read_timeout,
+        )
+
+    async def request(
+        self, url: str, headers: Mapping[str, str] | None, end: float = math.inf
+    ) -> aiohttp.ClientResponse:
+        """The final response after following redirects, errors translated, by ``end``
+        (the request's deadline, in the loop's time); the caller releases it."""
         start = current = URL(url, encoded=False)
         sent: dict[str, str] = {"Accept-Encoding": ACCEPT_ENCODING}
         if headers:
@@ -142,9 +187,10 @@ class Wire:
                     allow_redirects=False,
                     proxy=proxy,
                     proxy_headers=proxy_headers,
+                    timeout=self._timeout(current, end),
                 )
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, current) from exc
+                raise self.translate(exc, current, end) from exc
             if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
                 logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
             if response.status == 407 and proxy is not None:
@@ -164,7 +210,9 @@ class Wire:
             return response
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
 
-    async def read_body(self, response: aiohttp.ClientResponse, max_size: int | None) -> bytes:
+    async def read_body(
+        self, response: aiohttp.ClientResponse, max_size: int | None, end: float | None = None
+    ) -> bytes:
         """The whole decoded body of ``response``. Transport failures come out as
         indexclient errors; a body over ``max_size`` once decoded is refused."""
         encoding = response.headers.get("Content-Encoding")
@@ -179,8 +227,8 @@ class Wire:
             try:
                 return await response.read()
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, response.url) from exc
-        return await Stream(response, self, max_size).read()
+                raise self.translate(exc, response.url, end) from exc
+        return await Stream(response, self, max_size, end).read()
 
     def _proxy_for(self, url: URL) -> tuple[URL | None, dict[str, str] | None]:
         """The proxy for ``url`` and the headers for it (credentials from the proxy URL),

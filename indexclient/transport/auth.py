@@ -14,14 +14,19 @@ that names it but none of its contents (docs/security.md, "Files you name").
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import io
+import ipaddress
 import netrc
 import os
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from indexclient.errors import ConfigurationWarning
+from indexclient.tls.hosts import DEFAULT_PORTS
 from indexclient.urls import split_credentials
 from indexclient.userfiles import MAX_NETRC_FILE, UnreadableFile, read_user_file
 
@@ -30,13 +35,51 @@ if TYPE_CHECKING:
 
 __all__ = ["Credentials", "Origin", "origin_of"]
 
-#: ``(scheme, host, port)`` as yarl gives them: lower-case host, the port always set.
+#: ``(scheme, host, port)``: lower-case scheme and host (IDNA-encoded, IPv6 compressed,
+#: no brackets), the port always set for http and https.
 Origin = tuple[str, str, int | None]
 
 
-def origin_of(url: URL) -> Origin:
-    """The origin of ``url`` as credentials, trust and the cache key it."""
-    return (url.scheme, (url.host or "").lower(), url.port)
+def origin_of(url: str) -> Origin:
+    """The origin of ``url``, by which credentials are looked up and cache entries record
+    their hops. From the string, with urllib: a run answered from the cache never imports
+    yarl. The same URL as the user wrote it and as yarl prints it gives the same origin.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "\t" in url or "\r" in url or "\n" in url:
+        return _origin(url)  # urllib's own reading, which drops those characters
+    # The authority ends where urllib ends it; a warm run asks for hundreds of URLs on
+    # a handful of authorities, so each is parsed once.
+    end = len(rest)
+    for stop in "/?#":
+        found = rest.find(stop)
+        if found != -1:
+            end = min(end, found)
+    return _authority_origin(scheme, rest[:end])
+
+
+@functools.lru_cache(maxsize=64)
+def _authority_origin(scheme: str, authority: str) -> Origin:
+    return _origin(f"{scheme}://{authority}")
+
+
+def _origin(url: str) -> Origin:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = DEFAULT_PORTS.get(scheme)
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")  # as it goes on the wire
+    elif ":" in host:
+        with contextlib.suppress(ValueError):
+            host = ipaddress.IPv6Address(host).compressed
+    return (scheme, host, port)
 
 
 def _basic(user: str, password: str) -> str:
@@ -70,16 +113,12 @@ class Credentials:
         """Remember the URL's credentials for its origin; the URL without them."""
         clean, pair = split_credentials(url)
         if pair is not None:
-            # yarl normalises the origin as the requests will (default port, IDNA);
-            # imported here because a run served from the cache never needs it.
-            from yarl import URL
-
-            self._by_origin.setdefault(origin_of(URL(clean)), _basic(*pair))
+            self._by_origin.setdefault(origin_of(clean), _basic(*pair))
         return clean
 
     def header_for(self, url: URL) -> str | None:
         """The Authorization value for a request to ``url``, or None."""
-        return self.for_origin(origin_of(url))
+        return self.for_origin(origin_of(str(url)))
 
     def for_origin(self, origin: Origin) -> str | None:
         """The Authorization value for a request to ``origin``, or None."""

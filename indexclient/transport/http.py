@@ -46,12 +46,14 @@ from indexclient.errors import (
 )
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
+from indexclient.transport.profile import compare, expected_profile, fetch_profile
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
+    from indexclient.transport.profile import Hop, Mismatch
     from indexclient.transport.wire import Stream, Wire
 
 __all__ = ["HttpClient", "Response", "RetryPolicy", "Stream", "redact_url"]
@@ -232,7 +234,8 @@ class HttpClient:
             return await self._cached_get(url, headers or {}, max_size)
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        return await self._get(url, headers, max_size, self._deadline_end())
+        response, _ = await self._get(url, headers, max_size, self._deadline_end())
+        return response
 
     def _deadline_end(self) -> float:
         """When a request starting now must be done by, in the event loop's time."""
@@ -240,17 +243,41 @@ class HttpClient:
 
     def fresh_head(self, url: str, headers: Mapping[str, str]) -> CacheEntry | None:
         """The cached answer to GET ``url`` when the cache may give it without asking the
-        server (fresh, or offline), read without its body (see HttpCache.head); else
-        None. ``get(url, headers, cacheable=True)`` then returns the same answer whole."""
+        server (fresh, or offline, and fetched the way this request would be made), read
+        without its body (see HttpCache.head); else None. ``get(url, headers,
+        cacheable=True)`` then returns the same answer whole."""
         if self.cache is None:
             return None
-        entry = self.cache.head(self.credentials.strip(url), headers)
-        return entry if entry is not None and self._answers(entry) else None
+        key_url = self.credentials.strip(url)
+        entry = self.cache.head(key_url, headers)
+        if entry is None or not self._in_time(entry):
+            return None
+        return entry if self._mismatch(entry, key_url, headers) is None else None
 
-    def _answers(self, entry: CacheEntry) -> bool:
-        """Whether ``entry`` may answer without asking the server: offline, any entry;
-        else a fresh one, unless told to refresh."""
+    def _in_time(self, entry: CacheEntry) -> bool:
+        """Whether ``entry`` may answer without asking the server as far as its age goes:
+        offline, any entry; else a fresh one, unless told to refresh."""
         return self.offline or (not self.refresh and entry.is_fresh())
+
+    def _mismatch(
+        self, entry: CacheEntry, key_url: str, headers: Mapping[str, str]
+    ) -> Mismatch | None:
+        """Why ``entry`` may not answer a request for ``key_url`` made now: it was
+        fetched over other TLS, or with other credentials (docs/security.md, "The
+        cache"); None when it may."""
+        assert self.cache is not None
+        recorded = entry.profile
+        expected = None
+        if recorded is not None:
+            expected = expected_profile(
+                recorded,
+                key_url,
+                headers,
+                trust=self.trust,
+                credentials=self.credentials,
+                cache=self.cache,
+            )
+        return compare(recorded, expected)
 
     async def _cached_get(
         self, url: str, headers: Mapping[str, str], max_size: int | None
@@ -258,18 +285,33 @@ class HttpClient:
         assert self.cache is not None
         key_url = self.credentials.strip(url)
         entry = self.cache.get(key_url, headers)
-        if entry is not None and self._answers(entry):
+        mismatch = None if entry is None else self._mismatch(entry, key_url, headers)
+        if entry is not None and mismatch is None and self._in_time(entry):
             return _from_entry(entry)
         if self.offline:
+            if entry is not None and mismatch is not None:
+                raise OfflineError(
+                    redact_url(url),
+                    f"offline mode: {mismatch.reason}; it cannot be used offline",
+                    hint="Run once online with these settings to refresh the cache, or "
+                    "drop --offline.",
+                )
             raise OfflineError(
                 redact_url(url),
                 "offline mode, and this is not in the cache",
                 hint="Run once online to fill the cache, or drop --offline.",
             )
-        conditional = {**headers, **(entry.validators() if entry else {})}
-        response = await self._get(url, conditional, max_size, self._deadline_end())
-        if response.status == 304 and entry is not None:
-            return _from_entry(self.cache.refresh(key_url, headers, entry, response.headers))
+        if mismatch is not None and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("not answering %s from the cache: %s", redact_url(url), mismatch.reason)
+        # Asked again, the new way: conditionally when the server's 304 can vouch for
+        # the stored body, which then answers (and records the new way).
+        ask = entry is not None and (mismatch is None or mismatch.conditional)
+        conditional = {**headers, **(entry.validators() if entry and ask else {})}
+        response, hops = await self._get(url, conditional, max_size, self._deadline_end())
+        profile = fetch_profile(hops, self.cache)
+        if response.status == 304 and entry is not None and ask:
+            refreshed = self.cache.refresh(key_url, headers, entry, response.headers, profile)
+            return _from_entry(refreshed)
         stored = self.cache.put(
             key_url,
             headers,
@@ -277,6 +319,7 @@ class HttpClient:
             status=response.status,
             headers=response.headers,
             body=response.body,
+            profile=profile,
         )
         if stored is None:
             return response
@@ -286,14 +329,15 @@ class HttpClient:
 
     async def _get(
         self, url: str, headers: Mapping[str, str] | None, max_size: int | None, end: float
-    ) -> Response:
+    ) -> tuple[Response, list[Hop]]:
+        """The whole response, and how each hop of the request that gave it was made."""
         from indexclient.transport.errors import client_certificate_refusal
 
         clean = self.credentials.strip(url)
         wire = self.wire()
         attempt = 0
         while True:
-            response, attempt = await self._start(clean, headers, attempt, end)
+            response, attempt, hops = await self._start(clean, headers, attempt, end)
             try:
                 body = await wire.read_body(response, max_size, end)
             except (ConnectError, TimeoutError) as exc:
@@ -306,7 +350,7 @@ class HttpClient:
                     )
                     if refused is not None:
                         raise refused
-                return Response(final, response.status, response.headers, body)
+                return Response(final, response.status, response.headers, body), hops
             finally:
                 response.release()
             attempt += 1
@@ -328,7 +372,7 @@ class HttpClient:
         from indexclient.transport.wire import Stream
 
         end = self._deadline_end()
-        response, _ = await self._start(self.credentials.strip(url), headers, 0, end)
+        response, _, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
             yield Stream(response, self.wire(), max_size, end)
         finally:
@@ -336,26 +380,27 @@ class HttpClient:
 
     async def _start(
         self, url: str, headers: Mapping[str, str] | None, attempt: int, end: float
-    ) -> tuple[aiohttp.ClientResponse, int]:
+    ) -> tuple[aiohttp.ClientResponse, int, list[Hop]]:
         """Open ``url``, retrying failures and retryable statuses from ``attempt`` on,
         all by ``end`` (the deadline, in the loop's time).
 
-        Returns the open response (the caller releases it) and the attempt that
-        produced it (so a caller retrying the body spends the same budget).
+        Returns the open response (the caller releases it), the attempt that produced
+        it (so a caller retrying the body spends the same budget) and its hops.
         """
         wire = self.wire()
         while True:
             try:
-                response = await wire.request(url, headers, end)
+                response, hops = await wire.request(url, headers, end)
             except (ConnectError, TimeoutError) as exc:
                 delay = self._delay_after(exc, attempt, end)
             else:
                 if response.status not in RETRY_STATUSES or attempt >= self.retry.retries:
-                    return response, attempt
+                    return response, attempt, hops
                 after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = self.retry.delay(attempt, after)
                 if not _time_left_after(delay, end):
-                    return response, attempt  # as if retries were spent: the answer as is
+                    # As if retries were spent: the answer as it stands.
+                    return response, attempt, hops
                 logger.debug(
                     "HTTP %d from %s; retry %d in %.2fs",
                     response.status,

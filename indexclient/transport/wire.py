@@ -19,10 +19,11 @@ from yarl import URL
 
 from indexclient.errors import IndexClientError, RedirectError
 from indexclient.tls.trust import Trust
-from indexclient.transport.auth import Credentials
+from indexclient.transport.auth import Credentials, origin_of
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
 from indexclient.transport.errors import proxy_refusal, translate_error
+from indexclient.transport.profile import Hop, mode_of
 from indexclient.urls import redact_url
 
 __all__ = ["Stream", "Wire"]
@@ -157,10 +158,11 @@ class Wire:
 
     async def request(
         self, url: str, headers: Mapping[str, str] | None, end: float = math.inf
-    ) -> aiohttp.ClientResponse:
+    ) -> tuple[aiohttp.ClientResponse, list[Hop]]:
         """The final response after following redirects, errors translated, by ``end``
-        (the request's deadline, in the loop's time); the caller releases it."""
-        start = current = URL(url, encoded=False)
+        (the request's deadline, in the loop's time), and how each hop was made (for
+        the cache: see :mod:`indexclient.transport.profile`); the caller releases it."""
+        current = URL(url, encoded=False)
         sent: dict[str, str] = {"Accept-Encoding": ACCEPT_ENCODING}
         if headers:
             # aiohttp takes a plain dict; the two headers set here are matched
@@ -168,17 +170,20 @@ class Wire:
             for name, value in headers.items():
                 sent[_CANONICAL.get(name.lower(), name)] = value
         given_auth = sent.pop("Authorization", None)
+        first = origin_of(str(current))
+        hops: list[Hop] = []
         for _hop in range(self.max_redirects + 1):
             # A caller's Authorization goes to the first origin only; elsewhere, and
             # when none was given, the credentials known for the hop's own origin.
-            if given_auth is not None and current.origin() == start.origin():
-                auth: str | None = given_auth
-            else:
-                auth = self.credentials.header_for(current)
+            here = origin_of(str(current))
+            auth = self.credentials.for_hop(here, first, given_auth) or None
             if auth:
                 sent["Authorization"] = auth
             else:
                 sent.pop("Authorization", None)
+            # Recorded as the connector decides it, from the same URL (connector.py).
+            mode = mode_of(self.trust, current.scheme, current.host or "", current.port)
+            hops.append(Hop(here, mode, auth))
             proxy, proxy_headers = self._proxy_for(current)
             try:
                 response = await self.session.get(
@@ -207,7 +212,7 @@ class Wire:
                     _check_redirect(current, target)
                     current = target
                     continue
-            return response
+            return response, hops
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
 
     async def read_body(

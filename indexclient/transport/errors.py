@@ -20,7 +20,7 @@ from indexclient.errors import (
 )
 from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
-from indexclient.urls import redact_url
+from indexclient.urls import redact_text, redact_url
 
 __all__ = ["client_certificate_refusal", "proxy_refusal", "translate_error"]
 
@@ -129,16 +129,22 @@ def translate_error(
                 "the server did not answer with TLS (wrong version number)",
                 hint="Is this port serving plain HTTP? Then the URL should start with http://.",
             )
-        return TLSError(url, f"TLS failed: {ssl_exc.reason or ssl_exc}")
+        return TLSError(url, f"TLS failed: {ssl_exc.reason or _text(ssl_exc)}")
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(url, f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return ConnectError(url, "the server closed the connection", hint=_mtls_hint(url, trust))
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return ConnectError(url, f"the response body was cut short: {exc}")
+        return ConnectError(url, f"the response body was cut short: {_text(exc)}")
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return ConnectError(url, f"connection failed: {exc}", hint=_mtls_hint(url, trust))
-    return TransportError(url, f"request failed: {type(exc).__name__}: {exc}")
+        return ConnectError(url, f"connection failed: {_text(exc)}", hint=_mtls_hint(url, trust))
+    return TransportError(url, f"request failed: {type(exc).__name__}: {_text(exc)}")
+
+
+def _text(exc: BaseException) -> str:
+    # Another library's message may quote a URL (aiohttp's often do): its userinfo is
+    # hidden like any other (docs/security.md, "Secrets").
+    return redact_text(str(exc))
 
 
 # nginx with `ssl_verify_client on` finishes the handshake whatever the client sent, then

@@ -34,6 +34,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # The headers set here, by their lower-case names, as this module spells them.
 _CANONICAL = {"accept-encoding": "Accept-Encoding", "authorization": "Authorization"}
 _CHUNK = 64 * 1024
+# A server's Location is shown in an error up to this many characters.
+_MAX_SHOWN_LOCATION = 200
 # A timer may fire this early by the loop's clock: a timeout this close to the deadline
 # is the deadline's.
 _DEADLINE_SLACK = 0.001
@@ -207,8 +209,7 @@ class Wire:
                 location = response.headers.get("Location")
                 if location:
                     response.release()
-                    # Credentials in a Location are not adopted: each hop gets its own.
-                    target = current.join(URL(location)).with_user(None)
+                    target = _redirect_target(current, location)
                     _check_redirect(current, target)
                     current = target
                     continue
@@ -246,6 +247,24 @@ class Wire:
             return info.proxy, None
         # Sent to the proxy only, never to the server behind it.
         return info.proxy, {"Proxy-Authorization": info.proxy_auth.encode()}
+
+
+def _redirect_target(current: URL, location: str) -> URL:
+    """Where a redirect from ``current`` to ``location`` goes; credentials in a Location
+    are not adopted (each hop gets its own). A Location that is not a URL is refused."""
+    try:
+        target = current.join(URL(location))
+        target.port  # noqa: B018 - raises ValueError for a port out of range
+        return target.with_user(None)
+    except (ValueError, TypeError):
+        # A scheme-relative Location ("//user:pass@host/") is redacted as a URL too.
+        relative = location.startswith("//")
+        shown = redact_url("x:" + location)[2:] if relative else redact_url(location)
+        if len(shown) > _MAX_SHOWN_LOCATION:
+            shown = shown[:_MAX_SHOWN_LOCATION] + "..."
+        raise RedirectError(
+            redact_url(str(current)), f"refused a redirect to a malformed URL {shown!r}"
+        ) from None
 
 
 def _check_redirect(current: URL, target: URL) -> None:

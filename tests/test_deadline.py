@@ -111,6 +111,23 @@ async def test_stream_of_a_trickle_ends_at_the_deadline(
     assert server.hits("/file.whl") == 1
 
 
+async def test_a_caller_retrying_a_stream_keeps_its_deadline(
+    tls: ssl.SSLContext, ca_env: dict[str, str]
+) -> None:
+    # A download retries a broken stream itself; with the same ``until`` its next attempt
+    # has only what is left, here nothing: it ends before asking the server again.
+    async with fault_server(tls) as server:
+        server.script("/file.whl", TrickledBody(BODY))
+        async with client(ca_env) as http:
+            until = http.deadline_end()
+            for _ in range(2):
+                with pytest.raises(DeadlineError) as caught:
+                    async with http.stream(server.url + "file.whl", until=until) as stream:
+                        await stream.read()
+                assert_deadline_error(caught.value, server.url + "file.whl")
+    assert server.hits("/file.whl") == 1
+
+
 async def test_a_retry_does_not_restart_the_deadline(
     tls: ssl.SSLContext, ca_env: dict[str, str]
 ) -> None:

@@ -234,11 +234,13 @@ class HttpClient:
             return await self._cached_get(url, headers or {}, max_size)
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        response, _ = await self._get(url, headers, max_size, self._deadline_end())
+        response, _ = await self._get(url, headers, max_size, self.deadline_end())
         return response
 
-    def _deadline_end(self) -> float:
-        """When a request starting now must be done by, in the event loop's time."""
+    def deadline_end(self) -> float:
+        """When a request starting now must be done by, in the event loop's time: pass
+        it as ``until=`` to :meth:`stream` so that a caller's own retries share one
+        deadline."""
         return asyncio.get_running_loop().time() + self.deadline
 
     def fresh_head(self, url: str, headers: Mapping[str, str]) -> CacheEntry | None:
@@ -307,7 +309,7 @@ class HttpClient:
         # the stored body, which then answers (and records the new way).
         ask = entry is not None and (mismatch is None or mismatch.conditional)
         conditional = {**headers, **(entry.validators() if entry and ask else {})}
-        response, hops = await self._get(url, conditional, max_size, self._deadline_end())
+        response, hops = await self._get(url, conditional, max_size, self.deadline_end())
         profile = fetch_profile(hops, self.cache)
         if response.status == 304 and entry is not None and ask:
             refreshed = self.cache.refresh(key_url, headers, entry, response.headers, profile)
@@ -363,15 +365,21 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         *,
         max_size: int | None = None,
+        until: float | None = None,
     ) -> AsyncIterator[Stream]:
         """Open ``url`` (redirects followed, retried until a response starts); the body
-        is the caller's to read, and a failure while reading it is the caller's too. The
-        deadline covers reading the body."""
+        is the caller's to read, and a failure while reading it is the caller's too.
+
+        The deadline covers reading the body. It starts now, unless ``until`` (from
+        :meth:`deadline_end`) says when an earlier attempt's deadline ends: a caller that
+        retries a whole stream passes the same ``until`` each time, so its retries do not
+        restart the deadline either.
+        """
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
         from indexclient.transport.wire import Stream
 
-        end = self._deadline_end()
+        end = self.deadline_end() if until is None else until
         response, _, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
             yield Stream(response, self.wire(), max_size, end)

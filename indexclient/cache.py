@@ -12,6 +12,13 @@
   reader in another process sees a whole entry or none. An entry that fails its checks
   (truncated, corrupt, another format) is ignored and fetched again.
 * Offline: entries are served whatever their age; a missing one is an error.
+* Trust and credential boundaries: every entry records how it was fetched, its
+  :class:`FetchProfile`: over verified TLS, unverified TLS (allow-insecure-host) or plain
+  http (the weakest over the redirect hops), and a keyed digest of the Authorization
+  values sent (never the values). The HTTP client serves an entry, fresh or offline, only
+  to a request that would be made the same way (docs/security.md, "The cache"). The
+  digest is an HMAC whose key is a random file in the cache directory (mode 0600), so an
+  entry cannot be used to test guesses of a password without that file too.
 
 Beside the HTTP entries, :meth:`HttpCache.memo_get` / :meth:`HttpCache.memo_put` keep
 small JSON results computed from a cached body (the version chosen from a page, a
@@ -24,21 +31,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CacheEntry", "HttpCache", "default_cache_dir"]
+from indexclient.userfiles import UnreadableFile, read_user_file
 
-_MAGIC = b"indexclient-cache-1\n"
+__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "default_cache_dir"]
+
+# Version 2 records each entry's FetchProfile: entries of version 1 do not say how they
+# were fetched, so they are treated as unknown and fetched again.
+_MAGIC = b"indexclient-cache-2\n"
 _MEMO_MAGIC = b"indexclient-memo-1\n"
 # Enough for an entry's head (magic and metadata line) in one read.
 _HEAD_READ = 8192
 _HEURISTIC_CAP = 24 * 3600.0
+#: The HMAC key for credential digests, beside the entries (see HttpCache.credential_digest).
+KEY_FILE = "credentials.key"
+_KEY_SIZE = 32
+#: How an entry was fetched, weakest first.
+MODES = ("http", "unverified", "verified")
 # Only headers that matter to a reader of a cached page are kept. Bodies are stored
 # decoded, so Content-Encoding is not among them.
 _KEPT_HEADERS = (
@@ -87,11 +104,59 @@ def _http_date(value: str | None) -> float | None:
         return None
 
 
+#: ``(scheme, host, port)`` of one hop (see indexclient.transport.auth.origin_of).
+Origin = tuple[str, str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchProfile:
+    """How a response was fetched: what decides whether it may answer another request.
+
+    ``mode`` is ``"verified"`` (TLS, certificate verified), ``"unverified"`` (TLS to a host
+    under allow-insecure-host) or ``"http"`` (plain), the weakest over the redirect hops;
+    ``auth`` the keyed digest of the Authorization values sent to the hops (empty when
+    none was sent); ``hops`` the origins (scheme, host, port) of the hops, in order.
+    """
+
+    mode: str
+    auth: str
+    hops: tuple[Origin, ...]
+
+    def same_way(self, other: FetchProfile) -> bool:
+        """Whether a request made as ``other`` is made the way this one was."""
+        return self.mode == other.mode and self.auth == other.auth
+
+    def to_json(self) -> dict[str, object]:
+        """The form stored in an entry."""
+        return {"mode": self.mode, "auth": self.auth, "hops": [list(h) for h in self.hops]}
+
+    @classmethod
+    def from_json(cls, data: object) -> FetchProfile | None:
+        """The profile stored in an entry, or None when it is not one."""
+        if not isinstance(data, dict):
+            return None
+        mode, auth, hops = data.get("mode"), data.get("auth"), data.get("hops")
+        if mode not in MODES or not isinstance(auth, str) or not isinstance(hops, list):
+            return None
+        origins: list[Origin] = []
+        for hop in hops:
+            if not (isinstance(hop, list) and len(hop) == 3):
+                return None
+            scheme, host, port = hop
+            if not (isinstance(scheme, str) and isinstance(host, str)):
+                return None
+            if port is not None and not (isinstance(port, int) and not isinstance(port, bool)):
+                return None
+            origins.append((scheme, host, port))
+        return cls(str(mode), auth, tuple(origins)) if origins else None
+
+
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
     """A stored response: final URL, status, the kept headers, body, and when stored.
 
-    ``digest`` is the body's sha256 (hex), checked when the entry is read.
+    ``digest`` is the body's sha256 (hex), checked when the entry is read; ``profile``
+    how the response was fetched (None when nobody said: such an entry answers nothing).
     """
 
     url: str
@@ -101,6 +166,7 @@ class CacheEntry:
     stored_at: float
     vary: dict[str, str]
     digest: str = ""
+    profile: FetchProfile | None = None
 
     def freshness_lifetime(self) -> float:
         """How long the entry is fresh for, in seconds (0 when it must be revalidated)."""
@@ -142,6 +208,39 @@ class HttpCache:
         # Entry paths are joined as strings: pathlib's joins cost more than reading a
         # small entry, and a warm run reads hundreds.
         self._root = os.fspath(self.directory)
+        self._key: bytes | None = None
+        # Every answer from one index carries the same credentials: digested once.
+        self._digests: dict[tuple[str | None, ...], str] = {}
+
+    def credential_digest(self, values: Sequence[str | None]) -> str:
+        """A keyed digest of the Authorization ``values`` sent to a request's hops (None
+        for a hop sent none), or ``""`` when none was sent at all.
+
+        HMAC-SHA256 under this directory's key: equal credentials give equal digests
+        here, and nothing a cache file holds lets anyone test guesses of a password
+        offline. The key is read (or made) only when there are credentials.
+        """
+        if not any(values):
+            return ""
+        known = tuple(values)
+        digest = self._digests.get(known)
+        if digest is None:
+            key = self._key or self._load_key()
+            # One line per hop: a header value never holds a line break.
+            message = "\n".join(value or "" for value in known).encode()
+            digest = self._digests[known] = hmac.digest(key, message, "sha256").hex()
+        return digest
+
+    def _load_key(self) -> bytes:
+        path = os.path.join(self._root, KEY_FILE)
+        try:
+            key = read_user_file(path, limit=_KEY_SIZE)
+        except UnreadableFile:
+            key = b""
+        if len(key) != _KEY_SIZE:
+            key = _new_key(path)
+        self._key = key
+        return key
 
     @staticmethod
     def storable(status: int, headers: Mapping[str, str]) -> bool:
@@ -195,8 +294,9 @@ class HttpCache:
         status: int,
         headers: Mapping[str, str],
         body: bytes,
+        profile: FetchProfile | None = None,
     ) -> CacheEntry | None:
-        """Store a response (if storable); returns the entry written."""
+        """Store a response (if storable) fetched as ``profile``; returns the entry written."""
         if not self.storable(status, headers):
             return None
         kept = {k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS}
@@ -210,6 +310,7 @@ class HttpCache:
             stored_at=time.time(),
             vary={name: lowered.get(name, "") for name in vary_names},
             digest=hashlib.sha256(body).hexdigest(),
+            profile=profile,
         )
         self._write(self._path(url, request_headers), entry)
         return entry
@@ -220,12 +321,21 @@ class HttpCache:
         request_headers: Mapping[str, str],
         entry: CacheEntry,
         headers: Mapping[str, str],
+        profile: FetchProfile | None = None,
     ) -> CacheEntry:
-        """After a 304: the entry with the new headers and a new storage time."""
+        """After a 304: the entry with the new headers, a new storage time, and the profile
+        of the request the server answered (``None``: the entry's own)."""
         updated = dict(entry.headers)
         updated.update({k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS})
         fresh = CacheEntry(
-            entry.url, entry.status, updated, entry.body, time.time(), entry.vary, entry.digest
+            entry.url,
+            entry.status,
+            updated,
+            entry.body,
+            time.time(),
+            entry.vary,
+            entry.digest,
+            entry.profile if profile is None else profile,
         )
         self._write(self._path(url, request_headers), fresh)
         return fresh
@@ -258,6 +368,7 @@ class HttpCache:
                 stored_at=float(meta["stored_at"]),
                 vary={str(k): str(v) for k, v in meta["vary"].items()},
                 digest=digest,
+                profile=FetchProfile.from_json(meta.get("profile")),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -272,6 +383,7 @@ class HttpCache:
             "vary": entry.vary,
             "length": len(entry.body),
             "sha256": entry.digest or hashlib.sha256(entry.body).hexdigest(),
+            "profile": entry.profile.to_json() if entry.profile else None,
         }
         data = _MAGIC + json.dumps(meta, separators=(",", ":")).encode() + b"\n" + entry.body
         _write_atomically(path, data)
@@ -305,6 +417,41 @@ class HttpCache:
         """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
         data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
         _write_atomically(self._memo_path(kind, key), _MEMO_MAGIC + data.encode())
+
+
+def _new_key(path: str) -> bytes:
+    """A new random key, stored at ``path`` (mode 0600) unless another process stored
+    one first, whose key is then used. When none can be stored the key lives for this
+    process only: entries with credentials then never match in a later run, and are
+    revalidated, which is slower but never wrong."""
+    import secrets
+    import tempfile
+
+    key = secrets.token_bytes(_KEY_SIZE)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")  # 0600
+    except OSError:
+        return key
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        try:
+            os.link(temp, path)  # never replaces: the first key stored wins
+        except FileExistsError:
+            try:
+                found = read_user_file(path, limit=_KEY_SIZE)
+            except UnreadableFile:
+                found = b""
+            if len(found) == _KEY_SIZE:
+                return found
+            os.replace(temp, path)  # a damaged key: entries under it are revalidated
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    return key
 
 
 def _write_atomically(path: str, data: bytes) -> None:

@@ -93,8 +93,10 @@ class IndexClient:
 
     At most ``concurrency`` requests are in flight at once (default 50, or
     ``UV_CONCURRENT_DOWNLOADS``). Failed requests are retried per ``retry`` (by default
-    ``UV_HTTP_RETRIES`` times, 3, with exponential backoff and jitter). A page larger than
-    ``max_page_size`` bytes once decoded is refused.
+    ``UV_HTTP_RETRIES`` times, 3, with exponential backoff and jitter). Each request,
+    retries and body included, must end within ``deadline`` seconds (default an hour, or
+    ``INDEXCLIENT_HTTP_DEADLINE``). A page larger than ``max_page_size`` bytes once
+    decoded is refused.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class IndexClient:
         settings: Settings | None = None,
         trust: Trust | None = None,
         concurrency: int | None = None,
+        deadline: float | None = None,
         environ: Mapping[str, str] | None = None,
         trust_env: bool = True,
         retry: RetryPolicy | None = None,
@@ -116,9 +119,12 @@ class IndexClient:
                 index_url=index_url,
                 extra_index_urls=extra_index_urls,
                 concurrency=concurrency,
+                deadline=deadline,
             )
-        elif index_url or extra_index_urls or concurrency:
-            raise TypeError("pass the index URLs and concurrency in settings, or settings=None")
+        elif index_url or extra_index_urls or concurrency or deadline is not None:
+            raise TypeError(
+                "pass the index URLs, concurrency and deadline in settings, or settings=None"
+            )
         self.settings = settings
         self.indexes: tuple[IndexSpec, ...] = settings.indexes()
         self._trust = trust
@@ -138,6 +144,7 @@ class IndexClient:
             limit=self.settings.concurrency.value,
             retry=self._retry,
             read_timeout=self.settings.timeout.value,
+            deadline=self.settings.deadline.value,
             credentials=Credentials(i.url for i in self.indexes),
             cache=self._cache(),
             offline=self.settings.offline.value,

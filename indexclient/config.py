@@ -68,16 +68,22 @@ ENV_VARS = (
     "UV_OFFLINE",
     "NETRC",
     "INDEXCLIENT_CACHE_DIR",
+    "INDEXCLIENT_HTTP_DEADLINE",
 )
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
+#: The overall deadline of one request, in seconds (docs/security.md, "Limits"): an hour
+#: brings a 1 GB wheel over a 2.5 Mbit/s link; a server trickling bytes just fast enough
+#: to beat the stall timeout is stopped there.
+DEFAULT_DEADLINE = 3600.0
 
 DEFAULT_CONCURRENCY = 50
 
 # Defaults as values (Values are frozen, so one object can serve every Settings).
 _DEFAULT_CONCURRENCY = Value(DEFAULT_CONCURRENCY, Origin("default"))
 _DEFAULT_TIMEOUT = Value(DEFAULT_TIMEOUT, Origin("default"))
+_DEFAULT_DEADLINE = Value(DEFAULT_DEADLINE, Origin("default"))
 _DEFAULT_RETRIES = Value(DEFAULT_RETRIES, Origin("default"))
 _FALSE_BY_DEFAULT = Value(False, Origin("default"))
 
@@ -103,6 +109,7 @@ class Settings:
     extra_indexes: tuple[IndexSpec, ...] = ()
     concurrency: Value[int] = _DEFAULT_CONCURRENCY
     timeout: Value[float] = _DEFAULT_TIMEOUT
+    deadline: Value[float] = _DEFAULT_DEADLINE
     retries: Value[int] = _DEFAULT_RETRIES
     offline: Value[bool] = _FALSE_BY_DEFAULT
     cache_dir: Value[str] | None = None
@@ -125,6 +132,7 @@ class Settings:
         extra_index_urls: Sequence[str | Value[str]] = (),
         concurrency: int | Value[int] | None = None,
         timeout: float | Value[float] | None = None,
+        deadline: float | Value[float] | None = None,
         retries: int | Value[int] | None = None,
         offline: bool | Value[bool] | None = None,
         cache_dir: str | Value[str] | None = None,
@@ -199,6 +207,13 @@ class Settings:
         if attempts is not None and attempts.value < 0:
             problems.append(ConfigProblem(str(attempts.origin), "must be zero or more"))
         wait = explicit(timeout, "timeout") or env_seconds(env, "UV_HTTP_TIMEOUT", problems)
+        overall = explicit(deadline, "deadline")
+        if overall is not None and not overall.value > 0:  # NaN included
+            problems.append(
+                ConfigProblem(str(overall.origin), "must be a positive number of seconds")
+            )
+        elif overall is None:
+            overall = env_seconds(env, "INDEXCLIENT_HTTP_DEADLINE", problems)
         offline_mode = (
             explicit(offline, "offline")
             or env_bool(env, "UV_OFFLINE", problems)
@@ -218,6 +233,7 @@ class Settings:
             extra_indexes=extra_indexes,
             concurrency=workers or _DEFAULT_CONCURRENCY,
             timeout=wait or _DEFAULT_TIMEOUT,
+            deadline=overall or _DEFAULT_DEADLINE,
             retries=attempts or _DEFAULT_RETRIES,
             offline=offline_mode or _FALSE_BY_DEFAULT,
             cache_dir=explicit(cache_dir, "cache_dir") or env_path(env, "INDEXCLIENT_CACHE_DIR"),

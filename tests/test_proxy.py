@@ -7,13 +7,14 @@ trust is judged on the *target* behind the tunnel, never on the proxy.
 from __future__ import annotations
 
 import socket
+from urllib.parse import quote
 
 import pytest
 from conftest import Pki, insecure_entry, make_trust
 
-from indexclient.errors import CertificateVerificationError
+from indexclient.errors import CertificateVerificationError, ConnectError, TLSError, TransportError
 from indexclient.testing.pki import self_signed_leaf, server_context
-from indexclient.testing.servers import connect_proxy, serve_https
+from indexclient.testing.servers import connect_proxy, serve_http, serve_https
 from indexclient.transport import HttpClient
 
 OTHER_HOST = "127.0.0.2"
@@ -207,3 +208,101 @@ async def test_trust_env_false_ignores_https_proxy(
         async with HttpClient(make_trust(ca_env), trust_env=False) as client:
             assert (await client.get(server.url)).status == 200
     assert proxy.connects == []
+
+
+# --------------------------------------------------------------------------- 407
+
+
+PROXY_USER, PROXY_PASSWORD = "proxyuser", "pr0xy:s3cret"
+
+
+def _with_proxy_credentials(proxy_url: str, password: str = PROXY_PASSWORD) -> str:
+    scheme, rest = proxy_url.split("://", 1)
+    return f"{scheme}://{PROXY_USER}:{quote(password, safe='')}@{rest}"
+
+
+def _texts(exc: BaseException) -> list[str]:
+    """str, repr and hint of ``exc`` and of everything it was raised from."""
+    found: list[str] = []
+    current: BaseException | None = exc
+    while current is not None:
+        found += [str(current), repr(current), str(getattr(current, "hint", ""))]
+        current = current.__cause__ or current.__context__
+    return found
+
+
+async def test_connect_proxy_wanting_credentials_is_a_clear_error(
+    pki: Pki, ca_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with (
+        serve_https(server_context(pki.root.issue_leaf())) as server,
+        connect_proxy(auth=(PROXY_USER, PROXY_PASSWORD)) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        async with HttpClient(make_trust(ca_env)) as client:
+            with pytest.raises(TransportError) as caught:
+                await client.get(server.url + "simple/")
+    error = caught.value
+    # Not a connection problem (those are retried) and not a TLS one: a 407 from the proxy.
+    assert not isinstance(error, ConnectError | TLSError)
+    assert "407" in str(error)
+    assert "proxy" in str(error)
+    assert error.url == server.url + "simple/"
+    assert error.hint is not None
+    assert "HTTPS_PROXY=http://user:password@" in error.hint
+    assert "client certificate" not in error.hint
+    assert "SSL_CLIENT_CERT" not in error.hint
+    assert proxy.connects == [_target(server.url)]  # asked once: a 407 is not retried
+    assert server.requests == []
+
+
+async def test_credentials_in_the_proxy_url_are_sent_to_the_proxy(
+    pki: Pki, ca_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the 407 hint says to do works: the proxy URL's userinfo becomes
+    # Proxy-Authorization on the CONNECT, and never reaches the target.
+    async with (
+        serve_https(server_context(pki.root.issue_leaf())) as server,
+        connect_proxy(auth=(PROXY_USER, PROXY_PASSWORD)) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", _with_proxy_credentials(proxy.url))
+        async with HttpClient(make_trust(ca_env)) as client:
+            response = await client.get(server.url + "simple/")
+    assert response.status == 200
+    assert proxy.connects == [_target(server.url)]
+    [request] = server.requests
+    assert "Proxy-Authorization" not in request.headers
+    assert "Authorization" not in request.headers
+
+
+async def test_wrong_proxy_credentials_are_not_shown(
+    pki: Pki, ca_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with (
+        serve_https(server_context(pki.root.issue_leaf())) as server,
+        connect_proxy(auth=(PROXY_USER, PROXY_PASSWORD)) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", _with_proxy_credentials(proxy.url, "wr0ng-s3cret"))
+        async with HttpClient(make_trust(ca_env)) as client:
+            with pytest.raises(TransportError) as caught:
+                await client.get(server.url)
+    assert "407" in str(caught.value)
+    assert not [text for text in _texts(caught.value) if "wr0ng" in text]
+
+
+async def test_plain_http_proxy_wanting_credentials_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with serve_http() as server, connect_proxy(auth=(PROXY_USER, PROXY_PASSWORD)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        async with HttpClient(make_trust({})) as client:
+            with pytest.raises(TransportError) as caught:
+                await client.get(server.url + "simple/")
+    error = caught.value
+    assert not isinstance(error, ConnectError | TLSError)
+    assert "407" in str(error)
+    assert error.hint is not None
+    assert "HTTP_PROXY=http://user:password@" in error.hint
+    # The proxy saw the plain request (absolute form), once; the server saw nothing.
+    assert [(r.method, r.path) for r in proxy.requests] == [("GET", server.url + "simple/")]
+    assert server.requests == []

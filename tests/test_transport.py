@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from conftest import Pki, make_trust
 
@@ -796,3 +797,42 @@ async def test_fault_server_refuses_non_loopback_and_empty_scripts() -> None:
             server.script("/p", [])
         with pytest.raises(ValueError, match="starts with '/'"):
             server.script("p", ok())
+
+
+# --------------------------------------------------------------------------- hostile redirects
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://[oops/",
+        "https://user:secret@127.0.0.1:99999/x",
+        "https://user:se/cret@127.0.0.1/x",
+        "http://user:secret@127.0.0.1:notaport/",
+        "//user:secret@[::1/",
+        "http://user:secret@/x",
+        "https:///nohost",
+    ],
+)
+async def test_a_malformed_location_is_a_redirect_error(location: str) -> None:
+    async with fault_server() as server:
+        server.script("/p", redirect(location))
+        async with client({}) as http:
+            with pytest.raises(RedirectError, match="malformed URL") as caught:
+                await http.get(server.url + "p")
+    assert caught.value.url == server.url + "p"
+    assert not [text for text in exception_texts(caught.value) if "secret" in text]
+    assert server.hits("/p") == 1
+
+
+def test_a_url_in_another_library_message_is_redacted() -> None:
+    from indexclient.transport.errors import translate_error
+
+    trust = make_trust({})
+    for exc in (
+        aiohttp.ClientError("failed for https://user:secret@127.0.0.1/simple/"),
+        ValueError("odd: http://token-secret@127.0.0.1/"),
+    ):
+        error = translate_error(exc, "https://127.0.0.1/simple/", "127.0.0.1", trust)
+        assert "secret" not in str(error)
+        assert "****@127.0.0.1" in str(error)

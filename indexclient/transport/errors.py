@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from http import HTTPStatus
 
 import aiohttp
 
@@ -11,6 +12,7 @@ from indexclient.errors import (
     CertificateVerificationError,
     ClientCertificateRequiredError,
     ConnectError,
+    DeadlineError,
     IndexClientError,
     TimeoutError,
     TLSError,
@@ -18,8 +20,9 @@ from indexclient.errors import (
 )
 from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
+from indexclient.urls import redact_text, redact_url
 
-__all__ = ["client_certificate_refusal", "translate_error"]
+__all__ = ["client_certificate_refusal", "proxy_refusal", "translate_error"]
 
 # OpenSSL alert reasons meaning "the server wants a (different) client certificate".
 _CLIENT_CERT_ALERTS = {
@@ -59,15 +62,30 @@ def _ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> IndexClientError:
+def translate_error(
+    exc: BaseException, url: str, host: str, trust: Trust, *, deadline: float | None = None
+) -> IndexClientError:
     """Translate an aiohttp/ssl/asyncio exception raised while fetching ``url``.
 
-    ``url`` must already be redacted. The caller raises the result ``from exc``.
+    ``url`` must already be redacted. ``deadline`` is the request's overall deadline in
+    seconds when it is what passed (the caller knows: it set it). The caller raises the
+    result ``from exc``.
     """
     if isinstance(exc, IndexClientError):
         return exc
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        if deadline is not None:
+            return DeadlineError(
+                url,
+                f"the request did not finish within its deadline of {deadline:g} seconds",
+                hint="Raise INDEXCLIENT_HTTP_DEADLINE (seconds) for very large files on "
+                "slow links.",
+            )
         return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy answered the CONNECT with something else than 200: before any TLS, so
+        # it is about the proxy, never about the server's certificate or mutual TLS.
+        return proxy_refusal(url, str(exc.request_info.url), exc.status)
     ssl_exc = _ssl_error_in(exc)
     if isinstance(ssl_exc, CertificateRejected):
         # A context is shared by every Trust with the same roots (SPEC-TLS 5), whatever
@@ -111,16 +129,22 @@ def translate_error(exc: BaseException, url: str, host: str, trust: Trust) -> In
                 "the server did not answer with TLS (wrong version number)",
                 hint="Is this port serving plain HTTP? Then the URL should start with http://.",
             )
-        return TLSError(url, f"TLS failed: {ssl_exc.reason or ssl_exc}")
+        return TLSError(url, f"TLS failed: {ssl_exc.reason or _text(ssl_exc)}")
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(url, f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return ConnectError(url, "the server closed the connection", hint=_mtls_hint(url, trust))
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return ConnectError(url, f"the response body was cut short: {exc}")
+        return ConnectError(url, f"the response body was cut short: {_text(exc)}")
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return ConnectError(url, f"connection failed: {exc}", hint=_mtls_hint(url, trust))
-    return TransportError(url, f"request failed: {type(exc).__name__}: {exc}")
+        return ConnectError(url, f"connection failed: {_text(exc)}", hint=_mtls_hint(url, trust))
+    return TransportError(url, f"request failed: {type(exc).__name__}: {_text(exc)}")
+
+
+def _text(exc: BaseException) -> str:
+    # Another library's message may quote a URL (aiohttp's often do): its userinfo is
+    # hidden like any other (docs/security.md, "Secrets").
+    return redact_text(str(exc))
 
 
 # nginx with `ssl_verify_client on` finishes the handshake whatever the client sent, then
@@ -152,6 +176,34 @@ def client_certificate_refusal(
                 "server expects.",
             )
     return None
+
+
+def proxy_refusal(url: str, proxy: str, status: int) -> TransportError:
+    """The error for a proxy that refused to carry a request to ``url``: its answer to
+    a CONNECT (https), or a 407 to a plain request (http). ``url`` must be redacted;
+    ``proxy`` is redacted here.
+
+    A 407 says how to give the proxy credentials (docs/security.md, "Proxies"): in the
+    proxy URL, which indexclient turns into ``Proxy-Authorization`` for the proxy only.
+    """
+    try:
+        phrase = HTTPStatus(status).phrase  # not the proxy's own words: they are unchecked
+    except ValueError:
+        phrase = "unknown status"
+    shown = redact_url(proxy)
+    if status == 407:
+        variable = "HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY"
+        return TransportError(
+            url,
+            f"the proxy {shown} wants credentials (HTTP 407 {phrase})",
+            hint=f"Put the proxy's credentials in the proxy URL, percent-encoded: "
+            f"{variable}=http://user:password@proxy:port (if they are there already, the "
+            "proxy did not accept them).",
+        )
+    if status in (502, 503, 504):
+        # The proxy could not reach the server (or was busy): that may pass, so retried.
+        return ConnectError(url, f"the proxy {shown} could not connect (HTTP {status} {phrase})")
+    return TransportError(url, f"the proxy {shown} refused the connection (HTTP {status} {phrase})")
 
 
 def _mtls_hint(url: str, trust: Trust) -> str | None:

@@ -11,6 +11,13 @@ other 4xx answers are never retried: they will not change by themselves.
 
 Bodies are decoded here (gzip, deflate) with a cap on the decoded size, so a gzip bomb
 ends in :class:`~indexclient.errors.ResponseTooLargeError` with memory bounded.
+
+Besides the stall timeout (``read_timeout``: the longest wait for the next bytes), each
+request has an overall ``deadline`` (an hour by default, ``INDEXCLIENT_HTTP_DEADLINE``):
+it starts when the request does and covers every redirect hop, retry, backoff sleep and
+the body, read whole or through :meth:`HttpClient.stream`. When it passes the request
+ends in :class:`~indexclient.errors.DeadlineError`, which is never retried, and no retry
+is started that could not end in time (docs/security.md, "Limits").
 """
 
 from __future__ import annotations
@@ -29,20 +36,24 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from indexclient._lazy import lazy_attributes
 from indexclient.cache import CacheEntry, HttpCache
+from indexclient.config import DEFAULT_DEADLINE
 from indexclient.errors import (
     ConnectError,
+    DeadlineError,
     IndexClientError,
     OfflineError,
     TimeoutError,
 )
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
+from indexclient.transport.profile import compare, expected_profile, fetch_profile
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
+    from indexclient.transport.profile import Hop, Mismatch
     from indexclient.transport.wire import Stream, Wire
 
 __all__ = ["HttpClient", "Response", "RetryPolicy", "Stream", "redact_url"]
@@ -115,7 +126,8 @@ class HttpClient:
 
     Use as an async context manager. Proxies come from the environment (``HTTPS_PROXY``,
     ``HTTP_PROXY``, ``NO_PROXY``) unless ``trust_env=False``. ``read_timeout`` is the
-    longest wait for the next bytes (headers or body) before the request fails.
+    longest wait for the next bytes (headers or body) before the request fails;
+    ``deadline`` the longest a whole request may take, retries and body included.
     """
 
     def __init__(
@@ -132,8 +144,12 @@ class HttpClient:
         cache: HttpCache | None = None,
         offline: bool = False,
         refresh: bool = False,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
+        if not deadline > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, not {deadline!r}")
         self.trust = trust
+        self.deadline = deadline
         self.cache = cache
         self.offline = offline
         self.refresh = refresh
@@ -187,6 +203,7 @@ class HttpClient:
                 max_redirects=self.max_redirects,
                 read_timeout=self._read_timeout,
                 connect_timeout=self._connect_timeout,
+                deadline=self.deadline,
             )
         return wire
 
@@ -217,21 +234,52 @@ class HttpClient:
             return await self._cached_get(url, headers or {}, max_size)
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        return await self._get(url, headers, max_size)
+        response, _ = await self._get(url, headers, max_size, self.deadline_end())
+        return response
+
+    def deadline_end(self) -> float:
+        """When a request starting now must be done by, in the event loop's time: pass
+        it as ``until=`` to :meth:`stream` so that a caller's own retries share one
+        deadline."""
+        return asyncio.get_running_loop().time() + self.deadline
 
     def fresh_head(self, url: str, headers: Mapping[str, str]) -> CacheEntry | None:
         """The cached answer to GET ``url`` when the cache may give it without asking the
-        server (fresh, or offline), read without its body (see HttpCache.head); else
-        None. ``get(url, headers, cacheable=True)`` then returns the same answer whole."""
+        server (fresh, or offline, and fetched the way this request would be made), read
+        without its body (see HttpCache.head); else None. ``get(url, headers,
+        cacheable=True)`` then returns the same answer whole."""
         if self.cache is None:
             return None
-        entry = self.cache.head(self.credentials.strip(url), headers)
-        return entry if entry is not None and self._answers(entry) else None
+        key_url = self.credentials.strip(url)
+        entry = self.cache.head(key_url, headers)
+        if entry is None or not self._in_time(entry):
+            return None
+        return entry if self._mismatch(entry, key_url, headers) is None else None
 
-    def _answers(self, entry: CacheEntry) -> bool:
-        """Whether ``entry`` may answer without asking the server: offline, any entry;
-        else a fresh one, unless told to refresh."""
+    def _in_time(self, entry: CacheEntry) -> bool:
+        """Whether ``entry`` may answer without asking the server as far as its age goes:
+        offline, any entry; else a fresh one, unless told to refresh."""
         return self.offline or (not self.refresh and entry.is_fresh())
+
+    def _mismatch(
+        self, entry: CacheEntry, key_url: str, headers: Mapping[str, str]
+    ) -> Mismatch | None:
+        """Why ``entry`` may not answer a request for ``key_url`` made now: it was
+        fetched over other TLS, or with other credentials (docs/security.md, "The
+        cache"); None when it may."""
+        assert self.cache is not None
+        recorded = entry.profile
+        expected = None
+        if recorded is not None:
+            expected = expected_profile(
+                recorded,
+                key_url,
+                headers,
+                trust=self.trust,
+                credentials=self.credentials,
+                cache=self.cache,
+            )
+        return compare(recorded, expected)
 
     async def _cached_get(
         self, url: str, headers: Mapping[str, str], max_size: int | None
@@ -239,18 +287,33 @@ class HttpClient:
         assert self.cache is not None
         key_url = self.credentials.strip(url)
         entry = self.cache.get(key_url, headers)
-        if entry is not None and self._answers(entry):
+        mismatch = None if entry is None else self._mismatch(entry, key_url, headers)
+        if entry is not None and mismatch is None and self._in_time(entry):
             return _from_entry(entry)
         if self.offline:
+            if entry is not None and mismatch is not None:
+                raise OfflineError(
+                    redact_url(url),
+                    f"offline mode: {mismatch.reason}; it cannot be used offline",
+                    hint="Run once online with these settings to refresh the cache, or "
+                    "drop --offline.",
+                )
             raise OfflineError(
                 redact_url(url),
                 "offline mode, and this is not in the cache",
                 hint="Run once online to fill the cache, or drop --offline.",
             )
-        conditional = {**headers, **(entry.validators() if entry else {})}
-        response = await self._get(url, conditional, max_size)
-        if response.status == 304 and entry is not None:
-            return _from_entry(self.cache.refresh(key_url, headers, entry, response.headers))
+        if mismatch is not None and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("not answering %s from the cache: %s", redact_url(url), mismatch.reason)
+        # Asked again, the new way: conditionally when the server's 304 can vouch for
+        # the stored body, which then answers (and records the new way).
+        ask = entry is not None and (mismatch is None or mismatch.conditional)
+        conditional = {**headers, **(entry.validators() if entry and ask else {})}
+        response, hops = await self._get(url, conditional, max_size, self.deadline_end())
+        profile = fetch_profile(hops, self.cache)
+        if response.status == 304 and entry is not None and ask:
+            refreshed = self.cache.refresh(key_url, headers, entry, response.headers, profile)
+            return _from_entry(refreshed)
         stored = self.cache.put(
             key_url,
             headers,
@@ -258,6 +321,7 @@ class HttpClient:
             status=response.status,
             headers=response.headers,
             body=response.body,
+            profile=profile,
         )
         if stored is None:
             return response
@@ -266,19 +330,20 @@ class HttpClient:
         )
 
     async def _get(
-        self, url: str, headers: Mapping[str, str] | None, max_size: int | None
-    ) -> Response:
+        self, url: str, headers: Mapping[str, str] | None, max_size: int | None, end: float
+    ) -> tuple[Response, list[Hop]]:
+        """The whole response, and how each hop of the request that gave it was made."""
         from indexclient.transport.errors import client_certificate_refusal
 
         clean = self.credentials.strip(url)
         wire = self.wire()
         attempt = 0
         while True:
-            response, attempt = await self._start(clean, headers, attempt)
+            response, attempt, hops = await self._start(clean, headers, attempt, end)
             try:
-                body = await wire.read_body(response, max_size)
+                body = await wire.read_body(response, max_size, end)
             except (ConnectError, TimeoutError) as exc:
-                delay = self._delay_after(exc, attempt)
+                delay = self._delay_after(exc, attempt, end)
             else:
                 final = str(response.url)
                 if response.status == 400:
@@ -287,7 +352,7 @@ class HttpClient:
                     )
                     if refused is not None:
                         raise refused
-                return Response(final, response.status, response.headers, body)
+                return Response(final, response.status, response.headers, body), hops
             finally:
                 response.release()
             attempt += 1
@@ -300,38 +365,50 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         *,
         max_size: int | None = None,
+        until: float | None = None,
     ) -> AsyncIterator[Stream]:
         """Open ``url`` (redirects followed, retried until a response starts); the body
-        is the caller's to read, and a failure while reading it is the caller's too."""
+        is the caller's to read, and a failure while reading it is the caller's too.
+
+        The deadline covers reading the body. It starts now, unless ``until`` (from
+        :meth:`deadline_end`) says when an earlier attempt's deadline ends: a caller that
+        retries a whole stream passes the same ``until`` each time, so its retries do not
+        restart the deadline either.
+        """
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
         from indexclient.transport.wire import Stream
 
-        response, _ = await self._start(self.credentials.strip(url), headers, 0)
+        end = self.deadline_end() if until is None else until
+        response, _, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
-            yield Stream(response, self.wire(), max_size)
+            yield Stream(response, self.wire(), max_size, end)
         finally:
             response.release()
 
     async def _start(
-        self, url: str, headers: Mapping[str, str] | None, attempt: int
-    ) -> tuple[aiohttp.ClientResponse, int]:
-        """Open ``url``, retrying failures and retryable statuses from ``attempt`` on.
+        self, url: str, headers: Mapping[str, str] | None, attempt: int, end: float
+    ) -> tuple[aiohttp.ClientResponse, int, list[Hop]]:
+        """Open ``url``, retrying failures and retryable statuses from ``attempt`` on,
+        all by ``end`` (the deadline, in the loop's time).
 
-        Returns the open response (the caller releases it) and the attempt that
-        produced it (so a caller retrying the body spends the same budget).
+        Returns the open response (the caller releases it), the attempt that produced
+        it (so a caller retrying the body spends the same budget) and its hops.
         """
         wire = self.wire()
         while True:
             try:
-                response = await wire.request(url, headers)
+                response, hops = await wire.request(url, headers, end)
             except (ConnectError, TimeoutError) as exc:
-                delay = self._delay_after(exc, attempt)
+                delay = self._delay_after(exc, attempt, end)
             else:
                 if response.status not in RETRY_STATUSES or attempt >= self.retry.retries:
-                    return response, attempt
+                    return response, attempt, hops
                 after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = self.retry.delay(attempt, after)
+                if not _time_left_after(delay, end):
+                    # As if retries were spent: the answer as it stands.
+                    return response, attempt, hops
                 logger.debug(
                     "HTTP %d from %s; retry %d in %.2fs",
                     response.status,
@@ -343,11 +420,15 @@ class HttpClient:
             attempt += 1
             await asyncio.sleep(delay)
 
-    def _delay_after(self, exc: IndexClientError, attempt: int) -> float:
-        """The wait before retrying after ``exc``; re-raises it when retries are spent."""
-        if attempt >= self.retry.retries:
+    def _delay_after(self, exc: IndexClientError, attempt: int, end: float) -> float:
+        """The wait before retrying after ``exc``; re-raises it when retries are spent,
+        when the deadline would pass before the retry could start, and for the deadline's
+        own error."""
+        if isinstance(exc, DeadlineError) or attempt >= self.retry.retries:
             raise exc
         delay = self.retry.delay(attempt)
+        if not _time_left_after(delay, end):
+            raise exc
         logger.debug("%s; retry %d in %.2fs", exc, attempt + 1, delay)
         return delay
 
@@ -363,6 +444,11 @@ class HttpClient:
                     return None
                 return Response(stream.url, stream.status, stream.headers, b"")
             return Response(stream.url, stream.status, stream.headers, await stream.read())
+
+
+def _time_left_after(delay: float, end: float) -> bool:
+    """Whether a retry started after ``delay`` seconds would start before ``end``."""
+    return asyncio.get_running_loop().time() + delay < end
 
 
 def _from_entry(entry: CacheEntry) -> Response:

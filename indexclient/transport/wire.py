@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 
@@ -18,10 +19,11 @@ from yarl import URL
 
 from indexclient.errors import IndexClientError, RedirectError
 from indexclient.tls.trust import Trust
-from indexclient.transport.auth import Credentials
+from indexclient.transport.auth import Credentials, origin_of
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
-from indexclient.transport.errors import translate_error
+from indexclient.transport.errors import proxy_refusal, translate_error
+from indexclient.transport.profile import Hop, mode_of
 from indexclient.urls import redact_url
 
 __all__ = ["Stream", "Wire"]
@@ -32,17 +34,30 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # The headers set here, by their lower-case names, as this module spells them.
 _CANONICAL = {"accept-encoding": "Accept-Encoding", "authorization": "Authorization"}
 _CHUNK = 64 * 1024
+# A server's Location is shown in an error up to this many characters.
+_MAX_SHOWN_LOCATION = 200
+# A timer may fire this early by the loop's clock: a timeout this close to the deadline
+# is the deadline's.
+_DEADLINE_SLACK = 0.001
 
 
 class Stream:
-    """An open response whose decoded body is read chunk by chunk."""
+    """An open response whose decoded body is read chunk by chunk, by ``end`` (the
+    request's deadline in the loop's time, None for none)."""
 
-    def __init__(self, response: aiohttp.ClientResponse, wire: Wire, max_size: int | None):
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        wire: Wire,
+        max_size: int | None,
+        end: float | None = None,
+    ):
         self.response = response
         self.url = str(response.url)
         self.status = response.status
         self.headers = response.headers
         self._wire = wire
+        self._end = end
         self._decoder = BodyDecoder(
             response.headers.get("Content-Encoding"), self.url, max_size, self.status
         )
@@ -61,7 +76,7 @@ class Stream:
             for piece in self._decoder.finish():
                 yield piece
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            raise self._wire.translate(exc, URL(self.url)) from exc
+            raise self._wire.translate(exc, URL(self.url), self._end) from exc
 
     async def read(self) -> bytes:
         """The whole decoded body."""
@@ -81,10 +96,14 @@ class Wire:
         max_redirects: int,
         read_timeout: float,
         connect_timeout: float,
+        deadline: float,
     ) -> None:
         self.trust = trust
         self.credentials = credentials
         self.max_redirects = max_redirects
+        self.deadline = deadline
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
         # The proxy settings are read once per session: aiohttp's get_env_proxy_for_url
         # reads them (scanning the whole environment twice, looking for a netrc file)
         # on every call: a quarter of the time of a request to a nearby index.
@@ -108,14 +127,44 @@ class Wire:
         """Close the session and its connections."""
         await self.session.close()
 
-    def translate(self, exc: BaseException, url: URL) -> IndexClientError:
-        """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""
-        return translate_error(exc, redact_url(str(url)), url.host or "", self.trust)
+    def translate(self, exc: BaseException, url: URL, end: float | None = None) -> IndexClientError:
+        """An aiohttp/ssl exception raised for ``url`` as an indexclient error; a timeout
+        once ``end`` (the request's deadline, in the loop's time) has come is the
+        deadline's."""
+        passed = (
+            end is not None
+            and isinstance(exc, asyncio.TimeoutError)
+            and asyncio.get_running_loop().time() >= end - _DEADLINE_SLACK
+        )
+        return translate_error(
+            exc,
+            redact_url(str(url)),
+            url.host or "",
+            self.trust,
+            deadline=self.deadline if passed else None,
+        )
 
-    async def request(self, url: str, headers: Mapping[str, str] | None) -> aiohttp.ClientResponse:
-        """The final response after following redirects, errors translated; the caller
-        releases it."""
-        start = current = URL(url, encoded=False)
+    def _timeout(self, url: URL, end: float) -> aiohttp.ClientTimeout:
+        """This hop's timeouts: the stall timeouts, and what is left of the deadline as
+        aiohttp's ``total``, which covers the hop's connection, head and body."""
+        left = end - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise translate_error(
+                asyncio.TimeoutError(), redact_url(str(url)), "", self.trust, deadline=self.deadline
+            )
+        return aiohttp.ClientTimeout(
+            total=None if math.isinf(left) else left,
+            sock_connect=self._connect_timeout,
+            sock_read=self._read_timeout,
+        )
+
+    async def request(
+        self, url: str, headers: Mapping[str, str] | None, end: float = math.inf
+    ) -> tuple[aiohttp.ClientResponse, list[Hop]]:
+        """The final response after following redirects, errors translated, by ``end``
+        (the request's deadline, in the loop's time), and how each hop was made (for
+        the cache: see :mod:`indexclient.transport.profile`); the caller releases it."""
+        current = URL(url, encoded=False)
         sent: dict[str, str] = {"Accept-Encoding": ACCEPT_ENCODING}
         if headers:
             # aiohttp takes a plain dict; the two headers set here are matched
@@ -123,43 +172,53 @@ class Wire:
             for name, value in headers.items():
                 sent[_CANONICAL.get(name.lower(), name)] = value
         given_auth = sent.pop("Authorization", None)
+        first = origin_of(str(current))
+        hops: list[Hop] = []
         for _hop in range(self.max_redirects + 1):
             # A caller's Authorization goes to the first origin only; elsewhere, and
             # when none was given, the credentials known for the hop's own origin.
-            if given_auth is not None and current.origin() == start.origin():
-                auth: str | None = given_auth
-            else:
-                auth = self.credentials.header_for(current)
+            here = origin_of(str(current))
+            auth = self.credentials.for_hop(here, first, given_auth) or None
             if auth:
                 sent["Authorization"] = auth
             else:
                 sent.pop("Authorization", None)
-            proxy, proxy_auth = self._proxy_for(current)
+            # Recorded as the connector decides it, from the same URL (connector.py).
+            mode = mode_of(self.trust, current.scheme, current.host or "", current.port)
+            hops.append(Hop(here, mode, auth))
+            proxy, proxy_headers = self._proxy_for(current)
             try:
                 response = await self.session.get(
                     current,
                     headers=sent,
                     allow_redirects=False,
                     proxy=proxy,
-                    proxy_auth=proxy_auth,
+                    proxy_headers=proxy_headers,
+                    timeout=self._timeout(current, end),
                 )
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, current) from exc
+                raise self.translate(exc, current, end) from exc
             if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
                 logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
+            if response.status == 407 and proxy is not None:
+                # A plain request went through the proxy, which wants credentials: its
+                # answer, not the server's (an https one comes as an exception instead).
+                response.release()
+                raise proxy_refusal(redact_url(str(current)), str(proxy), 407)
             if response.status in _REDIRECT_STATUSES:
                 location = response.headers.get("Location")
                 if location:
                     response.release()
-                    # Credentials in a Location are not adopted: each hop gets its own.
-                    target = current.join(URL(location)).with_user(None)
+                    target = _redirect_target(current, location)
                     _check_redirect(current, target)
                     current = target
                     continue
-            return response
+            return response, hops
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
 
-    async def read_body(self, response: aiohttp.ClientResponse, max_size: int | None) -> bytes:
+    async def read_body(
+        self, response: aiohttp.ClientResponse, max_size: int | None, end: float | None = None
+    ) -> bytes:
         """The whole decoded body of ``response``. Transport failures come out as
         indexclient errors; a body over ``max_size`` once decoded is refused."""
         encoding = response.headers.get("Content-Encoding")
@@ -174,17 +233,38 @@ class Wire:
             try:
                 return await response.read()
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, response.url) from exc
-        return await Stream(response, self, max_size).read()
+                raise self.translate(exc, response.url, end) from exc
+        return await Stream(response, self, max_size, end).read()
 
-    def _proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy for ``url``, decided as aiohttp's get_env_proxy_for_url does, from
-        the proxies read when the session opened (NO_PROXY is looked up only when there
-        is a proxy for the scheme)."""
+    def _proxy_for(self, url: URL) -> tuple[URL | None, dict[str, str] | None]:
+        """The proxy for ``url`` and the headers for it (credentials from the proxy URL),
+        decided as aiohttp's get_env_proxy_for_url does, from the proxies read when the
+        session opened (NO_PROXY is looked up only when there is a proxy for the scheme)."""
         info = self._proxies.get(url.scheme)
         if info is None or (url.host is not None and urllib.request.proxy_bypass(url.host)):
             return None, None
-        return info.proxy, info.proxy_auth
+        if info.proxy_auth is None:
+            return info.proxy, None
+        # Sent to the proxy only, never to the server behind it.
+        return info.proxy, {"Proxy-Authorization": info.proxy_auth.encode()}
+
+
+def _redirect_target(current: URL, location: str) -> URL:
+    """Where a redirect from ``current`` to ``location`` goes; credentials in a Location
+    are not adopted (each hop gets its own). A Location that is not a URL is refused."""
+    try:
+        target = current.join(URL(location))
+        target.port  # noqa: B018 - raises ValueError for a port out of range
+        return target.with_user(None)
+    except (ValueError, TypeError):
+        # A scheme-relative Location ("//user:pass@host/") is redacted as a URL too.
+        relative = location.startswith("//")
+        shown = redact_url("x:" + location)[2:] if relative else redact_url(location)
+        if len(shown) > _MAX_SHOWN_LOCATION:
+            shown = shown[:_MAX_SHOWN_LOCATION] + "..."
+        raise RedirectError(
+            redact_url(str(current)), f"refused a redirect to a malformed URL {shown!r}"
+        ) from None
 
 
 def _check_redirect(current: URL, target: URL) -> None:

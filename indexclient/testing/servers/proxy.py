@@ -94,14 +94,18 @@ class ConnectProxy:
             return
         method, target, headers = request
         self.requests.append(request)
-        if method.upper() != "CONNECT":
-            await _reply(writer, 405, "Method Not Allowed", "Allow: CONNECT\r\n")
-            return
-        self.connects.append(target)
+        connect = method.upper() == "CONNECT"
+        if connect:
+            self.connects.append(target)
+        # Credentials are asked for before anything else, as a real proxy does: a plain
+        # request (``GET http://host/path``) gets the same 407 as a CONNECT.
         expected = self._expected_auth
         if expected is not None and headers.get("Proxy-Authorization") != expected:
             challenge = 'Proxy-Authenticate: Basic realm="indexclient-test"\r\n'
             await _reply(writer, 407, "Proxy Authentication Required", challenge)
+            return
+        if not connect:
+            await _reply(writer, 405, "Method Not Allowed", "Allow: CONNECT\r\n")
             return
         split = _split_target(target)
         if split is None:
@@ -158,8 +162,9 @@ async def connect_proxy(
     Targets must be loopback literals or ``localhost`` (tunnelled to 127.0.0.1); anything else
     is answered 403 without any lookup or connection. Other methods get 405, an unreachable
     target 502. With ``auth=(user, password)`` a matching ``Proxy-Authorization: Basic``
-    header is required (407 otherwise). Leaving the ``async with`` closes the listening socket
-    and every tunnel, and waits for all their tasks.
+    header is required of every request, plain ones (``GET http://...``) included: without
+    it the answer is 407 with a ``Proxy-Authenticate`` challenge. Leaving the ``async with``
+    closes the listening socket and every tunnel, and waits for all their tasks.
     """
     bind = _bind_host(host)
     expected_auth = None

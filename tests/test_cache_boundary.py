@@ -1,0 +1,430 @@
+"""The cache never crosses a trust or credential boundary (docs/security.md, "The cache").
+
+An entry records how it was fetched: over verified TLS, unverified TLS (allow-insecure-host)
+or plain http, and a keyed digest of the credentials sent. It answers, fresh or offline,
+only a request that would be made the same way; any other is put to the server (offline:
+refused), and entries written before profiles existed are fetched again.
+
+Every server is real, on 127.0.0.1, over TLS with certificates made for this run; each
+records the requests it sees and the Authorization they carried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from conftest import Pki, insecure_entry
+
+from indexclient import IndexClient
+from indexclient.cache import HttpCache
+from indexclient.errors import CertificateVerificationError, OfflineError, ResponseError
+from indexclient.simple import ACCEPT
+from indexclient.testing.faults import fault_server, ok, redirect
+from indexclient.testing.pki import self_signed_leaf, server_context
+from indexclient.testing.servers import serve_https
+
+PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
+OLD_PAGE = b'<a href="/files/demo-0.1.tar.gz#sha256=00">demo-0.1.tar.gz</a>'
+ETAG = '"v1"'
+FRESH = {"Cache-Control": "max-age=600", "ETag": ETAG}
+PAGE_REQUEST = {"Accept": ACCEPT}
+PASSWORD_A = "s3cret-A/ü:@"
+PASSWORD_B = "s3cret-B"
+NETRC_PASSWORD = "n3trc-s3cret"
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+AUTH_A = basic("alice", PASSWORD_A)
+AUTH_B = basic("bob", PASSWORD_B)
+
+
+def quoted(password: str) -> str:
+    from urllib.parse import quote
+
+    return quote(password, safe="")
+
+
+class Index:
+    """A project page that can be revalidated (ETag, 304), recording what it is asked.
+
+    ``required`` is the Authorization it insists on (401 otherwise), if any."""
+
+    def __init__(self, required: str | None = None) -> None:
+        self.required = required
+        self.seen: list[tuple[str | None, str | None]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization")
+        self.seen.append((auth, request.headers.get("If-None-Match")))
+        if self.required is not None and auth != self.required:
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="x"'})
+        if request.headers.get("If-None-Match") == ETAG:
+            return web.Response(status=304, headers=FRESH)
+        return web.Response(body=PAGE, content_type="text/html", headers=FRESH)
+
+
+@pytest.fixture(scope="module")
+def tls(pki: Pki) -> ssl.SSLContext:
+    return server_context(pki.root.issue_leaf())
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def env(ca_env: dict[str, str], cache_dir: Path) -> dict[str, str]:
+    """Trusting the test root, caching in ``cache_dir``."""
+    return {**ca_env, "INDEXCLIENT_CACHE_DIR": str(cache_dir)}
+
+
+@pytest.fixture(autouse=True)
+def no_netrc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IndexClient reads netrc as the process's environment says: none, unless a test
+    sets NETRC."""
+    monkeypatch.setenv("NETRC", os.devnull)
+
+
+@pytest.fixture
+def netrc(tmp_path: Path) -> Path:
+    """A netrc giving 127.0.0.1 nina's password (NETRC is the test's to set)."""
+    path = tmp_path / "netrc"
+    path.write_text(f"machine 127.0.0.1 login nina password {NETRC_PASSWORD}\n")
+    path.chmod(0o600)
+    return path
+
+
+def with_userinfo(url: str, userinfo: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{userinfo}@{rest}"
+
+
+async def files(index_url: str, environ: dict[str, str]) -> list[str]:
+    """One run: the file names on project demo's page."""
+    async with IndexClient(index_url, environ=environ) as client:
+        page = await client.project("demo")
+    return [f.filename for f in page.files]
+
+
+# --------------------------------------------------------------------------- trust
+
+
+async def test_insecure_then_verified_asks_the_server_and_fails_verification(
+    env: dict[str, str],
+) -> None:
+    async with fault_server(server_context(self_signed_leaf())) as server:
+        server.script("/simple/demo/", ok(PAGE, headers=FRESH, content_type="text/html"))
+        index_url = server.url + "simple/"
+        insecure = {**env, "UV_INSECURE_HOST": insecure_entry(server.url)}
+        assert await files(index_url, insecure) == ["demo-1.0.tar.gz"]
+        before = server.connections
+        # The same host, now verified: the page fetched without verification is not an
+        # answer; the client goes to the server, whose certificate it rejects.
+        with pytest.raises(CertificateVerificationError):
+            await files(index_url, env)
+        assert server.connections > before
+        # Under allow-insecure-host again, the entry is what it always was: fresh.
+        after = server.connections
+        assert await files(index_url, insecure) == ["demo-1.0.tar.gz"]
+        assert server.connections == after
+    assert server.hits("/simple/demo/") == 1
+
+
+async def test_verified_then_insecure_and_back(tls: ssl.SSLContext, env: dict[str, str]) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        index_url = server.url + "simple/"
+        insecure = {**env, "UV_INSECURE_HOST": insecure_entry(server.url)}
+        await files(index_url, env)  # verified
+        await files(index_url, insecure)  # unverified: asked again, conditionally...
+        await files(index_url, insecure)  # ...and the 304 recorded the new way
+        await files(index_url, env)  # verified again: a 304 cannot vouch for that
+        await files(index_url, env)
+    assert index.seen == [(None, None), (None, ETAG), (None, None)]
+
+
+async def test_an_entry_fetched_over_http_never_answers_https(
+    tls: ssl.SSLContext, env: dict[str, str], cache_dir: Path
+) -> None:
+    index = Index()
+    async with (
+        fault_server() as plain,
+        serve_https(tls, index.handle) as secure,
+    ):
+        plain.script("/simple/demo/", ok(PAGE, headers=FRESH, content_type="text/html"))
+        plain.script("/moved/demo/", redirect(secure.url + "simple/demo/"))
+        await files(plain.url + "simple/", env)
+        await files(plain.url + "moved/", env)  # http, then https: the weakest is http
+        await files(plain.url + "moved/", env)  # the same way again: from the cache
+        cache = HttpCache(cache_dir)
+        direct = cache.head(plain.url + "simple/demo/", PAGE_REQUEST)
+        moved = cache.head(plain.url + "moved/demo/", PAGE_REQUEST)
+        assert direct is not None
+        assert direct.profile is not None
+        assert moved is not None
+        assert moved.profile is not None
+        assert (direct.profile.mode, moved.profile.mode) == ("http", "http")
+        assert len(moved.profile.hops) == 2
+        # An entry recorded as fetched over plain http, found under an https URL (a
+        # cache written by hand, or by a bug), is not an answer there.
+        https_page = secure.url + "simple/demo/"
+        cache.put(
+            https_page,
+            PAGE_REQUEST,
+            final_url=https_page,
+            status=200,
+            headers={**FRESH, "Content-Type": "text/html"},
+            body=OLD_PAGE,
+            profile=direct.profile,
+        )
+        assert await files(secure.url + "simple/", env) == ["demo-1.0.tar.gz"]
+    assert index.seen == [(None, None), (None, None)]
+    assert plain.hits("/moved/demo/") == 1
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+async def test_credentials_a_then_none_then_b(tls: ssl.SSLContext, env: dict[str, str]) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        url = server.url + "simple/"
+        as_a = with_userinfo(url, f"alice:{quoted(PASSWORD_A)}")
+        as_b = with_userinfo(url, f"bob:{quoted(PASSWORD_B)}")
+        for index_url in (as_a, as_a, url, url, as_b, as_b, as_a):
+            assert await files(index_url, env) == ["demo-1.0.tar.gz"]
+    # Each change of credentials is put to the server, with the credentials of the run
+    # (a public page: its 304 then lets the next run like it answer from the cache).
+    assert index.seen == [(AUTH_A, None), (None, ETAG), (AUTH_B, ETAG), (AUTH_A, ETAG)]
+
+
+async def test_a_private_page_is_not_served_to_a_run_without_its_credentials(
+    tls: ssl.SSLContext, env: dict[str, str]
+) -> None:
+    index = Index(required=AUTH_A)
+    async with serve_https(tls, index.handle) as server:
+        url = server.url + "simple/"
+        as_a = with_userinfo(url, f"alice:{quoted(PASSWORD_A)}")
+        as_b = with_userinfo(url, f"bob:{quoted(PASSWORD_B)}")
+        assert await files(as_a, env) == ["demo-1.0.tar.gz"]
+        for other in (url, as_b):
+            with pytest.raises(ResponseError) as caught:
+                await files(other, env)
+            assert caught.value.status == 401
+        assert await files(as_a, env) == ["demo-1.0.tar.gz"]  # still A's, still fresh
+    assert index.seen == [(AUTH_A, None), (None, ETAG), (AUTH_B, ETAG)]
+
+
+async def test_netrc_credentials_are_part_of_the_profile(
+    tls: ssl.SSLContext, env: dict[str, str], netrc: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        url = server.url + "simple/"
+        for named in (netrc, netrc, os.devnull, netrc):
+            monkeypatch.setenv("NETRC", str(named))
+            await files(url, env)
+    auth = basic("nina", NETRC_PASSWORD)
+    assert index.seen == [(auth, None), (None, ETAG), (auth, ETAG)]
+
+
+# --------------------------------------------------------------------------- offline
+
+
+async def test_offline_refuses_an_entry_fetched_another_way(
+    tls: ssl.SSLContext, env: dict[str, str]
+) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        url = server.url + "simple/"
+        as_a = with_userinfo(url, f"alice:{quoted(PASSWORD_A)}")
+        as_b = with_userinfo(url, f"bob:{quoted(PASSWORD_B)}")
+        await files(as_a, env)
+        offline = {**env, "UV_OFFLINE": "1"}
+        insecure = {**offline, "UV_INSECURE_HOST": insecure_entry(server.url)}
+        runs = [
+            (url, offline, "fetched with credentials, and this request has none"),
+            (as_b, offline, "fetched with other credentials than this request has"),
+            (
+                as_a,
+                insecure,
+                "fetched over verified TLS, and this request would be made over TLS "
+                "without certificate verification",
+            ),
+        ]
+        for index_url, environ, reason in runs:
+            with pytest.raises(OfflineError) as caught:
+                await files(index_url, environ)
+            message = str(caught.value)
+            assert reason in message
+            assert "cannot be used offline" in message
+            assert caught.value.hint is not None
+            for secret in (PASSWORD_A, PASSWORD_B, quoted(PASSWORD_A)):
+                assert secret not in message
+        assert await files(as_a, offline) == ["demo-1.0.tar.gz"]  # made the same way
+    assert index.seen == [(AUTH_A, None)]  # offline, nothing reached the server
+
+
+# --------------------------------------------------------------------------- format
+
+
+def old_format_entry(url: str, body: bytes) -> bytes:
+    """An entry as the first version of the cache wrote it: no profile."""
+    meta = {
+        "url": url,
+        "status": 200,
+        "headers": {"content-type": "text/html", "cache-control": "max-age=600", "etag": ETAG},
+        "stored_at": time.time(),
+        "vary": {},
+        "length": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    return b"indexclient-cache-1\n" + json.dumps(meta).encode() + b"\n" + body
+
+
+async def test_an_entry_of_the_old_format_is_fetched_again(
+    tls: ssl.SSLContext, env: dict[str, str], cache_dir: Path
+) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        page_url = server.url + "simple/demo/"
+        path = Path(HttpCache(cache_dir)._path(page_url, PAGE_REQUEST))
+        path.parent.mkdir(parents=True)
+        path.write_bytes(old_format_entry(page_url, OLD_PAGE))
+        assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
+        assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
+    # Asked whole (its ETag is not trusted either), then served from the new entry.
+    assert index.seen == [(None, None)]
+    assert not path.read_bytes().startswith(b"indexclient-cache-1\n")
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+async def test_no_credential_reaches_a_cache_file(
+    tls: ssl.SSLContext,
+    env: dict[str, str],
+    cache_dir: Path,
+    netrc: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        url = server.url + "simple/"
+        await files(with_userinfo(url, f"alice:{quoted(PASSWORD_A)}"), env)
+        monkeypatch.setenv("NETRC", str(netrc))
+        await files(url, env)
+    assert [auth for auth, _ in index.seen] == [AUTH_A, basic("nina", NETRC_PASSWORD)]
+    secrets = [PASSWORD_A, quoted(PASSWORD_A), NETRC_PASSWORD]
+    secrets += [AUTH_A, AUTH_A.split()[1], basic("nina", NETRC_PASSWORD).split()[1]]
+    # Nor an unkeyed digest of them, which would let anyone test password guesses.
+    secrets += [hashlib.sha256(a.encode()).hexdigest() for a in (AUTH_A, basic("n", "x"))]
+    secrets += [hashlib.sha256(json.dumps([AUTH_A]).encode()).hexdigest()]
+    every_file = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert len(every_file) >= 2
+    for path in every_file:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, (path, secret)
+    from indexclient.cache import KEY_FILE
+
+    key = cache_dir / KEY_FILE
+    assert key.stat().st_size == 32
+    if os.name == "posix":
+        assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_run_without_credentials_makes_no_key(tmp_path: Path) -> None:
+    from indexclient.cache import KEY_FILE
+
+    cache = HttpCache(tmp_path)
+    assert cache.credential_digest([None, None]) == ""
+    assert not (tmp_path / KEY_FILE).exists()
+    digest = cache.credential_digest([AUTH_A, None])
+    assert (tmp_path / KEY_FILE).exists()
+    # Stable within a directory (another process reads the same key), not across them.
+    assert HttpCache(tmp_path).credential_digest([AUTH_A, None]) == digest
+    assert HttpCache(tmp_path / "other").credential_digest([AUTH_A, None]) != digest
+    assert cache.credential_digest([AUTH_B, None]) != digest
+    assert cache.credential_digest([None, AUTH_A]) != digest
+
+
+# --------------------------------------------------------------------------- warm path
+
+
+_WARM_RUN = """
+import asyncio, os, sys
+from indexclient import IndexClient
+
+async def main():
+    async with IndexClient(sys.argv[1], environ=os.environ) as client:
+        page = await client.project("demo")
+    print(len(page.files), "aiohttp" in sys.modules, "yarl" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+async def test_the_warm_check_needs_neither_aiohttp_nor_yarl(
+    tls: ssl.SSLContext,
+    env: dict[str, str],
+    netrc: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Credentials in the URL (for one hop) and from netrc (for the other), and an
+    # allow-insecure-host entry: every part of the check runs, from the string URL.
+    monkeypatch.setenv("NETRC", str(netrc))
+    environ = {**env, "UV_INSECURE_HOST": "127.0.0.9"}
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        server.redirect("/moved/demo/", server.url.replace("127.0.0.1", "localhost") + "d/")
+        await files(server.url + "simple/", environ)
+        moved = with_userinfo(server.url + "moved/", f"alice:{quoted(PASSWORD_A)}")
+        await files(moved, environ)
+        assert [auth for auth, _ in index.seen] == [basic("nina", NETRC_PASSWORD), None]
+        for url in (server.url + "simple/", moved):
+            result = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-c", _WARM_RUN, url],
+                env={**os.environ, **environ},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert result.stdout.split() == ["1", "False", "False"], result.stderr
+    assert len(index.seen) == 2
+
+
+def test_profile_json_is_checked() -> None:
+    from indexclient.cache import FetchProfile
+
+    good = FetchProfile("verified", "", (("https", "127.0.0.1", 443),))
+    assert FetchProfile.from_json(good.to_json()) == good
+    bad_forms: list[object] = [
+        None,
+        [],
+        {"mode": "secure", "auth": "", "hops": [["https", "h", 443]]},
+        {"mode": "verified", "auth": None, "hops": [["https", "h", 443]]},
+        {"mode": "verified", "auth": "", "hops": []},
+        {"mode": "verified", "auth": "", "hops": [["https", "h"]]},
+        {"mode": "verified", "auth": "", "hops": [["https", "h", "443"]]},
+        {"mode": "verified", "auth": "", "hops": [["https", "h", True]]},
+    ]
+    for bad in bad_forms:
+        assert FetchProfile.from_json(bad) is None

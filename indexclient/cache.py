@@ -47,7 +47,9 @@ __all__ = ["CacheEntry", "FetchProfile", "HttpCache", "default_cache_dir"]
 # Version 2 records each entry's FetchProfile: entries of version 1 do not say how they
 # were fetched, so they are treated as unknown and fetched again.
 _MAGIC = b"indexclient-cache-2\n"
-_MEMO_MAGIC = b"indexclient-memo-1\n"
+# 2: pages are checked for links they may not have (docs/security.md, "Links"); a
+# selection remembered by an earlier version may hold one, so none is read back.
+_MEMO_MAGIC = b"indexclient-memo-2\n"
 # Enough for an entry's head (magic and metadata line) in one read.
 _HEAD_READ = 8192
 _HEURISTIC_CAP = 24 * 3600.0

@@ -224,9 +224,12 @@ async def _fetch(
     """Stream into ``out``; a connection lost mid-body starts again from the beginning,
     within the client's retry budget (never past the request's deadline)."""
     attempt = 0
+    until = http.deadline_end()  # one deadline for every attempt
     while True:
         try:
-            return await _fetch_once(http, file, out, hashes, progress, max_size=max_size)
+            return await _fetch_once(
+                http, file, out, hashes, progress, max_size=max_size, until=until
+            )
         except (ConnectError, TimeoutError) as exc:
             if isinstance(exc, DeadlineError) or attempt >= http.retry.retries:
                 raise
@@ -246,10 +249,11 @@ async def _fetch_once(
     progress: Progress | None,
     *,
     max_size: int,
+    until: float,
 ) -> int:
     # The limit below, checked before each write, bounds the body; the decoder hands out
     # at most 256 KiB at a time, so memory stays bounded without a cap of its own.
-    async with http.stream(file.url) as stream:
+    async with http.stream(file.url, until=until) as stream:
         if stream.status in (404, 410):
             raise NotFoundError(redact_url(file.url), stream.status, "the file is not there")
         if stream.status != 200:

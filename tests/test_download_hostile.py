@@ -25,9 +25,14 @@ from test_cli_process import clean_env
 from test_cli_support import PYTHON
 
 from indexclient import IndexClient
-from indexclient.errors import FileWriteError, ResponseError, ResponseTooLargeError
+from indexclient.errors import (
+    DeadlineError,
+    FileWriteError,
+    ResponseError,
+    ResponseTooLargeError,
+)
 from indexclient.simple import DistributionFile, FrozenDict
-from indexclient.testing.faults import endless_body, fault_server, ok, stall
+from indexclient.testing.faults import byte_by_byte, endless_body, fault_server, ok, stall
 from indexclient.testing.pki import server_context
 from indexclient.transport.http import RetryPolicy
 
@@ -77,6 +82,50 @@ async def test_endless_body_without_any_size_stops_at_max_size(
                 30,
             )
     assert max(written) <= 1024 * 1024  # never a byte past the cap on disk
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_trickle_ends_at_the_deadline_and_is_not_retried(
+    tls: ssl.SSLContext, ca_env: dict[str, str], tmp_path: Path
+) -> None:
+    # A byte every 20 ms beats any stall timeout; only the overall deadline ends it.
+    async with (
+        fault_server(tls) as server,
+        IndexClient(
+            f"{server.url}simple/",
+            environ=ca_env,
+            retry=RetryPolicy(retries=3, backoff_base=0.01),
+            deadline=0.3,
+        ) as http,
+    ):
+        server.script(f"/files/{WHEEL}", byte_by_byte(BODY, delay=0.02))
+        with pytest.raises(DeadlineError):
+            await http.download(wheel(f"{server.url}files/{WHEEL}"), tmp_path)
+    assert server.hits(f"/files/{WHEEL}") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_retry_does_not_restart_the_deadline(
+    tls: ssl.SSLContext, ca_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The first attempt is cut off after 0.25 s (a retryable failure); the second would
+    # take about 0.2 s more. With one deadline of 0.3 s for both, the download cannot
+    # finish; with a fresh deadline per attempt it would.
+    small = b"0123456789" * 2
+    async with (
+        fault_server(tls) as server,
+        IndexClient(
+            f"{server.url}simple/",
+            environ=ca_env,
+            retry=RetryPolicy(retries=3, backoff_base=0.001),
+            deadline=0.3,
+        ) as http,
+    ):
+        replies = [stall(after_headers=True, seconds=0.25), byte_by_byte(small, delay=0.002)]
+        server.script(f"/files/{WHEEL}", replies)
+        with pytest.raises(DeadlineError):
+            await http.download(wheel(f"{server.url}files/{WHEEL}", body=small), tmp_path)
+    assert server.hits(f"/files/{WHEEL}") == 2
     assert list(tmp_path.iterdir()) == []
 
 

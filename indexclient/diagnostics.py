@@ -25,7 +25,7 @@ from indexclient.tls.hosts import InsecureHost
 from indexclient.tls.policy import check_chain, subject_of
 from indexclient.tls.trust import Trust
 from indexclient.transport.errors import translate_error
-from indexclient.urls import redact_url
+from indexclient.urls import check_authority, redact_url
 
 __all__ = ["CertificateInfo", "TlsCheck", "check_tls", "describe_key", "describe_signature"]
 
@@ -147,6 +147,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
 
 async def check_tls(trust: Trust, url: str, *, timeout: float = 10.0) -> TlsCheck:
     """Connect to ``url``'s host and report its chain and the verdict under ``trust``."""
+    check_authority(url)  # ValueError without the URL's secrets (a "/" in a password)
     parsed = URL(url)
     if parsed.scheme != "https" or not parsed.host:
         raise ValueError(f"tls check needs an https URL, not {redact_url(url)}")

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import ssl
+import struct
+import tracemalloc
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +22,12 @@ import pytest
 from conftest import Pki
 
 from indexclient import IndexClient
-from indexclient.errors import ConfigurationError, ResponseTooLargeError
+from indexclient.errors import (
+    ConfigurationError,
+    MetadataError,
+    MetadataTooLargeError,
+    ResponseTooLargeError,
+)
 from indexclient.fetching import MAX_RANGE_REQUESTS
 from indexclient.simple import DistributionFile, FrozenDict
 from indexclient.testing.faults import Connection, endless_body, fault_server, ranged
@@ -127,3 +136,61 @@ async def test_a_local_wheel_must_be_a_regular_file(tmp_path: Path, kind: str) -
     async with IndexClient(tmp_path.as_uri()) as client:
         with pytest.raises(ConfigurationError, match="not a regular file"):
             await asyncio.wait_for(client.core_metadata(file), 10)
+
+
+# --------------------------------------------------------------------------- archives
+
+BOMB_NAME = "bomb-1.0-py3-none-any.whl"
+MIB = 1024 * 1024
+
+
+def zip_bomb(declared: int | None = None) -> bytes:
+    """A wheel whose METADATA inflates to 64 MiB of zeros (about 64 KB compressed);
+    with ``declared``, its central directory claims that size instead."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\n")
+        with archive.open("bomb-1.0.dist-info/METADATA", "w", force_zip64=False) as stream:
+            for _ in range(64):
+                stream.write(bytes(MIB))
+    data = bytearray(out.getvalue())
+    if declared is not None:
+        at = data.rindex(b"PK\x01\x02")  # the last central entry: METADATA
+        struct.pack_into("<L", data, at + 24, declared)
+    return bytes(data)
+
+
+async def test_an_archive_member_declared_too_large_is_refused_before_it_is_fetched(
+    tls: ssl.SSLContext, ca_env: dict[str, str]
+) -> None:
+    bomb = zip_bomb()
+    async with (
+        fault_server(tls) as server,
+        IndexClient(f"{server.url}simple/", environ=ca_env, retry=NO_RETRY) as client,
+    ):
+        server.script(f"/files/{BOMB_NAME}", ranged(bomb))
+        file = DistributionFile(BOMB_NAME, f"{server.url}files/{BOMB_NAME}")
+        with pytest.raises(MetadataTooLargeError) as caught:
+            await client.core_metadata(file)
+    assert caught.value.size == 64 * MIB
+    assert ranges_asked(server.requests) == ["bytes=-65536"]  # the tail, nothing more
+
+
+async def test_an_archive_member_that_lies_about_its_size_stops_early(
+    tls: ssl.SSLContext, ca_env: dict[str, str]
+) -> None:
+    bomb = zip_bomb(declared=1000)
+    async with (
+        fault_server(tls) as server,
+        IndexClient(f"{server.url}simple/", environ=ca_env, retry=NO_RETRY) as client,
+    ):
+        server.script(f"/files/{BOMB_NAME}", ranged(bomb))
+        file = DistributionFile(BOMB_NAME, f"{server.url}files/{BOMB_NAME}")
+        tracemalloc.start()
+        try:
+            with pytest.raises(MetadataError, match="inflates past"):
+                await client.core_metadata(file)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 16 * MIB  # never the 64 MiB the member really holds

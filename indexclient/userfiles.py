@@ -91,14 +91,9 @@ def _os_reason(exc: OSError) -> UnreadableFile:
     return UnreadableFile(f"cannot read it: {exc.strerror or exc}")
 
 
-def read_user_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
-    """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit``.
-
-    Raises :class:`UnreadableFile` for a missing or unreadable path, anything that is not
-    a regular file, and a file larger than ``limit`` (checked before reading, and again
-    while reading, in case it grows). A FIFO or device is never opened for reading data:
-    it is refused from its ``stat``, and the open itself cannot block.
-    """
+def _open_checked(path: str | os.PathLike[str], limit: int) -> int:
+    """A descriptor open on ``path`` once it is known to be a regular file within
+    ``limit`` bytes, checked before the open and again on what was opened."""
     try:
         # stat before open: opening some devices has effects (a tape rewinds).
         _check(os.stat(path), limit)
@@ -108,6 +103,22 @@ def read_user_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
     try:
         # The path may have been swapped since the stat: check what was opened.
         _check(os.fstat(fd), limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_user_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
+    """The bytes of the regular file at ``path`` (symlinks followed), at most ``limit``.
+
+    Raises :class:`UnreadableFile` for a missing or unreadable path, anything that is not
+    a regular file, and a file larger than ``limit`` (checked before reading, and again
+    while reading, in case it grows). A FIFO or device is never opened for reading data:
+    it is refused from its ``stat``, and the open itself cannot block.
+    """
+    fd = _open_checked(path, limit)
+    try:
         chunks: list[bytes] = []
         total = 0
         while chunk := os.read(fd, min(_CHUNK, limit + 1 - total)):
@@ -128,17 +139,7 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
     For files too large to read whole (distributions in a local index): the same
     refusals as :func:`read_user_file` but no size limit; the caller bounds its reads.
     """
-    try:
-        _check(os.stat(path), _UNLIMITED)
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise _os_reason(exc) from None
-    try:
-        _check(os.fstat(fd), _UNLIMITED)
-    except BaseException:
-        os.close(fd)
-        raise
-    return os.fdopen(fd, "rb")
+    return os.fdopen(_open_checked(path, _UNLIMITED), "rb")
 
 
 def is_regular_file(path: str | os.PathLike[str]) -> bool:

@@ -252,6 +252,17 @@ def parse_insecure_host(entry: str, origin: str) -> InsecureHost:
     try:
         scheme, host, port = _parse(entry)
     except _EntryError as exc:
+        if "@" in entry:
+            # A user name or password: hidden, and so is the reason, which could quote
+            # part of it ("port 'pa' ..." for a password with a '/'); docs/security.md.
+            from indexclient.urls import redact_url
+
+            shown = redact_url(entry if "://" in entry else f"https://{entry}")
+            shown = shown if "://" in entry else shown.removeprefix("https://")
+            raise ValueError(
+                f"invalid allow-insecure-host entry {shown!r}: user information "
+                "('user@' or 'user:password@') is not allowed"
+            ) from None
         raise ValueError(f"invalid allow-insecure-host entry {entry!r}: {exc}") from None
     return InsecureHost(raw=entry, origin=origin, scheme=scheme, host=host, port=port)
 

@@ -202,6 +202,19 @@ def test_a_lock_held_too_long_is_a_clear_error(
     assert config.read_text() == "offline = false\n"
 
 
+@pytest.mark.skipif(os.name == "nt", reason="O_NOFOLLOW is POSIX")
+def test_a_symlink_as_the_lock_file_is_not_followed(workdir: Path, tmp_path: Path) -> None:
+    config = workdir / "uv.toml"
+    config.write_text("offline = false\n")
+    elsewhere = tmp_path / "elsewhere"
+    lock_path(config).symlink_to(elsewhere)
+    with pytest.raises(ConfigurationError) as caught:
+        set_value(config, "offline", "true")
+    assert f"cannot open the lock file {lock_path(config)}: " in str(caught.value)
+    assert not elsewhere.exists()
+    assert config.read_text() == "offline = false\n"
+
+
 def test_concurrent_runs_lose_no_update(tmp_path: Path) -> None:
     config = tmp_path / "uv.toml"
     config.write_text("# shared by every run\nextra-index-url = [\n    # corp\n]\n")

@@ -151,7 +151,8 @@ def pair_lines(
     lines = []
     for name in names:
         before = markers.count
-        key = draw(st.sampled_from([name, f'"{name}"', f"'{name}'"]))
+        escaped = f'"\\u{ord(name[0]):04X}{name[1:]}"'  # "\u0061lpha" is alpha
+        key = draw(st.sampled_from([name, f'"{name}"', f"'{name}'", escaped]))
         value = value_text(draw, markers)
         if collect is not None:
             collect[name] = {f"<c{n}>" for n in range(before + 1, markers.count + 1)}

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-__all__ = ["LOCK_TIMEOUT", "LockTimeout", "lock_path", "locked"]
+__all__ = ["LOCK_TIMEOUT", "LockError", "LockTimeout", "lock_path", "locked"]
 
 #: Seconds ``config set`` waits for another run to finish with the same file.
 LOCK_TIMEOUT: Final = 10.0
@@ -30,7 +30,11 @@ _FIRST_WAIT = 0.005
 _LONGEST_WAIT = 0.1
 
 
-class LockTimeout(Exception):
+class LockError(Exception):
+    """The lock cannot be taken; the message says why and names the lock file."""
+
+
+class LockTimeout(LockError):
     """Another process held the lock for longer than the timeout."""
 
 
@@ -44,21 +48,28 @@ def locked(target: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the exclusive lock of ``target`` (its directory must exist).
 
     Raises :class:`LockTimeout` after ``timeout`` seconds (:data:`LOCK_TIMEOUT` when
-    None) of waiting, and OSError when the lock file cannot be created or opened.
+    None) of waiting, and :class:`LockError` when the lock file cannot be created or
+    opened (a read-only directory; a symlink, which is not followed).
     """
     path = lock_path(target)
     flags = os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        descriptor = os.open(path, os.O_RDWR | flags, 0o666)
-    except PermissionError:
-        # Another user's lock file in a shared directory: a read-only descriptor locks too.
-        descriptor = os.open(path, os.O_RDONLY | flags)
+        try:
+            descriptor = os.open(path, os.O_RDWR | flags, 0o666)
+        except PermissionError:
+            # Another user's lock file in a shared directory: read-only, it locks too.
+            descriptor = os.open(path, os.O_RDONLY | flags)
+    except OSError as exc:
+        raise LockError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
     try:
-        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+        timeout = LOCK_TIMEOUT if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         wait = _FIRST_WAIT
         while not _try_lock(descriptor):
             if time.monotonic() >= deadline:
-                raise LockTimeout(str(path))
+                raise LockTimeout(
+                    f"another process kept the lock {path} for more than {timeout:g} seconds"
+                )
             time.sleep(wait)
             wait = min(wait * 2, _LONGEST_WAIT)
         try:

@@ -9,14 +9,13 @@ quadratic time and memory, and deep nesting exhausts its recursion (docs/securit
 
 The scanner reads the lexical structure only: strings (basic, literal, multi-line),
 comments, brackets and braces, table headers, dotted keys. It does not validate (tomllib
-does) and decodes no value except a quoted key, through tomllib itself. It never recurses,
-whatever the nesting.
+does) and decodes no value except a quoted key's escapes. It never recurses, whatever
+the nesting.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from typing import Final
 
@@ -52,6 +51,18 @@ _MULTILINE_BASIC_STOP = re.compile(r'["\\]')
 # the comment or the end of the line; inside an array or inline table also to , ] or }.
 _BARE_VALUE = re.compile(r"[^#\r\n]*")
 _BARE_ITEM = re.compile(r"[^,\]}#\r\n]*")
+# The escapes of a basic string (TOML 1.0, and \xHH and \e of TOML 1.1).
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|(.))", re.S)
+_SIMPLE_ESCAPES = {
+    "b": "\b",
+    "t": "\t",
+    "n": "\n",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    '"': '"',
+    "\\": "\\",
+}
 
 
 class TomlTextError(Exception):
@@ -366,18 +377,17 @@ def _end(pattern: re.Pattern[str], text: str, position: int) -> int:
 
 
 def _quoted_key(raw: str) -> str:
-    """The name a quoted key stands for (tomllib decodes the escapes of a basic string)."""
-    if raw.startswith("'"):
+    """The name a quoted key stands for (a basic string's escapes decoded)."""
+    if raw.startswith("'") or "\\" not in raw:
         return raw[1:-1]
-    if "\\" not in raw:
-        return raw[1:-1]
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
-        name = tomllib.loads(f"k = {raw}")["k"]
-    except tomllib.TOMLDecodeError:
-        raise TomlTextError(f"invalid quoted key {raw!r}") from None
-    assert isinstance(name, str)
-    return name
+        return _ESCAPE.sub(_unescape, raw[1:-1])
+    except (KeyError, ValueError):
+        raise TomlTextError(f"invalid escape in the key {raw!r}") from None
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code:
+        return chr(int(code, 16))
+    return _SIMPLE_ESCAPES[match.group(4)]

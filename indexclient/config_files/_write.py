@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexclient.config_files._lock import LOCK_TIMEOUT, LockTimeout, locked
+from indexclient.config_files._lock import LockError, LockTimeout, locked
 from indexclient.config_files._model import (
     _BOOL_WORDS,
     _PYPROJECT,
@@ -113,12 +113,12 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
             _check_result(edited, document, origin)
             _atomic_write(target, edited.encode("utf-8"))
             return table[key]
-    except LockTimeout as exc:
+    except LockError as exc:
+        hint = "run config set again once the other one has finished"
         raise ConfigurationError.single(
             str(target),
-            f"another process kept the lock {exc} for more than {LOCK_TIMEOUT:g} seconds; "
-            f"{_NOT_CHANGED}",
-            hint="run config set again once the other one has finished",
+            f"{exc}; {_NOT_CHANGED}",
+            hint=hint if isinstance(exc, LockTimeout) else None,
         ) from None
     except OSError as exc:
         raise ConfigurationError.single(

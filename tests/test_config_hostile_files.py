@@ -122,6 +122,20 @@ def test_config_set_refuses_a_fifo(tmp_path: Path, workdir: Path) -> None:
     )
 
 
+@posix_only
+def test_a_device_behind_the_discovered_uv_toml(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    (workdir / "uv.toml").symlink_to("/dev/zero")
+    result = run_cli(capsys, "config", "show")
+    assert result.code == 2
+    assert one_error_line(result.err).endswith(
+        f"{workdir / 'uv.toml'}: it is a character device, not a regular file"
+    )
+
+
 def test_a_directory_as_the_discovered_uv_toml(
     capsys: pytest.CaptureFixture[str], workdir: Path
 ) -> None:

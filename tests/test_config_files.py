@@ -281,7 +281,10 @@ def test_config_file_from_uv_config_file(tmp_path: Path, project: Path) -> None:
 def test_missing_config_file_is_a_problem(tmp_path: Path, project: Path) -> None:
     missing = tmp_path / "missing.toml"
     assert messages(find(project, {}, config_file=missing)) == [
-        f"{missing}: the file does not exist"
+        f"--config-file {missing}: the file does not exist"
+    ]
+    assert messages(find(project, {"UV_CONFIG_FILE": str(missing)})) == [
+        f"UV_CONFIG_FILE={missing} (environment): the file does not exist"
     ]
 
 
@@ -590,21 +593,23 @@ def test_unreadable_file_is_a_problem(
     project: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = write(project / "uv.toml", "offline = true\n")
-    real_open = Path.open
+    real_open = os.open
 
-    def deny(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == config:
+    def deny(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == str(config):
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", deny)
+    monkeypatch.setattr(os, "open", deny)  # the tests run as root: chmod would not deny
     (problem,) = find(project, env).problems
-    assert problem == ConfigProblem(str(config), "cannot read the file: Permission denied")
+    assert problem == ConfigProblem(str(config), "permission denied")
 
 
 def test_read_file_on_a_directory(tmp_path: Path) -> None:
     found = read_file(tmp_path, "explicit")
-    assert found.problems == (ConfigProblem(str(tmp_path), "it is a directory, not a file"),)
+    assert found.problems == (
+        ConfigProblem(str(tmp_path), "it is a directory, not a regular file"),
+    )
 
 
 def test_native_tls_is_a_deprecated_alias(project: Path, env: dict[str, str]) -> None:

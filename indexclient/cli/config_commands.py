@@ -5,21 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexclient.cli.exits import OK
 from indexclient.cli.output import Console, table
 from indexclient.cli.settings import load_settings
+from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.config import IndexSpec, Origin, Settings, Value
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["set_key", "settings_report", "show"]
 
@@ -33,8 +28,6 @@ def _single(value: Value[Any] | None) -> dict[str, object]:
 
 
 def _index(spec: IndexSpec) -> dict[str, object]:
-    from indexclient.urls import redact_url
-
     return _entry(redact_url(spec.url), spec.origin, name=spec.name)
 
 
@@ -42,7 +35,8 @@ def settings_report(settings: Settings) -> dict[str, object]:
     """Every effective setting with its source, as ``config show --json`` prints it.
 
     Single settings map to ``{"value", "source"}`` (``source`` is null when unset);
-    list settings map to a list of those. Index URLs have their password redacted.
+    list settings map to a list of those. Index URLs and allow-insecure-host entries have
+    their userinfo redacted (:func:`indexclient.urls.redact_url`).
     """
     dirs = settings.ssl_cert_dir
     return {
@@ -54,7 +48,9 @@ def settings_report(settings: Settings) -> dict[str, object]:
         "ssl-cert-file": _single(settings.ssl_cert_file),
         "ssl-cert-dir": _entry(list(dirs.value), dirs.origin) if dirs else _entry(None, None),
         "ssl-client-cert": _single(settings.client_cert),
-        "allow-insecure-host": [_entry(h.raw, h.origin) for h in settings.insecure_hosts],
+        "allow-insecure-host": [
+            _entry(redact_url(h.raw), h.origin) for h in settings.insecure_hosts
+        ],
         "concurrent-downloads": _single(settings.concurrency),
         "http-timeout": _single(settings.timeout),
         "http-retries": _single(settings.retries),
@@ -118,17 +114,26 @@ def _target(args: argparse.Namespace) -> Path:
 
 
 def set_key(args: argparse.Namespace, console: Console) -> int:
-    """``config set KEY VALUE``: validate, then write the file keeping its other keys."""
+    """``config set KEY VALUE``: validate, then write the file keeping everything else.
+
+    Prints the key's value as the file now has it, URLs and hosts redacted.
+    """
     from indexclient.config_files import set_value
 
     path = _target(args)
-    set_value(path, args.key, args.value)
-    document = tomllib.loads(path.read_text(encoding="utf-8"))
-    if path.name == "pyproject.toml":
-        document = document.get("tool", {}).get("uv", {})
-    value = document.get(args.key)
+    value = _redacted(set_value(path, args.key, args.value))
     if console.json_mode:
         console.json({"path": str(path), "key": args.key, "value": value})
     else:
         console.print(f"set {args.key} = {json.dumps(value)} in {path}")
     return OK
+
+
+def _redacted(value: object) -> object:
+    """A value ``config set`` wrote, safe to print: every string through the redaction
+    (the URLs of index-url and extra-index-url, the allow-insecure-host entries)."""
+    if isinstance(value, str):
+        return redact_url(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value

@@ -51,7 +51,22 @@ indexclient is not the pip interface, so the general top-level setting comes fir
 Every problem of every file (wrong types and values, unparsable TOML, unreadable files)
 is collected and returned in :attr:`Discovery.problems`; the caller raises one
 :class:`~indexclient.errors.ConfigurationError`. Each problem names the file and the key,
-e.g. ``allow-insecure-host in /p/uv.toml: expected a list of strings, got an integer``.
+e.g. ``allow-insecure-host in /p/uv.toml: expected a list of strings, got an integer``. A
+string shown in a problem has the userinfo of its URLs hidden
+(:func:`indexclient.urls.redact_url`).
+
+Reading is safe whatever sits at a path (docs/security.md, "Files you name"): every file
+is read with :func:`indexclient.userfiles.read_user_file`, so it must be a regular file
+(after symlinks) of at most :data:`indexclient.userfiles.MAX_CONFIG_FILE` bytes (4 MiB).
+A FIFO, a device, a directory or a larger file where a file is looked for (project, user
+or system location) or named (``--config-file``, ``UV_CONFIG_FILE``) is a problem naming
+the file (and the flag or variable), never a silent skip, a hang or a memory blow-up;
+only a missing path (or a dangling symlink) counts as no file. The text must be UTF-8
+(the problem gives the line of the first bad byte), and its shape is checked before
+tomllib parses it: at most ``MAX_NESTING`` (64) levels of nested arrays and inline tables
+and ``MAX_KEY_PARTS`` (64) dotted parts in a key or table name (``_toml_scan``; tomllib's
+cost grows with the square of the parts, and it recurses once per level). Every failure
+is one problem, never a ``RecursionError``.
 
 :func:`merged` combines files as uv does: for a single value the first file (in
 precedence order) that defines it wins; ``allow-insecure-host`` is the union of all
@@ -59,12 +74,25 @@ files, each entry keeping its origin; ``extra-index-url`` and ``[[index]]`` list
 concatenated, the project's entries first.
 
 Writing (:func:`set_value`, for ``config set KEY VALUE``): the value is validated first
-(nothing is written when it is invalid), then the whole file is rewritten with
-``tomli_w`` atomically (a temporary file in the same directory, then :func:`os.replace`).
-Every other key and table is kept, but **comments and formatting are not** (``tomli_w``
-cannot keep them). For ``pyproject.toml`` the key goes under ``[tool.uv]``. Setting a list
-key (``allow-insecure-host``, ``extra-index-url``) *appends* the given entries (comma- or
-whitespace-separated) to the list already in the file, skipping entries already there.
+(nothing is written when it is invalid). Then, holding an exclusive lock on
+``.NAME.lock`` beside the file (so that concurrent runs lose no update; a run waits at
+most ``_lock.LOCK_TIMEOUT``, 10 seconds), the file is read (safely, as above), only the
+new value is rendered with ``tomli_w`` and spliced into the original text, the result is
+parsed and compared with the intended document, and only then does it replace the file
+atomically (a temporary file in the same directory, then :func:`os.replace`). **Comments,
+order and formatting of everything else are kept**, and so are the line endings
+(``\\n`` or ``\\r\\n``) and the file's mode. An existing key's value is replaced in place
+(a comment after it stays); a new key goes after the last key of its table (for a
+``uv.toml`` with no top-level key, above the first table header and its comments). For
+``pyproject.toml`` the key goes under ``[tool.uv]``, a table added at the end of the file
+when missing. Setting a list key (``allow-insecure-host``, ``extra-index-url``)
+*appends* the given entries (comma- or whitespace-separated) to the list already in the
+file, skipping entries already there; the array keeps its items, comments and layout
+(one item a line when it spans several lines). ``config set`` refuses, leaving the file
+as it was: a ``tool.uv`` defined by dotted keys (``tool.uv.offline = true``) or an inline
+table (``tool = {uv = {...}}``), a key written as a table, a file that is not a readable
+regular file of valid TOML within the limits, a result that would not read back as
+intended or would exceed ``MAX_CONFIG_FILE``, and a lock held by another run for too long.
 
 Nothing here touches the network or process-wide state: ``cwd`` and ``environ`` are
 always passed in.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from indexclient.config_files._model import (
     _BOOL_WORDS,
@@ -19,26 +18,41 @@ from indexclient.config_files._model import (
 )
 from indexclient.config_files._read import _Invalid, _load_toml, _tool_uv, read_file
 from indexclient.errors import ConfigProblem, ConfigurationError
-
-if TYPE_CHECKING:
-    pass
-
+from indexclient.userfiles import is_regular_file
 
 # --------------------------------------------------------------------------- locations
+
+
+def _present(path: Path) -> bool:
+    """Whether anything is at ``path``: a file, or something else to report when read.
+
+    A FIFO, a device or a directory where a configuration file is looked for is a
+    problem (reported by read_file, which never opens it for reading), not a reason to
+    skip it silently or to block on it (docs/security.md, "Files you name"). Only a
+    missing path (or a dangling symlink) is nothing, as in uv.
+    """
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return False
+    except OSError:  # a loop of symlinks, a denied permission: reported when read
+        return True
+    return True
 
 
 def _find_project_file(start: Path) -> Path | None:
     """The nearest uv.toml, or pyproject.toml with [tool.uv], from ``start`` upward.
 
-    A pyproject.toml that cannot be read or parsed is returned too (its problem is then
-    reported when it is read): uv stops there with an error as well.
+    A pyproject.toml (or anything at a uv.toml's place) that cannot be read or parsed is
+    returned too (its problem is then reported when it is read): uv stops there with an
+    error as well.
     """
     for directory in (start, *start.parents):
         uv_toml = directory / _UV_TOML
-        if uv_toml.is_file():
+        if _present(uv_toml):
             return uv_toml
         pyproject = directory / _PYPROJECT
-        if pyproject.is_file():
+        if _present(pyproject):
             try:
                 document = _load_toml(pyproject)
             except _Invalid:
@@ -70,19 +84,19 @@ def _user_config_file(environ: Mapping[str, str], *, windows: bool) -> Path | No
 def _system_config_file(
     environ: Mapping[str, str], fallback: str | os.PathLike[str] | None, *, windows: bool
 ) -> Path | None:
-    """The system uv.toml in effect (an existing file), or None."""
+    """The system uv.toml in effect (the first path where something is), or None."""
     if windows:
         drive = environ.get("SYSTEMDRIVE", "")
         candidate = Path(drive + "\\", "ProgramData", "uv", _UV_TOML) if drive else None
-        return candidate if candidate is not None and candidate.is_file() else None
+        return candidate if candidate is not None and _present(candidate) else None
     dirs = environ.get("XDG_CONFIG_DIRS", "") or "/etc/xdg"
     for directory in dirs.split(":"):
         if not directory:
             break
         candidate = Path(directory, "uv", _UV_TOML)
-        if candidate.is_file():
+        if _present(candidate):
             return candidate
-    if fallback is not None and Path(fallback).is_file():
+    if fallback is not None and _present(Path(fallback)):
         return Path(fallback)
     return None
 
@@ -135,6 +149,7 @@ def discover(
     problems: list[ConfigProblem] = []
 
     explicit = config_file if config_file is not None else environ.get("UV_CONFIG_FILE") or None
+    named_by = "--config-file {}" if config_file is not None else "UV_CONFIG_FILE={} (environment)"
     disabled = no_config
     if not disabled and "UV_NO_CONFIG" in environ:
         raw = environ["UV_NO_CONFIG"]
@@ -150,7 +165,8 @@ def discover(
 
     files: list[ConfigFile] = []
     if explicit is not None:
-        files.append(read_file(_absolute(explicit, start), "explicit"))
+        chosen = _absolute(explicit, start)
+        files.append(read_file(chosen, "explicit", named_by=named_by.format(chosen)))
     elif not disabled:
         seen: set[str] = set()
         candidates: list[tuple[Path | None, Scope]] = [
@@ -159,7 +175,7 @@ def discover(
             (_system_config_file(environ, system_fallback, windows=windows), "system"),
         ]
         for path, scope in candidates:
-            if path is None or not path.is_file():
+            if path is None or not _present(path):
                 continue
             real = os.path.realpath(path)
             if real in seen:  # e.g. the project directory is ~/.config/uv
@@ -182,7 +198,7 @@ def discover(
 def _warn_if_shadowed_pyproject(read: ConfigFile, uv_toml: Path) -> ConfigFile:
     """uv's warning when a [tool.uv] table sits beside the uv.toml that wins over it."""
     pyproject = uv_toml.with_name(_PYPROJECT)
-    if not pyproject.is_file():
+    if not is_regular_file(pyproject):
         return read
     try:
         document = _load_toml(pyproject)

@@ -21,9 +21,11 @@ from indexclient.config_files._model import (
     _origin,
     _value,
 )
+from indexclient.config_files._toml_scan import ShapeError, check_shape
 from indexclient.errors import ConfigProblem
 from indexclient.tls.hosts import parse_insecure_host
-from indexclient.urls import index_url_problem, redact_url
+from indexclient.urls import index_url_problem, redact_text, redact_url
+from indexclient.userfiles import MAX_CONFIG_FILE, UnreadableFile, read_user_file
 
 if TYPE_CHECKING:
     from indexclient.config import Origin, Value
@@ -45,7 +47,9 @@ def _describe(value: object) -> str:
     if isinstance(value, float):
         return f"a float ({value})"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
+        # A URL's userinfo is hidden before shortening, which could cut the "@" off.
+        shown = _shown(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
         return f"a string ({shown!r})"
     if isinstance(value, list):
         return "a list"
@@ -91,9 +95,17 @@ def _check_url(value: object) -> str:
 def _check_insecure_host(value: str) -> str:
     try:
         parse_insecure_host(value, "")
-    except ValueError as exc:
+    except ValueError as exc:  # the message hides any userinfo of the entry
         raise _Invalid(str(exc)) from None
     return value
+
+
+def _shown(text: str) -> str:
+    """A string from a file, safe to show: the userinfo of every URL in it hidden, and
+    that of a host written ``user:token@host`` without a scheme."""
+    if "@" in text and "://" not in text:
+        return redact_url(f"https://{text}").removeprefix("https://")
+    return redact_text(text)
 
 
 # --------------------------------------------------------------------------- reading
@@ -138,7 +150,7 @@ class _Reader:
         name = prefix + key
         raw = table[key]
         if not isinstance(raw, list):
-            hint = f' (write {key} = ["{raw}"])' if isinstance(raw, str) else ""
+            hint = f' (write {key} = ["{_shown(raw)}"])' if isinstance(raw, str) else ""
             self.problem(name, f"expected a list of {what}, got {_describe(raw)}{hint}")
             return ()
         origin = self.origin(name)
@@ -263,8 +275,32 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
     )
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; raises _Invalid with the reason (the parser's message with line)."""
+def _read_text(path: Path) -> str:
+    """The text of the configuration file at ``path``; raises _Invalid with the reason.
+
+    The file must be a regular file of at most ``MAX_CONFIG_FILE`` bytes: a FIFO, a
+    device or a directory is refused before it is opened for reading, so nothing blocks
+    or fills the memory (docs/security.md, "Files you name").
+    """
+    try:
+        data = read_user_file(path, limit=MAX_CONFIG_FILE)
+    except UnreadableFile as exc:
+        raise _Invalid(exc.reason) from None
+    except ValueError as exc:  # a path holding a NUL byte, from a mapping passed in
+        raise _Invalid(f"the path is not usable: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _Invalid(f"the file is not UTF-8 text: {exc.reason} (line {line})") from None
+
+
+def _parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text; raises _Invalid with the reason (the parser's message with line).
+
+    The shape is checked first: tomllib spends quadratic time and memory on a key of
+    many dotted parts and recurses once per nesting level (see ``_toml_scan``).
+    """
     # The parser loads when a configuration file exists: most runs find none.
     if sys.version_info >= (3, 11):
         import tomllib
@@ -272,19 +308,20 @@ def _load_toml(path: Path) -> dict[str, Any]:
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
     try:
-        with path.open("rb") as handle:
-            document: dict[str, Any] = tomllib.load(handle)
-    except FileNotFoundError:
-        raise _Invalid("the file does not exist") from None
-    except IsADirectoryError:
-        raise _Invalid("it is a directory, not a file") from None
-    except OSError as exc:
-        raise _Invalid(f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _Invalid(f"the file is not UTF-8 text: {exc.reason}") from None
+        check_shape(text)
+        document: dict[str, Any] = tomllib.loads(text)
+    except ShapeError as exc:
+        raise _Invalid(f"invalid TOML: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise _Invalid(f"invalid TOML: {exc}") from None
+    except RecursionError:  # the shape check makes this unlikely; never a traceback
+        raise _Invalid("invalid TOML: values nested too deeply") from None
     return document
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    """Read and parse a TOML file; raises _Invalid with the reason."""
+    return _parse_toml(_read_text(path))
 
 
 def _tool_uv(document: Mapping[str, Any]) -> object:
@@ -293,12 +330,16 @@ def _tool_uv(document: Mapping[str, Any]) -> object:
     return tool.get("uv") if isinstance(tool, dict) else None
 
 
-def read_file(path: str | os.PathLike[str], scope: Scope) -> ConfigFile:
+def read_file(
+    path: str | os.PathLike[str], scope: Scope, *, named_by: str | None = None
+) -> ConfigFile:
     """Read and validate one file.
 
     A ``pyproject.toml`` (except with scope ``explicit``, read as a ``uv.toml`` like uv's
     ``--config-file``) is read from its ``[tool.uv]`` table. Never raises for a bad file:
-    its problems are in the result.
+    its problems are in the result. A file that cannot be read or parsed at all is one
+    problem, whose origin is ``named_by`` when given (how the file was named, e.g.
+    ``--config-file /p/x.toml``), else the path.
     """
     text_path = os.fspath(path)
     problems: list[ConfigProblem] = []
@@ -307,7 +348,8 @@ def read_file(path: str | os.PathLike[str], scope: Scope) -> ConfigFile:
     try:
         document = _load_toml(Path(text_path))
     except _Invalid as exc:
-        return ConfigFile(text_path, scope, problems=(ConfigProblem(text_path, str(exc)),))
+        problem = ConfigProblem(named_by or text_path, str(exc))
+        return ConfigFile(text_path, scope, problems=(problem,))
     pyproject = Path(text_path).name == _PYPROJECT
     if pyproject and scope == "explicit":
         warnings.append(

@@ -1,14 +1,22 @@
-"""`config set`: writing one key into a uv.toml or pyproject.toml, keeping the rest."""
+"""`config set`: writing one key into a uv.toml or pyproject.toml, keeping the rest.
+
+The new value is rendered with tomli-w and spliced into the file's text (see
+``_splice``), under a lock beside the file (see ``_lock``); the result is parsed and
+compared with the intended document before it replaces the file (docs/security.md,
+"Writes lose nothing").
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from indexclient.config_files._lock import LockError, LockTimeout, locked
 from indexclient.config_files._model import (
     _BOOL_WORDS,
     _PYPROJECT,
@@ -23,12 +31,14 @@ from indexclient.config_files._read import (
     _check_url,
     _describe,
     _Invalid,
-    _load_toml,
+    _parse_toml,
+    _read_text,
 )
+from indexclient.config_files._splice import SpliceError, append_items, set_key
 from indexclient.errors import ConfigurationError
+from indexclient.userfiles import MAX_CONFIG_FILE
 
-if TYPE_CHECKING:
-    pass
+_NOT_CHANGED = "the file was not changed"
 
 
 # --------------------------------------------------------------------------- writing
@@ -59,22 +69,27 @@ def _parse_raw(key: str, raw: str) -> object:
     return [check(item) for item in items]
 
 
-def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> None:
+def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
     """Set ``key`` to ``raw_value`` in the uv.toml (or pyproject.toml) at ``path``.
 
     ``raw_value`` is parsed per key: booleans with uv's words, ``concurrent-downloads``
     as a positive integer, URLs as http/https/file URLs, and the list keys as comma- or
     whitespace-separated entries *appended* to the file's list (entries already there are
     skipped). A ``pyproject.toml`` gets the key under ``[tool.uv]``. The file (and its
-    directory) is created when missing; a symlink is written through.
+    directory) is created when missing; a symlink is written through. Comments, order and
+    formatting of everything else are kept, and so are the line endings and the mode.
+    Returns the key's value as the file now has it (the whole list for a list key).
 
     Raises ConfigurationError, leaving the file untouched, for an unknown key, an invalid
-    value, an existing file that is not valid TOML or whose table or list cannot take
-    the value, or a failed write (permissions, full disk). Comments and formatting of the
-    file are not kept (see the module docstring).
+    value, an existing file that is not a readable regular file of valid TOML or whose
+    table or list cannot take the value, a value that cannot be placed without touching
+    the rest of the file (``tool.uv`` defined by dotted keys or an inline table, the key
+    written as a table), another run holding the file's lock too long, or a failed write
+    (permissions, full disk).
     """
     target = Path(os.path.realpath(path))
     pyproject = target.name == _PYPROJECT
+    table_path: tuple[str, ...] = ("tool", "uv") if pyproject else ()
     prefix = "tool.uv." if pyproject else ""
     origin = str(_origin(prefix + key, str(target)))
     if key not in SETTABLE_KEYS:
@@ -87,44 +102,132 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> None:
     except _Invalid as exc:
         raise ConfigurationError.single(origin, str(exc)) from None
 
-    document: dict[str, Any] = {}
-    if target.exists():
-        try:
-            document = _load_toml(target)
-        except _Invalid as exc:
-            raise ConfigurationError.single(
-                str(target), f"{exc}; the file was not changed"
-            ) from None
-    table = document
-    if pyproject:
-        table = _subtable(document, ("tool", "uv"), target)
-
-    if isinstance(value, list):
-        existing = table.get(key, [])
-        if not isinstance(existing, list) or not all(isinstance(e, str) for e in existing):
-            raise ConfigurationError.single(
-                origin,
-                f"cannot append: the file's value is {_describe(existing)}, not a list of "
-                "strings; fix it by hand first",
-            )
-        same: Callable[[str], object] = _same_host if key == "allow-insecure-host" else str
-        known = {same(entry) for entry in existing}
-        additions = []
-        for item in value:
-            if same(item) not in known:
-                known.add(same(item))
-                additions.append(item)
-        table[key] = [*existing, *additions]
-    else:
-        table[key] = value
     try:
-        import tomli_w  # only `config set` writes: reading settings never needs it
-
-        _atomic_write(target, tomli_w.dumps(document).encode("utf-8"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with locked(target):
+            text, document = _read_for_update(target)
+            table = _subtable(document, table_path, target)
+            edited = _edit(text, table, table_path=table_path, key=key, value=value, origin=origin)
+            if edited == text and target.exists():
+                return table[key]
+            _check_result(edited, document, origin)
+            _atomic_write(target, edited.encode("utf-8"))
+            return table[key]
+    except LockError as exc:
+        hint = "run config set again once the other one has finished"
+        raise ConfigurationError.single(
+            str(target),
+            f"{exc}; {_NOT_CHANGED}",
+            hint=hint if isinstance(exc, LockTimeout) else None,
+        ) from None
     except OSError as exc:
         raise ConfigurationError.single(
             str(target), f"cannot write the file: {exc.strerror or exc}; it was not changed"
         ) from exc
+
+
+def _read_for_update(target: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text and document; an empty file when there is none yet."""
+    try:
+        text = _read_text(target)
+    except _Invalid as exc:
+        if not os.path.lexists(target):
+            return "", {}
+        raise ConfigurationError.single(str(target), f"{exc}; {_NOT_CHANGED}") from None
+    try:
+        return text, _parse_toml(text)
+    except _Invalid as exc:
+        raise ConfigurationError.single(str(target), f"{exc}; {_NOT_CHANGED}") from None
+
+
+def _render(value: object) -> str:
+    """``value`` as TOML text (tomli-w's rendering, without a key)."""
+    import tomli_w  # only `config set` writes: reading settings never needs it
+
+    line = tomli_w.dumps({"v": value})
+    return line.removeprefix("v = ").removesuffix("\n")
+
+
+def _edit(
+    text: str,
+    table: dict[str, Any],
+    *,
+    table_path: tuple[str, ...],
+    key: str,
+    value: object,
+    origin: str,
+) -> str:
+    """The file's text with ``value`` set (or appended) in it; ``table`` updated to match."""
+    import tomli_w
+
+    try:
+        if isinstance(value, list):
+            existing = table.get(key, [])
+            if not isinstance(existing, list) or not all(isinstance(e, str) for e in existing):
+                raise ConfigurationError.single(
+                    origin,
+                    f"cannot append: the file's value is {_describe(existing)}, not a list "
+                    "of strings; fix it by hand first",
+                )
+            same: Callable[[str], object] = _same_host if key == "allow-insecure-host" else str
+            known = {same(entry) for entry in existing}
+            additions = []
+            for item in value:
+                if same(item) not in known:
+                    known.add(same(item))
+                    additions.append(item)
+            table[key] = [*existing, *additions]
+            line = tomli_w.dumps({key: table[key]})
+            rendered = [_render(item) for item in additions]
+            return append_items(text, table_path, key, rendered, line)
+        if isinstance(table.get(key), dict):
+            raise ConfigurationError.single(
+                origin, f"the file's value is a table; fix it by hand first; {_NOT_CHANGED}"
+            )
+        table[key] = value
+        return set_key(text, table_path, key, _render(value), tomli_w.dumps({key: value}))
+    except SpliceError as exc:
+        raise ConfigurationError.single(
+            origin,
+            f"cannot change the file without touching the rest of it: {exc}; {_NOT_CHANGED}",
+            hint="edit the file by hand",
+        ) from None
+
+
+def _check_result(edited: str, intended: dict[str, Any], origin: str) -> None:
+    """Refuse the edit unless ``edited`` parses to exactly the ``intended`` document."""
+    if len(edited.encode("utf-8")) > MAX_CONFIG_FILE:
+        raise ConfigurationError.single(
+            origin, f"the file would grow past the limit of {MAX_CONFIG_FILE} bytes; {_NOT_CHANGED}"
+        )
+    try:
+        result = _parse_toml(edited)
+    except _Invalid as exc:
+        problem = str(exc)
+    else:
+        if _same(result, intended):
+            return
+        problem = "the edited file does not read back as intended"
+    raise ConfigurationError.single(
+        origin,
+        f"cannot change the file without touching the rest of it ({problem}); {_NOT_CHANGED}",
+        hint="edit the file by hand",
+    )
+
+
+def _same(left: object, right: object) -> bool:
+    """Equal TOML values, types included (1 is not true) and nan equal to nan."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        assert isinstance(right, dict)
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        assert isinstance(right, list)
+        return len(left) == len(right) and all(map(_same, left, right))
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left):
+        return math.isnan(right)
+    return left == right
 
 
 def _same_host(entry: str) -> object:
@@ -156,7 +259,6 @@ def _atomic_write(target: Path, data: bytes) -> None:
     An existing file's permission bits are kept; a new file gets the usual 0o666 less the
     umask. The temporary file is removed on any failure.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:

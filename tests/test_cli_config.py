@@ -67,12 +67,26 @@ def test_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         "allow-insecure-host",
         "concurrent-downloads",
         "http-timeout",
+        "http-deadline",
         "http-retries",
         "offline",
     ]
     assert settings["index-url"] == {"value": None, "source": None, "name": None}
     assert settings["concurrent-downloads"] == {"value": 50, "source": "default"}
+    assert settings["http-deadline"] == {"value": 3600.0, "source": "default"}
     assert data["config_files"] == []
+
+
+def test_deadline_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INDEXCLIENT_HTTP_DEADLINE", "90")
+    settings = show(capsys)["settings"]
+    assert isinstance(settings, dict)
+    assert settings["http-deadline"] == {
+        "value": 90.0,
+        "source": "INDEXCLIENT_HTTP_DEADLINE (environment)",
+    }
 
 
 def test_passwords_in_index_urls_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:

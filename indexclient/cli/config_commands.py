@@ -53,6 +53,7 @@ def settings_report(settings: Settings) -> dict[str, object]:
         ],
         "concurrent-downloads": _single(settings.concurrency),
         "http-timeout": _single(settings.timeout),
+        "http-deadline": _single(settings.deadline),
         "http-retries": _single(settings.retries),
         "offline": _single(settings.offline),
     }

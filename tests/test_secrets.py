@@ -185,3 +185,21 @@ async def test_an_unusable_index_url_is_a_clear_error_without_the_secret(
     assert "cannot parse the URL" in text
     assert SECRET[:5] not in text
     assert SECRET[5:] not in text
+
+
+def test_no_secret_in_model_reprs() -> None:
+    from indexclient.simple import parse_index_page, parse_project_page
+
+    html = (
+        f'<a href="https://mirror:{SECRET}@files.test/demo-1.0.tar.gz">demo-1.0.tar.gz</a>'
+        f'<a href="https://{SECRET}@files.test/demo-1.0-py3-none-any.whl">w</a>'
+    ).encode()
+    page = parse_project_page(html, "text/html", "https://index.test/simple/demo/")
+    index = parse_index_page(
+        f'<a href="https://{SECRET}@index.test/simple/demo/">demo</a>'.encode(),
+        "text/html",
+        "https://index.test/simple/",
+    )
+    for shown in (repr(page), repr(page.files[0]), repr(index), repr(index.projects[0])):
+        assert SECRET not in shown
+        assert "****@" in shown

@@ -9,7 +9,7 @@ be neither hashed nor pickled.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from packaging.utils import BuildTag, NormalizedName
 from packaging.version import Version
 
 from indexclient.simple.filenames import FileKind, FilenameInfo, parse_filename
+from indexclient.urls import redact_text
 
 __all__ = [
     "EMPTY_HASHES",
@@ -87,6 +88,13 @@ class FrozenDict(Mapping[str, str]):
 EMPTY_HASHES = FrozenDict()
 
 
+def _redacted_repr(self: Any) -> str:
+    """The dataclass repr with any userinfo in its URLs hidden: a page's links may carry
+    a mirror's credentials, and reprs end up in logs (docs/security.md, "Secrets")."""
+    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+    return redact_text(f"{type(self).__name__}({shown})")
+
+
 @dataclass(frozen=True, slots=True)
 class Meta:
     """Page-level metadata.
@@ -104,6 +112,8 @@ class Meta:
     alternate_locations: tuple[str, ...] = ()
     project_status: str | None = None
     project_status_reason: str | None = None
+
+    __repr__ = _redacted_repr
 
     @property
     def api_version_info(self) -> tuple[int, int]:
@@ -123,6 +133,8 @@ class ProjectLink:
     raw_name: str
     url: str
 
+    __repr__ = _redacted_repr
+
 
 @dataclass(frozen=True, slots=True)
 class IndexPage:
@@ -131,6 +143,8 @@ class IndexPage:
     url: str
     meta: Meta
     projects: tuple[ProjectLink, ...]
+
+    __repr__ = _redacted_repr
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +182,8 @@ class DistributionFile:
     _filename_info: FilenameInfo | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
+
+    __repr__ = _redacted_repr
 
     @property
     def filename_info(self) -> FilenameInfo:
@@ -303,6 +319,8 @@ class ProjectPage:
     meta: Meta
     files: tuple[DistributionFile, ...]
     versions: tuple[str, ...] = ()
+
+    __repr__ = _redacted_repr
 
     def versions_available(self) -> tuple[Version, ...]:
         """The distinct versions of files whose names parse, in ascending order.

@@ -111,7 +111,8 @@ async def command(tmp_path: Path, pki: Pki, *args: str) -> tuple[int, str]:
         "-m",
         "indexclient",
         *args,
-        env=clean_env(tmp_path, SSL_CERT_FILE=str(pki.ca_file)),
+        # One retry: its debug line is written (and checked), without the full backoff.
+        env=clean_env(tmp_path, SSL_CERT_FILE=str(pki.ca_file), UV_HTTP_RETRIES="1"),
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -165,8 +166,11 @@ async def test_no_secret_in_any_output(
     assert codes == [0, 0, 1, 0, 0], outputs
     for _, text in outputs:
         assert SECRET[4:] not in text  # the tail is in every variant, encoded or not
-    # Something was shown where the secret was: the redacted form, not nothing.
+    # Something was shown where the secret was: the redacted form, not nothing; and the
+    # -vv run did write debug lines naming the URL (the retry of the 500).
     assert "****@127.0.0.1" in outputs[3][1]
+    assert "retry 1" in outputs[2][1]
+    assert "GET https://" in outputs[2][1]
 
 
 @pytest.mark.parametrize(

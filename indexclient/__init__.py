@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     )
     from indexclient.transport import HttpClient, Response, TrustConnector
 
-__version__ = "0.1.0"
+from indexclient._version import __version__
 
 _LAZY = {
     "IndexClient": "indexclient.client",

@@ -23,7 +23,7 @@ from packaging import __version__ as packaging_version
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from indexclient import __version__
+from indexclient._version import __version__
 from indexclient.select import Selection
 from indexclient.simple.metadata import CoreMetadata, DigestMismatchError, verify_digest
 from indexclient.simple.models import (

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, NoReturn, TypeVar
 
-from indexclient import __version__
+from indexclient._version import __version__
 
 __all__ = ["EXAMPLE_INDEX", "Given", "Parser", "build_parser", "parse"]
 

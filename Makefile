@@ -27,9 +27,15 @@ test: lint
 	$(BIN)/pytest
 
 # One virtual environment per interpreter (.venv-3.X); an absent one is skipped, and said.
+# An interpreter is pythonX.Y on PATH that runs (a pyenv shim may not), else one that
+# pyenv installed.
 test-matrix:
 	@status=0; for version in $(MATRIX); do \
-	    interpreter=$$(command -v python$$version) || { echo "== Python $$version: not found, skipped"; continue; }; \
+	    interpreter=""; \
+	    for candidate in $$(command -v python$$version) $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$version*/bin/python$$version 2>/dev/null); do \
+	        if $$candidate -c "import sys" >/dev/null 2>&1; then interpreter=$$candidate; break; fi; \
+	    done; \
+	    if [ -z "$$interpreter" ]; then echo "== Python $$version: not found, skipped"; continue; fi; \
 	    echo "== Python $$version: $$interpreter"; \
 	    venv=.venv-$$version; \
 	    if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \

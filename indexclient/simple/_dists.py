@@ -243,7 +243,13 @@ def _pkg_info_from_tar(
     data: bytes, name: NormalizedName, version: Version, url: str, max_size: int
 ) -> tuple[str, bytes]:
     others: list[str] = []
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as archive:
+    try:
+        opened = tarfile.open(fileobj=io.BytesIO(data), mode="r|gz")  # noqa: SIM115 - closed below
+    except (TypeError, AttributeError) as exc:
+        # CPython's stream reader (3.10-3.13) fails so on a gzip header cut short:
+        # ord() of an empty read, or a zlib error it meant to translate and could not.
+        raise tarfile.ReadError("the gzip header is cut short or corrupt") from exc
+    with opened as archive:
         for member in archive:
             if member.offset_data > MAX_SDIST_SCAN:
                 raise MetadataTooLargeError(url, "the sdist's tar stream", None, MAX_SDIST_SCAN)

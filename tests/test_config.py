@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from indexclient.config import ENV_VARS, Origin, Settings, Value, parse_bool
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+from indexclient.settings import ENV_VARS, Origin, Settings, Value, parse_bool
 from indexclient.tls import BundledRoots, ContextCache, CustomRoots, PlatformRoots
 
 TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")

@@ -1,6 +1,6 @@
 """Settings for a command: the global options as flags over uv's discovery.
 
-Each flag is passed as a :class:`~indexclient.config.Value` whose origin is the flag as
+Each flag is passed as a :class:`~indexclient.settings.Value` whose origin is the flag as
 typed (``--trusted-host``, ``--default-index``...), so ``config show``, ``tls show`` and
 error messages name it.
 """
@@ -16,13 +16,13 @@ from indexclient.errors import ConfigurationWarning
 
 if TYPE_CHECKING:
     from indexclient.cli.parser import Given
-    from indexclient.config import Settings, Value
+    from indexclient.settings import Settings, Value
 
 __all__ = ["load_settings"]
 
 
 def _value(given: Given[object]) -> Value[object]:
-    from indexclient.config import Origin, Value
+    from indexclient.settings import Origin, Value
 
     return Value(given.value, Origin("flag", given.option))
 
@@ -32,7 +32,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
     Raises ConfigurationError (every problem at once) like ``Settings.discover``.
     """
-    from indexclient.config import Settings
+    from indexclient.settings import Settings
 
     arguments: dict[str, object] = {}
     if args.system_certs is not None:
@@ -55,7 +55,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         arguments["cache_dir"] = _value(args.cache_dir)
     elif not os.environ.get("INDEXCLIENT_CACHE_DIR"):
         from indexclient.cache import default_cache_dir
-        from indexclient.config import Origin, Value
+        from indexclient.settings import Origin, Value
 
         arguments["cache_dir"] = Value(str(default_cache_dir()), Origin("default"))
     if args.no_cache is not None:

@@ -2,7 +2,7 @@
 
 Each reader returns a :class:`Value` that remembers its :class:`Origin`, or records a
 :class:`~indexclient.errors.ConfigProblem` and returns None, so that
-:class:`~indexclient.config.Settings` can report every problem at once.
+:class:`~indexclient.settings.Settings` can report every problem at once.
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def env_seconds(
 
 
 def file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpec | None:
-    from indexclient.config_files import FileValues
+    from indexclient.settings.files import FileValues
 
     if not isinstance(files, FileValues):
         return None
@@ -267,7 +267,7 @@ def file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpe
 
 
 def file_extra_indexes(files: object, problems: list[ConfigProblem]) -> tuple[IndexSpec, ...]:
-    from indexclient.config_files import FileValues
+    from indexclient.settings.files import FileValues
 
     if not isinstance(files, FileValues):
         return ()

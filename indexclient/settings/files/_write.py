@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexclient.config_files._lock import LockError, LockTimeout, locked
-from indexclient.config_files._model import (
+from indexclient.errors import ConfigurationError
+from indexclient.settings.files._lock import LockError, LockTimeout, locked
+from indexclient.settings.files._model import (
     _BOOL_WORDS,
     _PYPROJECT,
     SETTABLE_KEYS,
@@ -25,7 +26,7 @@ from indexclient.config_files._model import (
     _origin,
     _parse_bool,
 )
-from indexclient.config_files._read import (
+from indexclient.settings.files._read import (
     _check_insecure_host,
     _check_positive_int,
     _check_url,
@@ -34,8 +35,7 @@ from indexclient.config_files._read import (
     _parse_toml,
     _read_text,
 )
-from indexclient.config_files._splice import SpliceError, append_items, set_key
-from indexclient.errors import ConfigurationError
+from indexclient.settings.files._splice import SpliceError, append_items, set_key
 from indexclient.userfiles import MAX_CONFIG_FILE
 
 _NOT_CHANGED = "the file was not changed"

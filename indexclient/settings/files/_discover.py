@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from indexclient.config_files._model import (
+from indexclient.errors import ConfigProblem, ConfigurationError
+from indexclient.settings.files._model import (
     _BOOL_WORDS,
     _PYPROJECT,
     _UV_TOML,
@@ -16,8 +17,7 @@ from indexclient.config_files._model import (
     Scope,
     _parse_bool,
 )
-from indexclient.config_files._read import _Invalid, _load_toml, _tool_uv, read_file
-from indexclient.errors import ConfigProblem, ConfigurationError
+from indexclient.settings.files._read import _Invalid, _load_toml, _tool_uv, read_file
 from indexclient.userfiles import is_regular_file
 
 # --------------------------------------------------------------------------- locations

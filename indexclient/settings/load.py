@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from indexclient.config_values import (
+from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+from indexclient.settings.values import (
     IndexSpec,
     Origin,
     Value,
@@ -36,11 +37,10 @@ from indexclient.config_values import (
     parse_hosts,
     setting_label,
 )
-from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
 from indexclient.tls.hosts import InsecureHosts, split_env_value
 
 if TYPE_CHECKING:
-    from indexclient.config_files import Discovery
+    from indexclient.settings.files import Discovery
     from indexclient.tls.contexts import ContextCache
     from indexclient.tls.sources import TrustSource
     from indexclient.tls.trust import Trust
@@ -257,7 +257,7 @@ class Settings:
         replaces them all; ``no_config`` or ``UV_NO_CONFIG`` skips discovery). Problems
         in files are reported together with every other problem.
         """
-        from indexclient.config_files import discover
+        from indexclient.settings.files import discover
 
         env = os.environ if environ is None else environ
         found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexclient.config_files._model import (
+from indexclient.errors import ConfigProblem
+from indexclient.settings.files._model import (
     _INDEX_NAME_RE,
     _PYPROJECT,
     ConfigFile,
@@ -21,14 +22,13 @@ from indexclient.config_files._model import (
     _origin,
     _value,
 )
-from indexclient.config_files._toml_scan import ShapeError, check_shape
-from indexclient.errors import ConfigProblem
+from indexclient.settings.files._toml_scan import ShapeError, check_shape
 from indexclient.tls.hosts import parse_insecure_host
 from indexclient.urls import index_url_problem, redact_text, redact_url
 from indexclient.userfiles import MAX_CONFIG_FILE, UnreadableFile, read_user_file
 
 if TYPE_CHECKING:
-    from indexclient.config import Origin, Value
+    from indexclient.settings import Origin, Value
 
 
 # --------------------------------------------------------------------------- validation

@@ -12,7 +12,7 @@ from indexclient.errors import ConfigProblem
 from indexclient.tls.hosts import parse_insecure_host
 
 if TYPE_CHECKING:
-    from indexclient.config import Origin, Value
+    from indexclient.settings import Origin, Value
 
 T = TypeVar("T")
 
@@ -50,24 +50,24 @@ _INDEX_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 _BOOL_WORDS = "y yes t true on 1 / n no f false off 0"
 
 
-# indexclient.config is imported when first needed, not at import time, so that it can
+# indexclient.settings is imported when first needed, not at import time, so that it can
 # import this module at its top (Settings reads the files) whichever is imported first.
 
 
 def _origin(name: str, path: str) -> Origin:
-    from indexclient.config import Origin
+    from indexclient.settings import Origin
 
     return Origin("file", name, path)
 
 
 def _value(value: T, origin: Origin) -> Value[T]:
-    from indexclient.config import Value
+    from indexclient.settings import Value
 
     return Value(value, origin)
 
 
 def _parse_bool(text: str) -> bool | None:
-    from indexclient.config import parse_bool
+    from indexclient.settings import parse_bool
 
     return parse_bool(text)
 
@@ -89,7 +89,7 @@ class FileValues:
     """The settings one file defines (or several files, once :func:`merged`).
 
     A single value is ``None`` when not set; a list is empty when not set. Every value
-    and every list entry carries its :class:`~indexclient.config.Origin`
+    and every list entry carries its :class:`~indexclient.settings.Origin`
     (``Origin("file", key, path)``, the key written as in the file, e.g.
     ``tool.uv.allow-insecure-host`` or ``pip.index-url``).
     """

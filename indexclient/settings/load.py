@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
-from indexclient.settings.values import (
-    IndexSpec,
-    Origin,
-    Value,
+from indexclient.settings.environment import (
+    ENV_VARS,
     env_bool,
     env_default_index,
     env_dirs,
@@ -29,6 +27,11 @@ from indexclient.settings.values import (
     env_path,
     env_seconds,
     env_system_certs,
+)
+from indexclient.settings.values import (
+    IndexSpec,
+    Origin,
+    Value,
     explicit,
     file_default_index,
     file_extra_indexes,
@@ -47,29 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENV_VARS", "IndexSpec", "Origin", "Settings", "Value", "parse_bool"]
 
-
-#: Every environment variable indexclient reads (tests clear them all).
-ENV_VARS = (
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "SSL_CLIENT_CERT",
-    "UV_SYSTEM_CERTS",
-    "UV_NATIVE_TLS",
-    "UV_INSECURE_HOST",
-    "UV_DEFAULT_INDEX",
-    "UV_INDEX_URL",
-    "UV_INDEX",
-    "PIP_INDEX_URL",
-    "UV_CONCURRENT_DOWNLOADS",
-    "UV_NO_CONFIG",
-    "UV_CONFIG_FILE",
-    "UV_HTTP_TIMEOUT",
-    "UV_HTTP_RETRIES",
-    "UV_OFFLINE",
-    "NETRC",
-    "INDEXCLIENT_CACHE_DIR",
-    "INDEXCLIENT_HTTP_DEADLINE",
-)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3

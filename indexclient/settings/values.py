@@ -7,13 +7,11 @@ Each reader returns a :class:`Value` that remembers its :class:`Origin`, or reco
 
 from __future__ import annotations
 
-import os
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from indexclient.errors import ConfigProblem, ConfigurationWarning
+from indexclient.errors import ConfigProblem
 from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
 from indexclient.urls import redact_url
 
@@ -92,33 +90,6 @@ def setting_label(origin: Origin, variable: str) -> str:
     return variable if origin.kind == "env" else origin.name
 
 
-def env_system_certs(env: Mapping[str, str], problems: list[ConfigProblem]) -> Value[bool] | None:
-    """UV_SYSTEM_CERTS, else its deprecated alias UV_NATIVE_TLS (with a warning)."""
-    for name in ("UV_SYSTEM_CERTS", "UV_NATIVE_TLS"):
-        if name not in env:
-            continue
-        value = env_bool(env, name, problems)
-        if value is not None and name == "UV_NATIVE_TLS":
-            warnings.warn(
-                "UV_NATIVE_TLS is deprecated; use UV_SYSTEM_CERTS",
-                ConfigurationWarning,
-                stacklevel=4,
-            )
-        return value
-    return None
-
-
-def env_path(env: Mapping[str, str], name: str) -> Value[str] | None:
-    # An empty value counts as unset (SPEC-TLS section 1).
-    raw = env.get(name, "")
-    return Value(raw, Origin("env", name)) if raw else None
-
-
-def env_dirs(env: Mapping[str, str]) -> Value[tuple[str, ...]] | None:
-    dirs = tuple(d for d in env.get("SSL_CERT_DIR", "").split(os.pathsep) if d)
-    return Value(dirs, Origin("env", "SSL_CERT_DIR")) if dirs else None
-
-
 def parse_hosts(
     entries: Sequence[tuple[str, Origin]], problems: list[ConfigProblem]
 ) -> InsecureHosts:
@@ -161,7 +132,7 @@ def normalise_index_url(raw: str) -> str:
     return Path(text).expanduser().resolve().as_uri()
 
 
-def _index_spec(
+def index_spec(
     raw: str, origin: Origin, problems: list[ConfigProblem], *, default: bool
 ) -> IndexSpec | None:
     name = None
@@ -183,73 +154,7 @@ def index_argument(
     given = explicit(value, name)
     if given is None or not given.value:
         return None
-    return _index_spec(given.value, given.origin, problems, default=name == "index_url")
-
-
-def env_default_index(env: Mapping[str, str], problems: list[ConfigProblem]) -> IndexSpec | None:
-    # UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's variable.
-    for variable in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
-        raw = env.get(variable, "").strip()
-        if raw:
-            return _index_spec(raw, Origin("env", variable), problems, default=True)
-    return None
-
-
-def env_extra_indexes(
-    env: Mapping[str, str], problems: list[ConfigProblem]
-) -> tuple[IndexSpec, ...]:
-    origin = Origin("env", "UV_INDEX")
-    specs = [
-        _index_spec(raw, origin, problems, default=False) for raw in env.get("UV_INDEX", "").split()
-    ]
-    return tuple(s for s in specs if s)
-
-
-def env_int(env: Mapping[str, str], name: str, problems: list[ConfigProblem]) -> Value[int] | None:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return None
-    try:
-        return Value(int(raw.strip()), Origin("env", name))
-    except ValueError:
-        problems.append(ConfigProblem(f"{name}={raw!r} (environment)", "not an integer"))
-        return None
-
-
-def env_bool(
-    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
-) -> Value[bool] | None:
-    raw = env.get(name)
-    if raw is None:
-        return None
-    parsed = parse_bool(raw)
-    if parsed is None:
-        problems.append(
-            ConfigProblem(
-                f"{name}={raw!r} (environment)",
-                "not a boolean: use one of y yes t true on 1 / n no f false off 0",
-            )
-        )
-        return None
-    return Value(parsed, Origin("env", name))
-
-
-def env_seconds(
-    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
-) -> Value[float] | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        problems.append(
-            ConfigProblem(f"{name}={raw!r} (environment)", "not a positive number of seconds")
-        )
-        return None
-    return Value(seconds, Origin("env", name))
+    return index_spec(given.value, given.origin, problems, default=name == "index_url")
 
 
 def file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpec | None:
@@ -258,10 +163,10 @@ def file_default_index(files: object, problems: list[ConfigProblem]) -> IndexSpe
     if not isinstance(files, FileValues):
         return None
     if files.index_url is not None:
-        return _index_spec(files.index_url.value, files.index_url.origin, problems, default=True)
+        return index_spec(files.index_url.value, files.index_url.origin, problems, default=True)
     for entry in files.indexes:
         if entry.value.default:
-            spec = _index_spec(entry.value.url, entry.origin, problems, default=True)
+            spec = index_spec(entry.value.url, entry.origin, problems, default=True)
             return IndexSpec(spec.url, spec.origin, entry.value.name, True) if spec else None
     return None
 
@@ -275,11 +180,11 @@ def file_extra_indexes(files: object, problems: list[ConfigProblem]) -> tuple[In
     # [[index]] entries come before extra-index-url, as uv gives `index` priority.
     for entry in files.indexes:
         if not entry.value.default:
-            spec = _index_spec(entry.value.url, entry.origin, problems, default=False)
+            spec = index_spec(entry.value.url, entry.origin, problems, default=False)
             if spec:
                 specs.append(IndexSpec(spec.url, spec.origin, entry.value.name))
     for value in files.extra_index_url:
-        spec = _index_spec(value.value, value.origin, problems, default=False)
+        spec = index_spec(value.value, value.origin, problems, default=False)
         if spec:
             specs.append(spec)
     return tuple(specs)

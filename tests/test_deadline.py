@@ -19,7 +19,7 @@ from conftest import Pki, make_trust
 from indexclient import IndexClient
 from indexclient.errors import ConfigurationError, DeadlineError, TimeoutError
 from indexclient.settings import ENV_VARS, Settings
-from indexclient.settings.load import DEFAULT_DEADLINE
+from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.testing.faults import (
     Connection,
     byte_by_byte,

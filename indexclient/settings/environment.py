@@ -8,13 +8,29 @@ once. An empty variable counts as unset, except where uv reads it otherwise.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 
-from indexclient.errors import ConfigProblem, ConfigurationWarning
-from indexclient.settings.values import IndexSpec, Origin, Value, index_spec, parse_bool
+from indexclient.settings.values import (
+    BOOL_WORDS,
+    IndexSpec,
+    Origin,
+    Problems,
+    Value,
+    index_spec,
+    parse_bool,
+)
 
-__all__ = ["ENV_VARS"]
+__all__ = [
+    "ENV_VARS",
+    "env_bool",
+    "env_default_index",
+    "env_dirs",
+    "env_extra_indexes",
+    "env_int",
+    "env_path",
+    "env_seconds",
+    "env_system_certs",
+]
 
 #: Every environment variable indexclient reads (tests clear them all).
 ENV_VARS = (
@@ -40,35 +56,33 @@ ENV_VARS = (
 )
 
 
-def env_system_certs(env: Mapping[str, str], problems: list[ConfigProblem]) -> Value[bool] | None:
+def env_system_certs(env: Mapping[str, str], problems: Problems) -> Value[bool] | None:
     """UV_SYSTEM_CERTS, else its deprecated alias UV_NATIVE_TLS (with a warning)."""
     for name in ("UV_SYSTEM_CERTS", "UV_NATIVE_TLS"):
         if name not in env:
             continue
         value = env_bool(env, name, problems)
         if value is not None and name == "UV_NATIVE_TLS":
-            warnings.warn(
-                "UV_NATIVE_TLS is deprecated; use UV_SYSTEM_CERTS",
-                ConfigurationWarning,
-                stacklevel=4,
-            )
+            problems.warn("UV_NATIVE_TLS is deprecated; use UV_SYSTEM_CERTS")
         return value
     return None
 
 
 def env_path(env: Mapping[str, str], name: str) -> Value[str] | None:
-    # An empty value counts as unset (SPEC-TLS section 1).
+    """A path variable; an empty value counts as unset (SPEC-TLS section 1)."""
     raw = env.get(name, "")
     return Value(raw, Origin("env", name)) if raw else None
 
 
 def env_dirs(env: Mapping[str, str]) -> Value[tuple[str, ...]] | None:
+    """SSL_CERT_DIR's directories (``os.pathsep``-separated, empty entries dropped)."""
     dirs = tuple(d for d in env.get("SSL_CERT_DIR", "").split(os.pathsep) if d)
     return Value(dirs, Origin("env", "SSL_CERT_DIR")) if dirs else None
 
 
-def env_default_index(env: Mapping[str, str], problems: list[ConfigProblem]) -> IndexSpec | None:
-    # UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's variable.
+def env_default_index(env: Mapping[str, str], problems: Problems) -> IndexSpec | None:
+    """UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's
+    PIP_INDEX_URL: the first one set."""
     for variable in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
         raw = env.get(variable, "").strip()
         if raw:
@@ -76,9 +90,8 @@ def env_default_index(env: Mapping[str, str], problems: list[ConfigProblem]) -> 
     return None
 
 
-def env_extra_indexes(
-    env: Mapping[str, str], problems: list[ConfigProblem]
-) -> tuple[IndexSpec, ...]:
+def env_extra_indexes(env: Mapping[str, str], problems: Problems) -> tuple[IndexSpec, ...]:
+    """UV_INDEX: blank-separated entries, each ``URL`` or ``name=URL``."""
     origin = Origin("env", "UV_INDEX")
     specs = [
         index_spec(raw, origin, problems, default=False) for raw in env.get("UV_INDEX", "").split()
@@ -86,38 +99,32 @@ def env_extra_indexes(
     return tuple(s for s in specs if s)
 
 
-def env_int(env: Mapping[str, str], name: str, problems: list[ConfigProblem]) -> Value[int] | None:
+def env_int(env: Mapping[str, str], name: str, problems: Problems) -> Value[int] | None:
+    """An integer variable; blank counts as unset."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return None
     try:
         return Value(int(raw.strip()), Origin("env", name))
     except ValueError:
-        problems.append(ConfigProblem(f"{name}={raw!r} (environment)", "not an integer"))
+        problems.add(f"{name}={raw!r} (environment)", "not an integer")
         return None
 
 
-def env_bool(
-    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
-) -> Value[bool] | None:
+def env_bool(env: Mapping[str, str], name: str, problems: Problems) -> Value[bool] | None:
+    """A boolean variable, in uv's words; any other value (empty included) is a problem."""
     raw = env.get(name)
     if raw is None:
         return None
     parsed = parse_bool(raw)
     if parsed is None:
-        problems.append(
-            ConfigProblem(
-                f"{name}={raw!r} (environment)",
-                "not a boolean: use one of y yes t true on 1 / n no f false off 0",
-            )
-        )
+        problems.add(f"{name}={raw!r} (environment)", f"not a boolean: use one of {BOOL_WORDS}")
         return None
     return Value(parsed, Origin("env", name))
 
 
-def env_seconds(
-    env: Mapping[str, str], name: str, problems: list[ConfigProblem]
-) -> Value[float] | None:
+def env_seconds(env: Mapping[str, str], name: str, problems: Problems) -> Value[float] | None:
+    """A positive number of seconds; blank counts as unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return None
@@ -126,8 +133,6 @@ def env_seconds(
     except ValueError:
         seconds = -1.0
     if not seconds > 0:
-        problems.append(
-            ConfigProblem(f"{name}={raw!r} (environment)", "not a positive number of seconds")
-        )
+        problems.add(f"{name}={raw!r} (environment)", "not a positive number of seconds")
         return None
     return Value(seconds, Origin("env", name))

@@ -43,7 +43,7 @@ from indexclient.errors import (
     OfflineError,
     TimeoutError,
 )
-from indexclient.settings.load import DEFAULT_DEADLINE
+from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.profile import compare, expected_profile, fetch_profile

@@ -1,111 +1,38 @@
-"""Reading one configuration file: TOML, the keys indexclient reads, their checks."""
+"""Reading one configuration file: the keys indexclient reads, each checked (``_checks``)."""
 
 from __future__ import annotations
 
-import datetime
 import os
-import sys
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from indexclient.errors import ConfigProblem
+from indexclient.settings.files._checks import (
+    Invalid,
+    check_bool,
+    check_insecure_host,
+    check_positive_int,
+    check_url,
+    describe,
+    shown,
+)
 from indexclient.settings.files._model import (
-    _INDEX_NAME_RE,
-    _PYPROJECT,
+    PYPROJECT,
     ConfigFile,
     FileValues,
     IndexEntry,
     Scope,
-    T,
-    _origin,
-    _value,
+    file_origin,
 )
-from indexclient.settings.files._toml_scan import ShapeError, check_shape
-from indexclient.tls.hosts import parse_insecure_host
-from indexclient.urls import index_url_problem, redact_text, redact_url
-from indexclient.userfiles import MAX_CONFIG_FILE, UnreadableFile, read_user_file
+from indexclient.settings.files._toml import load_toml
+from indexclient.settings.values import Origin, Problems, Value
 
-if TYPE_CHECKING:
-    from indexclient.settings import Origin, Value
+T = TypeVar("T")
 
-
-# --------------------------------------------------------------------------- validation
-
-
-class _Invalid(Exception):
-    """Internal: why a value is invalid (the message, without the key or the file)."""
-
-
-def _describe(value: object) -> str:
-    """A TOML value's type in words, with the value itself when it is short and scalar."""
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
-    if isinstance(value, float):
-        return f"a float ({value})"
-    if isinstance(value, str):
-        # A URL's userinfo is hidden before shortening, which could cut the "@" off.
-        shown = _shown(value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        return f"a string ({shown!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime.datetime):
-        return "a date-time"
-    if isinstance(value, datetime.date):
-        return "a date"
-    if isinstance(value, datetime.time):
-        return "a time"
-    return f"a {type(value).__name__}"  # pragma: no cover - TOML has no other types
-
-
-def _check_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _Invalid(f"expected a boolean (true or false), got {_describe(value)}")
-
-
-def _check_positive_int(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value > 0:
-            return value
-        raise _Invalid(f"expected a positive integer, got {value}")
-    raise _Invalid(f"expected a positive integer, got {_describe(value)}")
-
-
-def _url_error(text: str) -> str | None:
-    """Why ``text`` is not an http, https or file URL, or None when it is one."""
-    return index_url_problem(text)
-
-
-def _check_url(value: object) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"expected a URL string, got {_describe(value)}")
-    problem = _url_error(value)
-    if problem is not None:
-        raise _Invalid(f"{problem} ({redact_url(value)!r})")
-    return value
-
-
-def _check_insecure_host(value: str) -> str:
-    try:
-        parse_insecure_host(value, "")
-    except ValueError as exc:  # the message hides any userinfo of the entry
-        raise _Invalid(str(exc)) from None
-    return value
-
-
-def _shown(text: str) -> str:
-    """A string from a file, safe to show: the userinfo of every URL in it hidden, and
-    that of a host written ``user:token@host`` without a scheme."""
-    if "@" in text and "://" not in text:
-        return redact_url(f"https://{text}").removeprefix("https://")
-    return redact_text(text)
+_INDEX_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 
 # --------------------------------------------------------------------------- reading
@@ -116,14 +43,13 @@ class _Reader:
     """Reads the keys of one table of one file, collecting problems."""
 
     path: str
-    problems: list[ConfigProblem]
-    warnings: list[str]
+    problems: Problems
 
     def origin(self, key: str) -> Origin:
-        return _origin(key, self.path)
+        return file_origin(key, self.path)
 
     def problem(self, key: str, message: str) -> None:
-        self.problems.append(ConfigProblem(str(self.origin(key)), message))
+        self.problems.add(self.origin(key), message)
 
     def scalar(
         self, table: Mapping[str, Any], key: str, prefix: str, check: Callable[[object], T]
@@ -132,8 +58,8 @@ class _Reader:
             return None
         name = prefix + key
         try:
-            return _value(check(table[key]), self.origin(name))
-        except _Invalid as exc:
+            return Value(check(table[key]), self.origin(name))
+        except Invalid as exc:
             self.problem(name, str(exc))
             return None
 
@@ -150,28 +76,28 @@ class _Reader:
         name = prefix + key
         raw = table[key]
         if not isinstance(raw, list):
-            hint = f' (write {key} = ["{_shown(raw)}"])' if isinstance(raw, str) else ""
-            self.problem(name, f"expected a list of {what}, got {_describe(raw)}{hint}")
+            hint = f' (write {key} = ["{shown(raw)}"])' if isinstance(raw, str) else ""
+            self.problem(name, f"expected a list of {what}, got {describe(raw)}{hint}")
             return ()
         origin = self.origin(name)
         found: list[Value[str]] = []
         for position, item in enumerate(raw, start=1):
             if not isinstance(item, str):
                 self.problem(
-                    name, f"expected a list of {what}, got {_describe(item)} as item {position}"
+                    name, f"expected a list of {what}, got {describe(item)} as item {position}"
                 )
                 continue
             try:
-                found.append(_value(check(item), origin))
-            except _Invalid as exc:
+                found.append(Value(check(item), origin))
+            except Invalid as exc:
                 self.problem(name, str(exc))
         return tuple(found)
 
     def system_certs(self, table: Mapping[str, Any], prefix: str) -> Value[bool] | None:
-        current = self.scalar(table, "system-certs", prefix, _check_bool)
-        legacy = self.scalar(table, "native-tls", prefix, _check_bool)
+        current = self.scalar(table, "system-certs", prefix, check_bool)
+        legacy = self.scalar(table, "native-tls", prefix, check_bool)
         if "native-tls" in table:
-            self.warnings.append(
+            self.problems.warn(
                 f"{self.origin(prefix + 'native-tls')} is deprecated; "
                 f"use {prefix}system-certs instead"
             )
@@ -184,18 +110,18 @@ class _Reader:
         raw = table["index"]
         name = f"{prefix}index"
         if not isinstance(raw, list):
-            self.problem(name, f"expected an array of tables ([[{name}]]), got {_describe(raw)}")
+            self.problem(name, f"expected an array of tables ([[{name}]]), got {describe(raw)}")
             return ()
         found: list[Value[IndexEntry]] = []
         defaults: list[int] = []
         for number, item in enumerate(raw, start=1):
             label = f"[[{name}]] #{number}"
             if not isinstance(item, dict):
-                self.problem(label, f"expected a table, got {_describe(item)}")
+                self.problem(label, f"expected a table, got {describe(item)}")
                 continue
             entry = self._index_entry(item, label)
             if entry is not None:
-                found.append(_value(entry, self.origin(label)))
+                found.append(Value(entry, self.origin(label)))
                 if entry.default:
                     defaults.append(number)
         if len(defaults) > 1:
@@ -213,14 +139,14 @@ class _Reader:
             errors.append("missing the required key url")
         else:
             try:
-                url = _check_url(item["url"])
-            except _Invalid as exc:
+                url = check_url(item["url"])
+            except Invalid as exc:
                 errors.append(f"url: {exc}")
         name: str | None = None
         if "name" in item:
             raw_name = item["name"]
             if not isinstance(raw_name, str):
-                errors.append(f"name: expected a string, got {_describe(raw_name)}")
+                errors.append(f"name: expected a string, got {describe(raw_name)}")
             elif not _INDEX_NAME_RE.fullmatch(raw_name):
                 errors.append(
                     f"name: {raw_name!r} is not a valid index name (use letters, digits, "
@@ -231,8 +157,8 @@ class _Reader:
         default = False
         if "default" in item:
             try:
-                default = _check_bool(item["default"])
-            except _Invalid as exc:
+                default = check_bool(item["default"])
+            except Invalid as exc:
                 errors.append(f"default: {exc}")
         for message in errors:
             self.problem(label, message)
@@ -249,15 +175,15 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
         if isinstance(table["pip"], dict):
             pip = table["pip"]
         else:
-            reader.problem(f"{prefix}pip", f"expected a table, got {_describe(table['pip'])}")
+            reader.problem(f"{prefix}pip", f"expected a table, got {describe(table['pip'])}")
 
     def single(key: str, check: Callable[[object], T]) -> Value[T] | None:
         return reader.scalar(table, key, prefix, check)
 
     top_certs = reader.system_certs(table, prefix)
     pip_certs = reader.system_certs(pip, pip_prefix)
-    top_url = single("index-url", _check_url)
-    pip_url = reader.scalar(pip, "index-url", pip_prefix, _check_url)
+    top_url = single("index-url", check_url)
+    pip_url = reader.scalar(pip, "index-url", pip_prefix, check_url)
 
     def both(key: str, check: Callable[[str], str], what: str) -> tuple[Value[str], ...]:
         return reader.strings(table, key, prefix, check, what) + reader.strings(
@@ -266,68 +192,13 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
 
     return FileValues(
         system_certs=top_certs if top_certs is not None else pip_certs,
-        allow_insecure_host=both("allow-insecure-host", _check_insecure_host, "strings"),
+        allow_insecure_host=both("allow-insecure-host", check_insecure_host, "strings"),
         index_url=top_url if top_url is not None else pip_url,
-        extra_index_url=both("extra-index-url", _check_url, "URL strings"),
+        extra_index_url=both("extra-index-url", check_url, "URL strings"),
         indexes=reader.indexes(table, prefix),
-        concurrent_downloads=single("concurrent-downloads", _check_positive_int),
-        offline=single("offline", _check_bool),
+        concurrent_downloads=single("concurrent-downloads", check_positive_int),
+        offline=single("offline", check_bool),
     )
-
-
-def _read_text(path: Path) -> str:
-    """The text of the configuration file at ``path``; raises _Invalid with the reason.
-
-    The file must be a regular file of at most ``MAX_CONFIG_FILE`` bytes: a FIFO, a
-    device or a directory is refused before it is opened for reading, so nothing blocks
-    or fills the memory (docs/security.md, "Files you name").
-    """
-    try:
-        data = read_user_file(path, limit=MAX_CONFIG_FILE)
-    except UnreadableFile as exc:
-        raise _Invalid(exc.reason) from None
-    except ValueError as exc:  # a path holding a NUL byte, from a mapping passed in
-        raise _Invalid(f"the path is not usable: {exc}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _Invalid(f"the file is not UTF-8 text: {exc.reason} (line {line})") from None
-
-
-def _parse_toml(text: str) -> dict[str, Any]:
-    """Parse TOML text; raises _Invalid with the reason (the parser's message with line).
-
-    The shape is checked first: tomllib spends quadratic time and memory on a key of
-    many dotted parts and recurses once per nesting level (see ``_toml_scan``).
-    """
-    # The parser loads when a configuration file exists: most runs find none.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
-    try:
-        check_shape(text)
-        document: dict[str, Any] = tomllib.loads(text)
-    except ShapeError as exc:
-        raise _Invalid(f"invalid TOML: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _Invalid(f"invalid TOML: {exc}") from None
-    except RecursionError:  # the shape check makes this unlikely; never a traceback
-        raise _Invalid("invalid TOML: values nested too deeply") from None
-    return document
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    """Read and parse a TOML file; raises _Invalid with the reason."""
-    return _parse_toml(_read_text(path))
-
-
-def _tool_uv(document: Mapping[str, Any]) -> object:
-    """``document["tool"]["uv"]``; None when there is no ``tool`` table or it has no ``uv``."""
-    tool = document.get("tool")
-    return tool.get("uv") if isinstance(tool, dict) else None
 
 
 def read_file(
@@ -342,17 +213,16 @@ def read_file(
     ``--config-file /p/x.toml``), else the path.
     """
     text_path = os.fspath(path)
-    problems: list[ConfigProblem] = []
-    warnings: list[str] = []
-    reader = _Reader(text_path, problems, warnings)
+    problems = Problems()
+    reader = _Reader(text_path, problems)
     try:
-        document = _load_toml(Path(text_path))
-    except _Invalid as exc:
+        document = load_toml(Path(text_path))
+    except Invalid as exc:
         problem = ConfigProblem(named_by or text_path, str(exc))
         return ConfigFile(text_path, scope, problems=(problem,))
-    pyproject = Path(text_path).name == _PYPROJECT
+    pyproject = Path(text_path).name == PYPROJECT
     if pyproject and scope == "explicit":
-        warnings.append(
+        problems.warn(
             f"{text_path}: --config-file expects a uv.toml file, not a pyproject.toml; "
             "it is read as a uv.toml (its [tool.uv] table is not used)"
         )
@@ -360,11 +230,11 @@ def read_file(
         tool = document.get("tool", {})
         table = tool.get("uv", {}) if isinstance(tool, dict) else {}
         if not isinstance(tool, dict):
-            reader.problem("tool", f"expected a table, got {_describe(tool)}")
+            reader.problem("tool", f"expected a table, got {describe(tool)}")
         elif not isinstance(table, dict):
-            reader.problem("tool.uv", f"expected a table, got {_describe(table)}")
+            reader.problem("tool.uv", f"expected a table, got {describe(table)}")
             table = {}
         values = _values_of(table, "tool.uv.", reader)
     else:
         values = _values_of(document, "", reader)
-    return ConfigFile(text_path, scope, values, tuple(problems), tuple(warnings))
+    return ConfigFile(text_path, scope, values, tuple(problems.problems), tuple(problems.warnings))

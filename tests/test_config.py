@@ -321,3 +321,17 @@ def test_env_vars_lists_every_variable_read() -> None:
         named |= set(re.findall(r'"((?:UV|SSL|PIP)_[A-Z_]+)"', source.read_text()))
     assert named, "the scan found no variable names"
     assert named <= set(ENV_VARS), named - set(ENV_VARS)
+
+
+def test_discover_takes_the_keywords_of_load_typed() -> None:
+    # discover() spells out load()'s keywords (same names, types and defaults) rather
+    # than forwarding **kwargs, so that a type checker sees a wrong one in a call.
+    import inspect
+
+    load = inspect.signature(Settings.load).parameters
+    discover = inspect.signature(Settings.discover).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in discover.values())
+    for name, parameter in load.items():
+        if name != "files":
+            assert discover[name] == parameter, name
+    assert set(discover) - set(load) == {"cwd", "config_file", "no_config"}

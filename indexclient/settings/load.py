@@ -237,18 +237,54 @@ class Settings:
         cwd: str | None = None,
         config_file: str | None = None,
         no_config: bool = False,
-        **arguments: object,
+        system_certs: bool | Value[bool] | None = None,
+        allow_insecure_host: Sequence[str | Value[str]] = (),
+        ssl_cert_file: str | Value[str] | None = None,
+        ssl_cert_dir: Sequence[str] | Value[tuple[str, ...]] | None = None,
+        client_cert: str | Value[str] | None = None,
+        client_key: str | Value[str] | None = None,
+        index_url: str | Value[str] | None = None,
+        extra_index_urls: Sequence[str | Value[str]] = (),
+        concurrency: int | Value[int] | None = None,
+        timeout: float | Value[float] | None = None,
+        deadline: float | Value[float] | None = None,
+        retries: int | Value[int] | None = None,
+        offline: bool | Value[bool] | None = None,
+        cache_dir: str | Value[str] | None = None,
+        no_cache: bool | Value[bool] | None = None,
+        refresh: bool = False,
     ) -> Settings:
         """:meth:`load` with uv's configuration files: ``uv.toml`` or ``[tool.uv]`` in
         ``cwd`` or a parent, then the user's and the system's files (``config_file``
         replaces them all; ``no_config`` or ``UV_NO_CONFIG`` skips discovery). Problems
-        in files are reported together with every other problem.
+        in files are reported together with every other problem. The other keywords are
+        :meth:`load`'s.
         """
+        # Imported here: library callers of load() never read configuration files.
         from indexclient.settings.files import discover
 
         env = os.environ if environ is None else environ
         found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)
-        return cls.load(env, files=found, **arguments)  # type: ignore[arg-type]
+        return cls.load(
+            env,
+            system_certs=system_certs,
+            allow_insecure_host=allow_insecure_host,
+            ssl_cert_file=ssl_cert_file,
+            ssl_cert_dir=ssl_cert_dir,
+            client_cert=client_cert,
+            client_key=client_key,
+            index_url=index_url,
+            extra_index_urls=extra_index_urls,
+            concurrency=concurrency,
+            timeout=timeout,
+            deadline=deadline,
+            retries=retries,
+            offline=offline,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+            refresh=refresh,
+            files=found,
+        )
 
     def indexes(self) -> tuple[IndexSpec, ...]:
         """The indexes to search, in order: extra indexes first, the default index last

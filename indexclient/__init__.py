@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from indexclient.download import DownloadResult
     from indexclient.fetching import FileMetadata
     from indexclient.select import Selection
-    from indexclient.settings import Origin, Settings, Value
+    from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.simple import DistributionFile, IndexPage, ProjectPage
     from indexclient.tls import (
         BundledRoots,
@@ -65,6 +65,7 @@ _LAZY = {
     "DistributionFile": "indexclient.simple",
     "IndexPage": "indexclient.simple",
     "ProjectPage": "indexclient.simple",
+    "IndexSpec": "indexclient.settings",
     "Origin": "indexclient.settings",
     "Settings": "indexclient.settings",
     "Value": "indexclient.settings",
@@ -101,6 +102,7 @@ __all__ = [
     "IndexClient",
     "IndexClientError",
     "IndexPage",
+    "IndexSpec",
     "InsecureHosts",
     "MetadataError",
     "MetadataResult",

@@ -335,3 +335,27 @@ def test_discover_takes_the_keywords_of_load_typed() -> None:
         if name != "files":
             assert discover[name] == parameter, name
     assert set(discover) - set(load) == {"cwd", "config_file", "no_config"}
+
+
+def test_problems_collects_everything_then_warns_and_raises_once() -> None:
+    from indexclient.settings.values import Problems
+
+    problems = Problems()
+    problems.raise_if_any()  # nothing found: nothing raised
+    problems.add(Origin("env", "UV_OFFLINE"), "not a boolean")
+    problems.warn("native-tls is deprecated")
+    problems.extend([ConfigProblem("SSL_CLIENT_CERT", "no key")], hint="pass client_key=")
+    problems.add("--index-url", "not a URL")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ConfigurationError) as raised:
+            problems.raise_if_any(stacklevel=1)  # as warnings.warn's: this line
+    assert [str(w.message) for w in caught] == ["native-tls is deprecated"]
+    assert caught[0].category is ConfigurationWarning
+    assert caught[0].filename == __file__
+    assert [str(p) for p in raised.value.problems] == [
+        "UV_OFFLINE (environment): not a boolean",
+        "SSL_CLIENT_CERT: no key",
+        "--index-url: not a URL",
+    ]
+    assert raised.value.hint == "pass client_key="

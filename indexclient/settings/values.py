@@ -128,9 +128,6 @@ class Problems:
         self.warnings: list[str] = []
         self.hints: list[str] = []
 
-    def __bool__(self) -> bool:
-        return bool(self.problems)
-
     def add(self, origin: Origin | str, message: str) -> None:
         """A problem of the setting from ``origin`` (an Origin, or how a person names it)."""
         self.problems.append(ConfigProblem(str(origin), message))

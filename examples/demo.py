@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexclient.config import ENV_VARS
+from indexclient.settings import ENV_VARS
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import CertificateAuthority, server_context
 from indexclient.testing.servers import serve_https

@@ -38,10 +38,10 @@ from indexclient.errors import (
 
 if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
-    from indexclient.config import Origin, Settings, Value
     from indexclient.download import DownloadResult
     from indexclient.fetching import FileMetadata
     from indexclient.select import Selection
+    from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.simple import DistributionFile, IndexPage, ProjectPage
     from indexclient.tls import (
         BundledRoots,
@@ -65,9 +65,10 @@ _LAZY = {
     "DistributionFile": "indexclient.simple",
     "IndexPage": "indexclient.simple",
     "ProjectPage": "indexclient.simple",
-    "Origin": "indexclient.config",
-    "Settings": "indexclient.config",
-    "Value": "indexclient.config",
+    "IndexSpec": "indexclient.settings",
+    "Origin": "indexclient.settings",
+    "Settings": "indexclient.settings",
+    "Value": "indexclient.settings",
     "BundledRoots": "indexclient.tls",
     "ClientIdentity": "indexclient.tls",
     "CustomRoots": "indexclient.tls",
@@ -101,6 +102,7 @@ __all__ = [
     "IndexClient",
     "IndexClientError",
     "IndexPage",
+    "IndexSpec",
     "InsecureHosts",
     "MetadataError",
     "MetadataResult",

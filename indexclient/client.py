@@ -17,7 +17,6 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from indexclient.cache import CacheEntry, HttpCache
-from indexclient.config import IndexSpec, Settings
 from indexclient.errors import (
     ConfigurationError,
     IndexClientError,
@@ -38,6 +37,7 @@ from indexclient.select import (
     project_name,
     select_files,
 )
+from indexclient.settings import IndexSpec, Settings
 from indexclient.simple import (
     ACCEPT,
     DistributionFile,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from indexclient.config import ENV_VARS, Settings
+from indexclient.settings import ENV_VARS, Settings
 from indexclient.testing.pki import CertificateAuthority
 from indexclient.tls.contexts import ContextCache
 from indexclient.tls.trust import Trust

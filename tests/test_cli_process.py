@@ -14,7 +14,7 @@ from conftest import Pki
 from test_cli_support import EXAMPLES, PYTHON, demo_index
 
 from indexclient import __version__
-from indexclient.config import ENV_VARS
+from indexclient.settings import ENV_VARS
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import serve_https
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from indexclient.config import ENV_VARS, Origin, Settings, Value, parse_bool
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+from indexclient.settings import ENV_VARS, Origin, Settings, Value, parse_bool
 from indexclient.tls import BundledRoots, ContextCache, CustomRoots, PlatformRoots
 
 TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")
@@ -321,3 +321,41 @@ def test_env_vars_lists_every_variable_read() -> None:
         named |= set(re.findall(r'"((?:UV|SSL|PIP)_[A-Z_]+)"', source.read_text()))
     assert named, "the scan found no variable names"
     assert named <= set(ENV_VARS), named - set(ENV_VARS)
+
+
+def test_discover_takes_the_keywords_of_load_typed() -> None:
+    # discover() spells out load()'s keywords (same names, types and defaults) rather
+    # than forwarding **kwargs, so that a type checker sees a wrong one in a call.
+    import inspect
+
+    load = inspect.signature(Settings.load).parameters
+    discover = inspect.signature(Settings.discover).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in discover.values())
+    for name, parameter in load.items():
+        if name != "files":
+            assert discover[name] == parameter, name
+    assert set(discover) - set(load) == {"cwd", "config_file", "no_config"}
+
+
+def test_problems_collects_everything_then_warns_and_raises_once() -> None:
+    from indexclient.settings.values import Problems
+
+    problems = Problems()
+    problems.raise_if_any()  # nothing found: nothing raised
+    problems.add(Origin("env", "UV_OFFLINE"), "not a boolean")
+    problems.warn("native-tls is deprecated")
+    problems.extend([ConfigProblem("SSL_CLIENT_CERT", "no key")], hint="pass client_key=")
+    problems.add("--index-url", "not a URL")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ConfigurationError) as raised:
+            problems.raise_if_any(stacklevel=1)  # as warnings.warn's: this line
+    assert [str(w.message) for w in caught] == ["native-tls is deprecated"]
+    assert caught[0].category is ConfigurationWarning
+    assert caught[0].filename == __file__
+    assert [str(p) for p in raised.value.problems] == [
+        "UV_OFFLINE (environment): not a boolean",
+        "SSL_CLIENT_CERT: no key",
+        "--index-url: not a URL",
+    ]
+    assert raised.value.hint == "pass client_key="

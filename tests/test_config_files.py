@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from indexclient.config import Origin, Value
-from indexclient.config_files import (
+from indexclient.errors import ConfigProblem, ConfigurationError
+from indexclient.settings import Origin, Value
+from indexclient.settings.files import (
     SETTABLE_KEYS,
     ConfigFile,
     Discovery,
@@ -30,8 +31,7 @@ from indexclient.config_files import (
     set_value,
     user_config_path,
 )
-from indexclient.config_files._discover import _system_config_file, _user_config_file
-from indexclient.errors import ConfigProblem, ConfigurationError
+from indexclient.settings.files._discover import _system_config_file, _user_config_file
 
 if sys.version_info >= (3, 11):
     import tomllib

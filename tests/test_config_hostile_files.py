@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from test_cli_support import PYTHON, isolate, run_cli
 
-from indexclient.config import ENV_VARS
-from indexclient.config_files import discover, read_file, set_value
-from indexclient.config_files._toml_scan import MAX_KEY_PARTS, MAX_NESTING
 from indexclient.errors import ConfigurationError
+from indexclient.settings import ENV_VARS
+from indexclient.settings.files import discover, read_file, set_value
+from indexclient.settings.files._toml_scan import MAX_KEY_PARTS, MAX_NESTING
 from indexclient.userfiles import MAX_CONFIG_FILE
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="FIFOs and /dev/zero are POSIX")

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from test_cli_support import PYTHON, isolate, run_cli
 
-from indexclient.config import ENV_VARS
-from indexclient.config_files import _lock, _write, set_value
-from indexclient.config_files._lock import lock_path, locked
 from indexclient.errors import ConfigurationError
+from indexclient.settings import ENV_VARS
+from indexclient.settings.files import _lock, _write, set_value
+from indexclient.settings.files._lock import lock_path, locked
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -20,8 +20,8 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexclient.config_files._splice import SpliceError, append_items, set_key
-from indexclient.config_files._toml_scan import (
+from indexclient.settings.files._splice import SpliceError, append_items, set_key
+from indexclient.settings.files._toml_scan import (
     MAX_KEY_PARTS,
     MAX_NESTING,
     Pair,
@@ -29,7 +29,7 @@ from indexclient.config_files._toml_scan import (
     check_shape,
     scan,
 )
-from indexclient.config_files._write import _same
+from indexclient.settings.files._write import _same
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,8 +17,9 @@ import pytest
 from conftest import Pki, make_trust
 
 from indexclient import IndexClient
-from indexclient.config import DEFAULT_DEADLINE, ENV_VARS, Settings
 from indexclient.errors import ConfigurationError, DeadlineError, TimeoutError
+from indexclient.settings import ENV_VARS, Settings
+from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.testing.faults import (
     Connection,
     byte_by_byte,

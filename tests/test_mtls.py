@@ -20,13 +20,13 @@ from conftest import Pki, fetch, insecure_entry, make_trust
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from indexclient.config import Settings
 from indexclient.errors import (
     ClientCertificateRequiredError,
     ConfigurationError,
     ConnectError,
     TransportError,
 )
+from indexclient.settings import Settings
 from indexclient.testing.pki import (
     CertificateAuthority,
     CertPaths,

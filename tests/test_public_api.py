@@ -50,3 +50,13 @@ def test_importing_the_package_does_not_import_aiohttp() -> None:
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )
     assert result.stdout.strip() == "True"
+
+
+def test_settings_types_are_exported() -> None:
+    # What Settings holds and IndexClient takes is importable from the package root.
+    from indexclient.settings import IndexSpec, Origin, Settings, Value
+
+    assert indexclient.IndexSpec is IndexSpec
+    assert indexclient.Origin is Origin
+    assert indexclient.Settings is Settings
+    assert indexclient.Value is Value

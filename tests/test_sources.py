@@ -21,12 +21,12 @@ import truststore
 from conftest import Pki, fetch, make_trust
 from cryptography.hazmat.primitives import serialization
 
-from indexclient.config import Settings
 from indexclient.errors import (
     CertificateVerificationError,
     ConfigurationError,
     ConfigurationWarning,
 )
+from indexclient.settings import Settings
 from indexclient.testing.pki import CertificateAuthority, IssuedCert, server_context
 from indexclient.testing.servers import serve_https
 from indexclient.tls import (

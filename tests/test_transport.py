@@ -33,7 +33,6 @@ import aiohttp
 import pytest
 from conftest import Pki, make_trust
 
-from indexclient.config import IndexSpec, Origin, Settings
 from indexclient.errors import (
     CertificateVerificationError,
     ConfigurationError,
@@ -43,6 +42,7 @@ from indexclient.errors import (
     ResponseTooLargeError,
     TimeoutError,
 )
+from indexclient.settings import IndexSpec, Origin, Settings
 from indexclient.testing.faults import (
     FaultServer,
     byte_by_byte,

@@ -14,7 +14,7 @@ from indexclient.cli.settings import load_settings
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
-    from indexclient.config import IndexSpec, Origin, Settings, Value
+    from indexclient.settings import IndexSpec, Origin, Settings, Value
 
 __all__ = ["set_key", "settings_report", "show"]
 
@@ -105,7 +105,7 @@ def show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _target(args: argparse.Namespace) -> Path:
-    from indexclient.config_files import project_config_path, user_config_path
+    from indexclient.settings.files import project_config_path, user_config_path
 
     if args.file:
         return Path(args.file).absolute()
@@ -119,7 +119,7 @@ def set_key(args: argparse.Namespace, console: Console) -> int:
 
     Prints the key's value as the file now has it, URLs and hosts redacted.
     """
-    from indexclient.config_files import set_value
+    from indexclient.settings.files import set_value
 
     path = _target(args)
     value = _redacted(set_value(path, args.key, args.value))

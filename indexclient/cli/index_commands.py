@@ -23,9 +23,9 @@ from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
-    from indexclient.config import Settings
     from indexclient.download import DownloadResult
     from indexclient.select import Selection
+    from indexclient.settings import Settings
     from indexclient.simple import DistributionFile
 
 __all__ = ["download", "metadata", "project", "read_requirements", "versions"]

@@ -36,7 +36,6 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from indexclient._lazy import lazy_attributes
 from indexclient.cache import CacheEntry, HttpCache
-from indexclient.config import DEFAULT_DEADLINE
 from indexclient.errors import (
     ConnectError,
     DeadlineError,
@@ -44,6 +43,7 @@ from indexclient.errors import (
     OfflineError,
     TimeoutError,
 )
+from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.profile import compare, expected_profile, fetch_profile

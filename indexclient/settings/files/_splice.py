@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexclient.config_files._toml_scan import (
+from indexclient.settings.files._toml_scan import (
     Header,
     Pair,
     TomlTextError,

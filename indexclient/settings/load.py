@@ -11,15 +11,12 @@ Every problem found is collected and raised together in one ConfigurationError.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from indexclient.config_values import (
-    IndexSpec,
-    Origin,
-    Value,
+from indexclient.errors import ConfigurationError
+from indexclient.settings.environment import (
     env_bool,
     env_default_index,
     env_dirs,
@@ -28,57 +25,30 @@ from indexclient.config_values import (
     env_path,
     env_seconds,
     env_system_certs,
-    explicit,
-    file_default_index,
-    file_extra_indexes,
-    index_argument,
-    parse_bool,
-    parse_hosts,
-    setting_label,
 )
-from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
+from indexclient.settings.values import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DEADLINE,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    IndexSpec,
+    Origin,
+    Problems,
+    Value,
+    index_spec,
+    parse_hosts,
+)
 from indexclient.tls.hosts import InsecureHosts, split_env_value
 
 if TYPE_CHECKING:
-    from indexclient.config_files import Discovery
+    from indexclient.settings.files import Discovery
     from indexclient.tls.contexts import ContextCache
     from indexclient.tls.sources import TrustSource
     from indexclient.tls.trust import Trust
 
-__all__ = ["ENV_VARS", "IndexSpec", "Origin", "Settings", "Value", "parse_bool"]
+__all__ = ["Settings"]
 
-
-#: Every environment variable indexclient reads (tests clear them all).
-ENV_VARS = (
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "SSL_CLIENT_CERT",
-    "UV_SYSTEM_CERTS",
-    "UV_NATIVE_TLS",
-    "UV_INSECURE_HOST",
-    "UV_DEFAULT_INDEX",
-    "UV_INDEX_URL",
-    "UV_INDEX",
-    "PIP_INDEX_URL",
-    "UV_CONCURRENT_DOWNLOADS",
-    "UV_NO_CONFIG",
-    "UV_CONFIG_FILE",
-    "UV_HTTP_TIMEOUT",
-    "UV_HTTP_RETRIES",
-    "UV_OFFLINE",
-    "NETRC",
-    "INDEXCLIENT_CACHE_DIR",
-    "INDEXCLIENT_HTTP_DEADLINE",
-)
-
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_RETRIES = 3
-#: The overall deadline of one request, in seconds (docs/security.md, "Limits"): an hour
-#: brings a 1 GB wheel over a 2.5 Mbit/s link; a server trickling bytes just fast enough
-#: to beat the stall timeout is stopped there.
-DEFAULT_DEADLINE = 3600.0
-
-DEFAULT_CONCURRENCY = 50
+T = TypeVar("T")
 
 # Defaults as values (Values are frozen, so one object can serve every Settings).
 _DEFAULT_CONCURRENCY = Value(DEFAULT_CONCURRENCY, Origin("default"))
@@ -92,6 +62,26 @@ _NO_INDEX_HINT = (
     "line), set UV_DEFAULT_INDEX (or UV_INDEX_URL / PIP_INDEX_URL), or add index-url to "
     "uv.toml."
 )
+
+
+def _explicit(value: T | Value[T] | None, name: str) -> Value[T] | None:
+    """An argument as a Value: a plain one comes from the API, argument ``name``."""
+    if value is None or isinstance(value, Value):
+        return value
+    return Value(value, Origin("api", name))
+
+
+def _index_argument(
+    value: str | Value[str] | None, name: str, problems: Problems
+) -> IndexSpec | None:
+    given = _explicit(value, name)
+    if given is None or not given.value:
+        return None
+    return index_spec(given.value, given.origin, problems, default=name == "index_url")
+
+
+def _setting_label(origin: Origin, variable: str) -> str:
+    return variable if origin.kind == "env" else origin.name
 
 
 @dataclass(frozen=True)
@@ -148,18 +138,18 @@ class Settings:
         (the command line does). Raises ConfigurationError listing every problem.
         """
         env = os.environ if environ is None else environ
-        problems: list[ConfigProblem] = list(files.problems) if files else []
-        for message in files.warnings if files else ():
-            warnings.warn(message, ConfigurationWarning, stacklevel=2)
+        problems = Problems()
+        if files:
+            problems.extend(files.problems, warnings=files.warnings)
         from_files = files.merged() if files else None
 
         system = (
-            explicit(system_certs, "system_certs")
+            _explicit(system_certs, "system_certs")
             or env_system_certs(env, problems)
             or (from_files.system_certs if from_files else None)
         )
         # An empty path counts as unset, from the API as from the environment (SPEC-TLS 1).
-        file_arg = explicit(ssl_cert_file, "ssl_cert_file")
+        file_arg = _explicit(ssl_cert_file, "ssl_cert_file")
         cert_file = (file_arg if file_arg and file_arg.value else None) or env_path(
             env, "SSL_CERT_FILE"
         )
@@ -169,14 +159,14 @@ class Settings:
             else Value(tuple(d for d in ssl_cert_dir if d), Origin("api", "ssl_cert_dir"))
         )
         cert_dir = (dirs_arg if dirs_arg and dirs_arg.value else None) or env_dirs(env)
-        client = explicit(client_cert, "client_cert") or env_path(env, "SSL_CLIENT_CERT")
-        key = explicit(client_key, "client_key")
+        client = _explicit(client_cert, "client_cert") or env_path(env, "SSL_CLIENT_CERT")
+        key = _explicit(client_key, "client_key")
         if key is not None and client is None:
-            problems.append(ConfigProblem(str(key.origin), "a client key needs a client_cert"))
+            problems.add(key.origin, "a client key needs a client_cert")
 
         entries: list[tuple[str, Origin]] = []
         for item in allow_insecure_host:
-            value = explicit(item, "allow_insecure_host")
+            value = _explicit(item, "allow_insecure_host")
             assert value is not None
             entries.append((value.value, value.origin))
         env_origin = Origin("env", "UV_INSECURE_HOST")
@@ -186,42 +176,39 @@ class Settings:
         hosts = parse_hosts(entries, problems)
 
         default_index = (
-            index_argument(index_url, "index_url", problems)
+            _index_argument(index_url, "index_url", problems)
             or env_default_index(env, problems)
-            or file_default_index(from_files, problems)
+            or (from_files.default_index(problems) if from_files else None)
         )
-        extras = [index_argument(u, "extra_index_url", problems) for u in extra_index_urls]
+        extras = [_index_argument(u, "extra_index_url", problems) for u in extra_index_urls]
         extra_indexes = (
             tuple(e for e in extras if e)
             + env_extra_indexes(env, problems)
-            + file_extra_indexes(from_files, problems)
+            + (from_files.extra_indexes(problems) if from_files else ())
         )
         workers = (
-            explicit(concurrency, "concurrency")
+            _explicit(concurrency, "concurrency")
             or env_int(env, "UV_CONCURRENT_DOWNLOADS", problems)
             or (from_files.concurrent_downloads if from_files else None)
         )
-        attempts = explicit(retries, "retries") or env_int(env, "UV_HTTP_RETRIES", problems)
+        attempts = _explicit(retries, "retries") or env_int(env, "UV_HTTP_RETRIES", problems)
         if workers is not None and workers.value < 1:
-            problems.append(ConfigProblem(str(workers.origin), "must be a positive integer"))
+            problems.add(workers.origin, "must be a positive integer")
         if attempts is not None and attempts.value < 0:
-            problems.append(ConfigProblem(str(attempts.origin), "must be zero or more"))
-        wait = explicit(timeout, "timeout") or env_seconds(env, "UV_HTTP_TIMEOUT", problems)
-        overall = explicit(deadline, "deadline")
+            problems.add(attempts.origin, "must be zero or more")
+        wait = _explicit(timeout, "timeout") or env_seconds(env, "UV_HTTP_TIMEOUT", problems)
+        overall = _explicit(deadline, "deadline")
         if overall is not None and not overall.value > 0:  # NaN included
-            problems.append(
-                ConfigProblem(str(overall.origin), "must be a positive number of seconds")
-            )
+            problems.add(overall.origin, "must be a positive number of seconds")
         elif overall is None:
             overall = env_seconds(env, "INDEXCLIENT_HTTP_DEADLINE", problems)
         offline_mode = (
-            explicit(offline, "offline")
+            _explicit(offline, "offline")
             or env_bool(env, "UV_OFFLINE", problems)
             or (from_files.offline if from_files else None)
         )
 
-        if problems:
-            raise ConfigurationError(problems)
+        problems.raise_if_any(stacklevel=2)
         return cls(
             system_certs=system or _FALSE_BY_DEFAULT,
             ssl_cert_file=cert_file,
@@ -236,8 +223,8 @@ class Settings:
             deadline=overall or _DEFAULT_DEADLINE,
             retries=attempts or _DEFAULT_RETRIES,
             offline=offline_mode or _FALSE_BY_DEFAULT,
-            cache_dir=explicit(cache_dir, "cache_dir") or env_path(env, "INDEXCLIENT_CACHE_DIR"),
-            no_cache=explicit(no_cache, "no_cache") or _FALSE_BY_DEFAULT,
+            cache_dir=_explicit(cache_dir, "cache_dir") or env_path(env, "INDEXCLIENT_CACHE_DIR"),
+            no_cache=_explicit(no_cache, "no_cache") or _FALSE_BY_DEFAULT,
             refresh=refresh,
             config_files=tuple(f.path for f in files.files) if files else (),
         )
@@ -250,18 +237,54 @@ class Settings:
         cwd: str | None = None,
         config_file: str | None = None,
         no_config: bool = False,
-        **arguments: object,
+        system_certs: bool | Value[bool] | None = None,
+        allow_insecure_host: Sequence[str | Value[str]] = (),
+        ssl_cert_file: str | Value[str] | None = None,
+        ssl_cert_dir: Sequence[str] | Value[tuple[str, ...]] | None = None,
+        client_cert: str | Value[str] | None = None,
+        client_key: str | Value[str] | None = None,
+        index_url: str | Value[str] | None = None,
+        extra_index_urls: Sequence[str | Value[str]] = (),
+        concurrency: int | Value[int] | None = None,
+        timeout: float | Value[float] | None = None,
+        deadline: float | Value[float] | None = None,
+        retries: int | Value[int] | None = None,
+        offline: bool | Value[bool] | None = None,
+        cache_dir: str | Value[str] | None = None,
+        no_cache: bool | Value[bool] | None = None,
+        refresh: bool = False,
     ) -> Settings:
         """:meth:`load` with uv's configuration files: ``uv.toml`` or ``[tool.uv]`` in
         ``cwd`` or a parent, then the user's and the system's files (``config_file``
         replaces them all; ``no_config`` or ``UV_NO_CONFIG`` skips discovery). Problems
-        in files are reported together with every other problem.
+        in files are reported together with every other problem. The other keywords are
+        :meth:`load`'s.
         """
-        from indexclient.config_files import discover
+        # Imported here: library callers of load() never read configuration files.
+        from indexclient.settings.files import discover
 
         env = os.environ if environ is None else environ
         found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)
-        return cls.load(env, files=found, **arguments)  # type: ignore[arg-type]
+        return cls.load(
+            env,
+            system_certs=system_certs,
+            allow_insecure_host=allow_insecure_host,
+            ssl_cert_file=ssl_cert_file,
+            ssl_cert_dir=ssl_cert_dir,
+            client_cert=client_cert,
+            client_key=client_key,
+            index_url=index_url,
+            extra_index_urls=extra_index_urls,
+            concurrency=concurrency,
+            timeout=timeout,
+            deadline=deadline,
+            retries=retries,
+            offline=offline,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+            refresh=refresh,
+            files=found,
+        )
 
     def indexes(self) -> tuple[IndexSpec, ...]:
         """The indexes to search, in order: extra indexes first, the default index last
@@ -297,8 +320,7 @@ class Settings:
         from indexclient.tls.contexts import default_cache
         from indexclient.tls.trust import Trust
 
-        problems: list[ConfigProblem] = []
-        hints: list[str] = []
+        problems = Problems()
         identity = None
         if self.client_cert is not None:
             from indexclient.tls.identity import ClientIdentity  # with SSL_CLIENT_CERT only
@@ -307,17 +329,14 @@ class Settings:
                 identity = ClientIdentity.load(
                     self.client_cert.value,
                     self.client_key.value if self.client_key else None,
-                    origin=setting_label(self.client_cert.origin, "SSL_CLIENT_CERT"),
+                    origin=_setting_label(self.client_cert.origin, "SSL_CLIENT_CERT"),
                 )
             except ConfigurationError as exc:
-                problems += exc.problems
-                hints += [exc.hint] if exc.hint else []
+                problems.extend(exc.problems, hint=exc.hint)
         trust = Trust(self.trust_source(), identity, self.insecure_hosts, cache or default_cache())
         try:
             trust.prepare()
         except ConfigurationError as exc:
-            problems += exc.problems
-            hints += [exc.hint] if exc.hint else []
-        if problems:
-            raise ConfigurationError(problems, hint=" ".join(hints) or None)
+            problems.extend(exc.problems, hint=exc.hint)
+        problems.raise_if_any()
         return trust

@@ -101,8 +101,8 @@ always passed in.
 from typing import TYPE_CHECKING
 
 from indexclient._lazy import lazy_attributes
-from indexclient.config_files._discover import discover, project_config_path, user_config_path
-from indexclient.config_files._model import (
+from indexclient.settings.files._discover import discover, project_config_path, user_config_path
+from indexclient.settings.files._model import (
     ETC_UV_TOML,
     READ_KEYS,
     SETTABLE_KEYS,
@@ -113,10 +113,10 @@ from indexclient.config_files._model import (
     Scope,
     merged,
 )
-from indexclient.config_files._read import read_file
+from indexclient.settings.files._read import read_file
 
 if TYPE_CHECKING:
-    from indexclient.config_files._write import set_value
+    from indexclient.settings.files._write import set_value
 
 __all__ = [
     "ETC_UV_TOML",
@@ -139,5 +139,5 @@ __all__ = [
 if not TYPE_CHECKING:
     # Writing (tomli-w) is for `config set` only; reading settings never loads it.
     __getattr__ = lazy_attributes(
-        __name__, {"set_value": "indexclient.config_files._write"}, globals()
+        __name__, {"set_value": "indexclient.settings.files._write"}, globals()
     )

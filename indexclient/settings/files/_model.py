@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 from indexclient.errors import ConfigProblem
+from indexclient.settings.values import IndexSpec, Origin, Problems, Value, index_spec
 from indexclient.tls.hosts import parse_insecure_host
-
-if TYPE_CHECKING:
-    from indexclient.config import Origin, Value
 
 T = TypeVar("T")
 
@@ -44,32 +41,13 @@ SETTABLE_KEYS: Final = (
 #: uv's last-resort system configuration file on Linux and macOS.
 ETC_UV_TOML: Final = "/etc/uv/uv.toml"
 
-_UV_TOML = "uv.toml"
-_PYPROJECT = "pyproject.toml"
-_INDEX_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
-_BOOL_WORDS = "y yes t true on 1 / n no f false off 0"
+UV_TOML: Final = "uv.toml"
+PYPROJECT: Final = "pyproject.toml"
 
 
-# indexclient.config is imported when first needed, not at import time, so that it can
-# import this module at its top (Settings reads the files) whichever is imported first.
-
-
-def _origin(name: str, path: str) -> Origin:
-    from indexclient.config import Origin
-
-    return Origin("file", name, path)
-
-
-def _value(value: T, origin: Origin) -> Value[T]:
-    from indexclient.config import Value
-
-    return Value(value, origin)
-
-
-def _parse_bool(text: str) -> bool | None:
-    from indexclient.config import parse_bool
-
-    return parse_bool(text)
+def file_origin(key: str, path: str) -> Origin:
+    """The origin of a value read from ``key`` (as written, ``tool.uv.offline``) of ``path``."""
+    return Origin("file", key, path)
 
 
 # --------------------------------------------------------------------------- data
@@ -89,7 +67,7 @@ class FileValues:
     """The settings one file defines (or several files, once :func:`merged`).
 
     A single value is ``None`` when not set; a list is empty when not set. Every value
-    and every list entry carries its :class:`~indexclient.config.Origin`
+    and every list entry carries its :class:`~indexclient.settings.Origin`
     (``Origin("file", key, path)``, the key written as in the file, e.g.
     ``tool.uv.allow-insecure-host`` or ``pip.index-url``).
     """
@@ -101,6 +79,31 @@ class FileValues:
     indexes: tuple[Value[IndexEntry], ...] = ()
     concurrent_downloads: Value[int] | None = None
     offline: Value[bool] | None = None
+
+    def default_index(self, problems: Problems) -> IndexSpec | None:
+        """The default index: ``index-url``, else the ``[[index]]`` with ``default = true``."""
+        if self.index_url is not None:
+            return index_spec(self.index_url.value, self.index_url.origin, problems, default=True)
+        for entry in self.indexes:
+            if entry.value.default:
+                spec = index_spec(entry.value.url, entry.origin, problems, default=True)
+                return IndexSpec(spec.url, spec.origin, entry.value.name, True) if spec else None
+        return None
+
+    def extra_indexes(self, problems: Problems) -> tuple[IndexSpec, ...]:
+        """The other indexes: ``[[index]]`` entries first (uv gives ``index`` priority),
+        then ``extra-index-url``."""
+        specs = []
+        for entry in self.indexes:
+            if not entry.value.default:
+                spec = index_spec(entry.value.url, entry.origin, problems, default=False)
+                if spec:
+                    specs.append(IndexSpec(spec.url, spec.origin, entry.value.name))
+        for value in self.extra_index_url:
+            spec = index_spec(value.value, value.origin, problems, default=False)
+            if spec:
+                specs.append(spec)
+        return tuple(specs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ class ConfigFile:
     @property
     def is_pyproject(self) -> bool:
         """Whether the settings are read from ``[tool.uv]`` of a ``pyproject.toml``."""
-        return self.scope != "explicit" and Path(self.path).name == _PYPROJECT
+        return self.scope != "explicit" and Path(self.path).name == PYPROJECT
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +167,7 @@ def merged(files: Iterable[ConfigFile]) -> FileValues:
         concurrent_downloads = _first(concurrent_downloads, values.concurrent_downloads)
         offline = _first(offline, values.offline)
         for host in values.allow_insecure_host:
-            hosts.setdefault(_host_key(host.value), host)
+            hosts.setdefault(host_key(host.value), host)
         for url in values.extra_index_url:
             extra.setdefault(url.value, url)
         indexes += values.indexes
@@ -183,6 +186,6 @@ def _first(current: Value[T] | None, candidate: Value[T] | None) -> Value[T] | N
     return current if current is not None else candidate
 
 
-def _host_key(entry: str) -> object:
+def host_key(entry: str) -> object:
     """What makes two valid allow-insecure-host entries the same."""
     return parse_insecure_host(entry, "").key

@@ -6,18 +6,20 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from indexclient.config_files._model import (
-    _BOOL_WORDS,
-    _PYPROJECT,
-    _UV_TOML,
+from indexclient.errors import ConfigurationError
+from indexclient.settings.environment import env_bool
+from indexclient.settings.files._checks import Invalid
+from indexclient.settings.files._model import (
     ETC_UV_TOML,
+    PYPROJECT,
+    UV_TOML,
     ConfigFile,
     Discovery,
     Scope,
-    _parse_bool,
 )
-from indexclient.config_files._read import _Invalid, _load_toml, _tool_uv, read_file
-from indexclient.errors import ConfigProblem, ConfigurationError
+from indexclient.settings.files._read import read_file
+from indexclient.settings.files._toml import load_toml, tool_uv
+from indexclient.settings.values import Problems
 from indexclient.userfiles import is_regular_file
 
 # --------------------------------------------------------------------------- locations
@@ -48,14 +50,14 @@ def _find_project_file(start: Path) -> Path | None:
     error as well.
     """
     for directory in (start, *start.parents):
-        uv_toml = directory / _UV_TOML
+        uv_toml = directory / UV_TOML
         if _present(uv_toml):
             return uv_toml
-        pyproject = directory / _PYPROJECT
+        pyproject = directory / PYPROJECT
         if _present(pyproject):
             try:
-                document = _load_toml(pyproject)
-            except _Invalid:
+                document = load_toml(pyproject)
+            except Invalid:
                 return pyproject
             tool = document.get("tool", {})
             # A `tool` that is not a table is a problem to report, not a reason to skip.
@@ -73,12 +75,12 @@ def _user_config_file(environ: Mapping[str, str], *, windows: bool) -> Path | No
     """Where the user's uv.toml is (whether it exists or not), or None if unknown."""
     if windows:
         appdata = environ.get("APPDATA", "")
-        return Path(appdata, "uv", _UV_TOML) if appdata else None
+        return Path(appdata, "uv", UV_TOML) if appdata else None
     xdg = environ.get("XDG_CONFIG_HOME", "")
     if xdg and Path(xdg).is_absolute():
-        return Path(xdg, "uv", _UV_TOML)
+        return Path(xdg, "uv", UV_TOML)
     home = environ.get("HOME", "")
-    return Path(home, ".config", "uv", _UV_TOML) if home else None
+    return Path(home, ".config", "uv", UV_TOML) if home else None
 
 
 def _system_config_file(
@@ -87,13 +89,13 @@ def _system_config_file(
     """The system uv.toml in effect (the first path where something is), or None."""
     if windows:
         drive = environ.get("SYSTEMDRIVE", "")
-        candidate = Path(drive + "\\", "ProgramData", "uv", _UV_TOML) if drive else None
+        candidate = Path(drive + "\\", "ProgramData", "uv", UV_TOML) if drive else None
         return candidate if candidate is not None and _present(candidate) else None
     dirs = environ.get("XDG_CONFIG_DIRS", "") or "/etc/xdg"
     for directory in dirs.split(":"):
         if not directory:
             break
-        candidate = Path(directory, "uv", _UV_TOML)
+        candidate = Path(directory, "uv", UV_TOML)
         if _present(candidate):
             return candidate
     if fallback is not None and _present(Path(fallback)):
@@ -123,7 +125,7 @@ def project_config_path(cwd: str | os.PathLike[str]) -> Path:
     with ``[tool.uv]``, from ``cwd`` upward), else ``cwd/uv.toml``.
     """
     start = Path(cwd).absolute()
-    return _find_project_file(start) or start / _UV_TOML
+    return _find_project_file(start) or start / UV_TOML
 
 
 # --------------------------------------------------------------------------- discovery
@@ -146,22 +148,14 @@ def discover(
     """
     start = Path(cwd).absolute()
     windows = os.name == "nt"
-    problems: list[ConfigProblem] = []
+    problems = Problems()
 
     explicit = config_file if config_file is not None else environ.get("UV_CONFIG_FILE") or None
     named_by = "--config-file {}" if config_file is not None else "UV_CONFIG_FILE={} (environment)"
     disabled = no_config
-    if not disabled and "UV_NO_CONFIG" in environ:
-        raw = environ["UV_NO_CONFIG"]
-        parsed = _parse_bool(raw)
-        if parsed is None:
-            problems.append(
-                ConfigProblem(
-                    f"UV_NO_CONFIG={raw!r} (environment)",
-                    f"not a boolean: use one of {_BOOL_WORDS}",
-                )
-            )
-        disabled = bool(parsed)
+    if not disabled:
+        variable = env_bool(environ, "UV_NO_CONFIG", problems)
+        disabled = variable is not None and variable.value
 
     files: list[ConfigFile] = []
     if explicit is not None:
@@ -182,29 +176,27 @@ def discover(
                 continue
             seen.add(real)
             read = read_file(path, scope)
-            if scope == "project" and path.name == _UV_TOML:
+            if scope == "project" and path.name == UV_TOML:
                 read = _warn_if_shadowed_pyproject(read, path)
             files.append(read)
 
     for found in files:
-        problems += found.problems
+        problems.extend(found.problems, warnings=found.warnings)
     return Discovery(
-        files=tuple(files),
-        problems=tuple(problems),
-        warnings=tuple(w for found in files for w in found.warnings),
+        files=tuple(files), problems=tuple(problems.problems), warnings=tuple(problems.warnings)
     )
 
 
 def _warn_if_shadowed_pyproject(read: ConfigFile, uv_toml: Path) -> ConfigFile:
     """uv's warning when a [tool.uv] table sits beside the uv.toml that wins over it."""
-    pyproject = uv_toml.with_name(_PYPROJECT)
+    pyproject = uv_toml.with_name(PYPROJECT)
     if not is_regular_file(pyproject):
         return read
     try:
-        document = _load_toml(pyproject)
-    except _Invalid:
+        document = load_toml(pyproject)
+    except Invalid:
         return read
-    if _tool_uv(document) is None:
+    if tool_uv(document) is None:
         return read
     warning = (
         f"{uv_toml}: found both this uv.toml and a [tool.uv] table in {pyproject}; "

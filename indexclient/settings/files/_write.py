@@ -16,26 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexclient.config_files._lock import LockError, LockTimeout, locked
-from indexclient.config_files._model import (
-    _BOOL_WORDS,
-    _PYPROJECT,
-    SETTABLE_KEYS,
-    _host_key,
-    _origin,
-    _parse_bool,
-)
-from indexclient.config_files._read import (
-    _check_insecure_host,
-    _check_positive_int,
-    _check_url,
-    _describe,
-    _Invalid,
-    _parse_toml,
-    _read_text,
-)
-from indexclient.config_files._splice import SpliceError, append_items, set_key
 from indexclient.errors import ConfigurationError
+from indexclient.settings.files._checks import (
+    Invalid,
+    check_insecure_host,
+    check_positive_int,
+    check_url,
+    describe,
+)
+from indexclient.settings.files._lock import LockError, LockTimeout, locked
+from indexclient.settings.files._model import PYPROJECT, SETTABLE_KEYS, file_origin, host_key
+from indexclient.settings.files._splice import SpliceError, append_items, set_key
+from indexclient.settings.files._toml import parse_toml, read_text
+from indexclient.settings.values import BOOL_WORDS, parse_bool
 from indexclient.userfiles import MAX_CONFIG_FILE
 
 _NOT_CHANGED = "the file was not changed"
@@ -49,23 +42,23 @@ def _split_list(raw: str) -> list[str]:
 
 
 def _parse_raw(key: str, raw: str) -> object:
-    """The TOML value ``raw`` (a command-line string) means for ``key``; raises _Invalid."""
+    """The TOML value ``raw`` (a command-line string) means for ``key``; raises Invalid."""
     if key in ("system-certs", "offline"):
-        parsed = _parse_bool(raw)
+        parsed = parse_bool(raw)
         if parsed is None:
-            raise _Invalid(f"{raw!r} is not a boolean: use one of {_BOOL_WORDS}")
+            raise Invalid(f"{raw!r} is not a boolean: use one of {BOOL_WORDS}")
         return parsed
     if key == "concurrent-downloads":
         text = raw.strip()
         if not (text.isascii() and text.isdigit()):
-            raise _Invalid(f"expected a positive integer, got {raw!r}")
-        return _check_positive_int(int(text))
+            raise Invalid(f"expected a positive integer, got {raw!r}")
+        return check_positive_int(int(text))
     if key == "index-url":
-        return _check_url(raw.strip())
+        return check_url(raw.strip())
     items = _split_list(raw)
     if not items:
-        raise _Invalid("no entry given")
-    check = _check_insecure_host if key == "allow-insecure-host" else _check_url
+        raise Invalid("no entry given")
+    check = check_insecure_host if key == "allow-insecure-host" else check_url
     return [check(item) for item in items]
 
 
@@ -88,10 +81,10 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
     (permissions, full disk).
     """
     target = Path(os.path.realpath(path))
-    pyproject = target.name == _PYPROJECT
+    pyproject = target.name == PYPROJECT
     table_path: tuple[str, ...] = ("tool", "uv") if pyproject else ()
     prefix = "tool.uv." if pyproject else ""
-    origin = str(_origin(prefix + key, str(target)))
+    origin = str(file_origin(prefix + key, str(target)))
     if key not in SETTABLE_KEYS:
         hint = "; native-tls is deprecated: set system-certs" if key == "native-tls" else ""
         raise ConfigurationError.single(
@@ -99,7 +92,7 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
         )
     try:
         value = _parse_raw(key, raw_value)
-    except _Invalid as exc:
+    except Invalid as exc:
         raise ConfigurationError.single(origin, str(exc)) from None
 
     try:
@@ -110,7 +103,7 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
             edited = _edit(text, table, table_path=table_path, key=key, value=value, origin=origin)
             if edited == text and target.exists():
                 return table[key]
-            _check_result(edited, document, origin)
+            check_result(edited, document, origin)
             _atomic_write(target, edited.encode("utf-8"))
             return table[key]
     except LockError as exc:
@@ -129,14 +122,14 @@ def set_value(path: str | os.PathLike[str], key: str, raw_value: str) -> object:
 def _read_for_update(target: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and document; an empty file when there is none yet."""
     try:
-        text = _read_text(target)
-    except _Invalid as exc:
+        text = read_text(target)
+    except Invalid as exc:
         if not os.path.lexists(target):
             return "", {}
         raise ConfigurationError.single(str(target), f"{exc}; {_NOT_CHANGED}") from None
     try:
-        return text, _parse_toml(text)
-    except _Invalid as exc:
+        return text, parse_toml(text)
+    except Invalid as exc:
         raise ConfigurationError.single(str(target), f"{exc}; {_NOT_CHANGED}") from None
 
 
@@ -166,7 +159,7 @@ def _edit(
             if not isinstance(existing, list) or not all(isinstance(e, str) for e in existing):
                 raise ConfigurationError.single(
                     origin,
-                    f"cannot append: the file's value is {_describe(existing)}, not a list "
+                    f"cannot append: the file's value is {describe(existing)}, not a list "
                     "of strings; fix it by hand first",
                 )
             same: Callable[[str], object] = _same_host if key == "allow-insecure-host" else str
@@ -194,15 +187,15 @@ def _edit(
         ) from None
 
 
-def _check_result(edited: str, intended: dict[str, Any], origin: str) -> None:
+def check_result(edited: str, intended: dict[str, Any], origin: str) -> None:
     """Refuse the edit unless ``edited`` parses to exactly the ``intended`` document."""
     if len(edited.encode("utf-8")) > MAX_CONFIG_FILE:
         raise ConfigurationError.single(
             origin, f"the file would grow past the limit of {MAX_CONFIG_FILE} bytes; {_NOT_CHANGED}"
         )
     try:
-        result = _parse_toml(edited)
-    except _Invalid as exc:
+        result = parse_toml(edited)
+    except Invalid as exc:
         problem = str(exc)
     else:
         if _same(result, intended):
@@ -233,7 +226,7 @@ def _same(left: object, right: object) -> bool:
 def _same_host(entry: str) -> object:
     """The dedup key of an allow-insecure-host entry; an invalid one compares as written."""
     try:
-        return _host_key(entry)
+        return host_key(entry)
     except ValueError:
         return entry
 
@@ -246,8 +239,8 @@ def _subtable(document: dict[str, Any], keys: tuple[str, ...], path: Path) -> di
         child = table.setdefault(key, {})
         if not isinstance(child, dict):
             raise ConfigurationError.single(
-                str(_origin(".".join(walked), str(path))),
-                f"expected a table, got {_describe(child)}; the file was not changed",
+                str(file_origin(".".join(walked), str(path))),
+                f"expected a table, got {describe(child)}; the file was not changed",
             )
         table = child
     return table

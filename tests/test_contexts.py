@@ -1,4 +1,4 @@
-"""SSL contexts are built once per configuration and shared (SPEC-TLS section 5).
+"""SSL contexts are built once per configuration and shared (docs/trust.md, "Contexts").
 
 Counted with a fresh :class:`ContextCache` per test, over real connections: servers
 record the peer address of every request, so distinct peer ports are distinct TCP
@@ -287,7 +287,7 @@ async def test_unverified_context_still_refuses_old_tls(pki: Pki) -> None:
 def test_prepare_loads_only_roots_that_can_be_misconfigured(pki: Pki, tmp_path: Path) -> None:
     # certifi's bundle and the platform store cannot be wrong: they load with the first
     # connection (a run answered from the cache makes none). Custom roots are checked
-    # at start, as SPEC-TLS section 1 asks.
+    # at start, as docs/trust.md asks ("Trust sources").
     for environ in ({}, {"UV_SYSTEM_CERTS": "1"}, {"UV_INSECURE_HOST": "*"}):
         cache = ContextCache()
         make_trust(environ, cache=cache).prepare()

@@ -1,4 +1,4 @@
-"""Mutual TLS: the client certificate of SSL_CLIENT_CERT (SPEC-TLS section 1).
+"""Mutual TLS: the client certificate of SSL_CLIENT_CERT (docs/trust.md, "Client certificates").
 
 Servers on 127.0.0.1 require a client certificate issued by their own client CA and
 answer with the common name of the certificate the client presented, so an accepted

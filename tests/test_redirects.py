@@ -1,4 +1,6 @@
-"""Redirects: each hop chooses its TLS context from its own host (SPEC-TLS section 3).
+"""Redirects: each hop chooses its TLS context from its own host.
+
+docs/trust.md, "allow-insecure-host".
 
 Every hop is a real server on loopback. "Another host" is either another port on
 127.0.0.1 or a server on 127.0.0.2 (Linux routes all of 127/8 to loopback; where binding

@@ -1,10 +1,10 @@
 """Start-up cost of trust: cryptography and truststore load only when they are needed.
 
 A command that only reads the on-disk cache builds its Trust (so configuration errors
-surface at start, SPEC-TLS section 1) but never handshakes; it must not pay for importing
-cryptography or truststore. The policy of SPEC-TLS section 2 must still be enforced at the
-first handshake, importing cryptography then. Each case runs in a fresh interpreter, since
-this test process has long imported both.
+surface at start: docs/trust.md, "Trust sources") but never handshakes; it must not pay
+for importing cryptography or truststore. The policy (docs/trust.md, "Verification
+policy") must still be enforced at the first handshake, importing cryptography then.
+Each case runs in a fresh interpreter, since this test process has long imported both.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The verification policy of SPEC-TLS section 2, over real TLS servers on 127.0.0.1.
+"""The verification policy of docs/trust.md, over real TLS servers on 127.0.0.1.
 
 One local server per case, certificates generated for this run. Accepted cases must
 fetch; rejected cases must fail with their own reason, and be accepted when the

@@ -69,7 +69,7 @@ def env_system_certs(env: Mapping[str, str], problems: Problems) -> Value[bool] 
 
 
 def env_path(env: Mapping[str, str], name: str) -> Value[str] | None:
-    """A path variable; an empty value counts as unset (SPEC-TLS section 1)."""
+    """A path variable; an empty value counts as unset (docs/trust.md, "Trust sources")."""
     raw = env.get(name, "")
     return Value(raw, Origin("env", name)) if raw else None
 

@@ -1,6 +1,6 @@
 """Settings, each value remembering where it came from.
 
-Layers, first that defines a value wins (SPEC-TLS section 1):
+Layers, first that defines a value wins (docs/trust.md, "Trust sources"):
 explicit arguments (the command line, or a library caller) > environment > default.
 Configuration files slot in between the environment and the default.
 allow-insecure-host entries are not layered but unioned from every source.
@@ -148,7 +148,8 @@ class Settings:
             or env_system_certs(env, problems)
             or (from_files.system_certs if from_files else None)
         )
-        # An empty path counts as unset, from the API as from the environment (SPEC-TLS 1).
+        # An empty path counts as unset, from the API as from the environment
+        # (docs/trust.md, "Trust sources").
         file_arg = _explicit(ssl_cert_file, "ssl_cert_file")
         cert_file = (file_arg if file_arg and file_arg.value else None) or env_path(
             env, "SSL_CERT_FILE"

@@ -1,4 +1,5 @@
-"""SSLContext construction and caching (SPEC-TLS sections 2 and 5).
+"""SSLContext construction and caching (docs/trust.md, "Verification policy"
+and "Contexts").
 
 One context exists per distinct (trust source, client identity, verify on/off). It is
 built on first use and then the same object is handed out: building one costs tens of
@@ -131,7 +132,7 @@ def _apply_policy(ctx: ssl.SSLContext, source: TrustSource) -> None:
 
 def _unverified(ctx: ssl.SSLContext) -> None:
     # allow-insecure-host: TLS is still used and the client certificate still presented,
-    # but neither the chain nor the name is checked (SPEC-TLS section 3).
+    # but neither the chain nor the name is checked (docs/trust.md, "allow-insecure-host").
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE

@@ -1,4 +1,5 @@
-"""Why a certificate chain was rejected, in words a person can act on (SPEC-TLS section 4).
+"""Why a certificate chain was rejected, in words a person can act on (docs/trust.md,
+"Errors").
 
 OpenSSL reports one verify code ("unable to get local issuer certificate") and nothing
 about which certificate failed. The chain the server presented is still readable after a

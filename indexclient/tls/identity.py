@@ -1,4 +1,4 @@
-"""The client certificate presented for mutual TLS (SPEC-TLS section 1, SSL_CLIENT_CERT).
+"""The client certificate presented for mutual TLS (docs/trust.md, "Client certificates").
 
 uv ignores an unusable ``SSL_CLIENT_CERT`` with a warning, and the user then meets a
 "certificate required" alert from the server. Here the file is checked when the client

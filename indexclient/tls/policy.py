@@ -1,4 +1,4 @@
-"""The signature-algorithm and key allow-list of SPEC-TLS section 2.
+"""The signature-algorithm and key allow-list of docs/trust.md, "Verification policy".
 
 uv verifies with rustls/webpki, which accepts only a short list of algorithms; OpenSSL
 at its default security level accepts more (secp256k1 keys, RSA above 8192 bits, DSA,

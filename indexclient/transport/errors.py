@@ -88,8 +88,9 @@ def translate_error(
         return proxy_refusal(url, str(exc.request_info.url), exc.status)
     ssl_exc = _ssl_error_in(exc)
     if isinstance(ssl_exc, CertificateRejected):
-        # A context is shared by every Trust with the same roots (SPEC-TLS 5), whatever
-        # their origin: describe the requesting client's source, not the first builder's.
+        # A context is shared by every Trust with the same roots, whatever their origin
+        # (docs/trust.md, "Contexts"): describe the requesting client's source, not the
+        # first builder's.
         return CertificateVerificationError(
             url,
             host,

@@ -1,8 +1,8 @@
 """HTTP over the trust-aware connector: redirects, retries, limits and credentials.
 
 Redirects are followed here rather than by aiohttp so that each hop is judged on its
-own (SPEC-TLS section 3): https to http is refused, and credentials never travel to
-another origin. The connector still chooses each hop's SSL context from its host.
+own (docs/trust.md, "allow-insecure-host"): https to http is refused, and credentials
+never travel to another origin. The connector still chooses each hop's SSL context from its host.
 
 Retries: connection failures, resets, timeouts, cut-short bodies and HTTP 408, 429 and
 5xx are retried (3 times by default, ``UV_HTTP_RETRIES``) with exponential backoff and

@@ -1,7 +1,7 @@
 """Core metadata for 300 projects, end to end: indexclient against uv, pip and bare aiohttp.
 
 The index is synthetic and local: ``N`` projects of ``V`` versions, one real tiny wheel
-per version (:func:`~indexclient.testing.static_index.build_wheel`, no dependencies), with
+per version (:func:`~indexclient.testing.wheels.build_wheel`, no dependencies), with
 PEP 658 ``.metadata`` files and both HTML and PEP 691 JSON pages, served over TLS by nginx
 on 127.0.0.1 with a certificate from a throwaway CA (:mod:`indexclient.testing.nginx`).
 A second tree leaves out the ``.metadata`` files (clients fall back to range requests), and

@@ -16,7 +16,7 @@ writes::
 Project pages link to files with relative URLs (``../../files/<wheel>#sha256=...``), carry
 ``data-requires-python`` and, when the ``.metadata`` files exist, ``data-core-metadata``
 (PEP 714 spelling) / ``core-metadata`` in JSON. Which of ``index.html`` and ``index.json``
-a request gets is the server's business: :mod:`indexclient.testing.nginx` picks it from the
+a request gets is the server's business: :mod:`support.nginx` picks it from the
 ``Accept`` header.
 
 Everything is deterministic: the same arguments write byte-identical files (fixed zip

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from conftest import make_trust
+from support.nginx import AccessLogEntry
 
 from indexclient import IndexClient
 from indexclient.client import MetadataResult
 from indexclient.errors import IndexClientError, TLSError
 from indexclient.simple import ACCEPT, DistributionFile, parse_project_page
-from indexclient.testing.nginx import AccessLogEntry
 from indexclient.testing.static_index import JSON_TYPE, StaticIndex
 from indexclient.transport import HttpClient, Response
 

@@ -23,16 +23,16 @@ for a site with ``negotiate=True`` the directories under ``/simple/`` answer wit
 PEP 691 JSON, and with ``index.html`` otherwise, with ``Vary: Accept``.
 """
 
-from indexclient.testing.nginx.access_log import AccessLogEntry
-from indexclient.testing.nginx.binary import (
+from support.nginx.access_log import AccessLogEntry
+from support.nginx.binary import (
     NGINX_LOCATIONS,
     SKIP_REASON,
     NginxError,
     find_nginx,
     nginx_version,
 )
-from indexclient.testing.nginx.server import NginxServer
-from indexclient.testing.nginx.site import ClientCertCheck, Site, TLSProtocol
+from support.nginx.server import NginxServer
+from support.nginx.site import ClientCertCheck, Site, TLSProtocol
 
 __all__ = [
     "NGINX_LOCATIONS",

@@ -31,16 +31,16 @@ import pytest
 from conftest import Pki
 from packaging.utils import NormalizedName, canonicalize_name
 from support.nginx import SKIP_REASON, NginxServer, Site, find_nginx
-from test_verification import ACCEPTED, REJECTED
-
-from indexclient.testing.pki import CertificateAuthority, IssuedCert
-from indexclient.testing.static_index import (
+from support.static_index import (
     Release,
     StaticFile,
     StaticIndex,
     write_static_index,
     write_wheels,
 )
+from test_verification import ACCEPTED, REJECTED
+
+from indexclient.testing.pki import CertificateAuthority, IssuedCert
 
 HERE = Path(__file__).parent
 

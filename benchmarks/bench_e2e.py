@@ -1,9 +1,9 @@
 """Core metadata for 300 projects, end to end: indexclient against uv, pip and bare aiohttp.
 
 The index is synthetic and local: ``N`` projects of ``V`` versions, one real tiny wheel
-per version (:func:`~indexclient.testing.static_index.build_wheel`, no dependencies), with
+per version (:func:`~indexclient.testing.wheels.build_wheel`, no dependencies), with
 PEP 658 ``.metadata`` files and both HTML and PEP 691 JSON pages, served over TLS by nginx
-on 127.0.0.1 with a certificate from a throwaway CA (:mod:`indexclient.testing.nginx`).
+on 127.0.0.1 with a certificate from a throwaway CA (:mod:`support.nginx`).
 A second tree leaves out the ``.metadata`` files (clients fall back to range requests), and
 a third site serves the first tree's HTML pages only (no negotiation). nginx sends
 ``Cache-Control: max-age=600`` on the pages and the ``.metadata`` files, as real indexes
@@ -64,10 +64,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.nginx import NginxServer, Site, find_nginx, nginx_version
+from support.static_index import Release, StaticFile, StaticIndex, write_static_index
+
 import indexclient
-from indexclient.testing.nginx import NginxServer, Site, find_nginx, nginx_version
 from indexclient.testing.pki import CertificateAuthority
-from indexclient.testing.static_index import Release, StaticFile, StaticIndex, write_static_index
 
 PROJECTS = 300
 VERSIONS = 5

@@ -34,7 +34,7 @@ from indexclient.testing.faults import Connection, endless_body, fault_server, r
 from indexclient.testing.faults.connection import _message
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers.loopback import SeenRequest
-from indexclient.testing.static_index import build_wheel
+from indexclient.testing.wheels import build_wheel
 from indexclient.transport.http import RetryPolicy
 
 NAME, BODY, METADATA = build_wheel("demo", "1.0", payload_size=200_000)

@@ -17,6 +17,23 @@ from indexclient.testing.plugin import RunningIndex
 
 pytest_plugins = ["pytester"]
 
+# pytest imports the plugin in every project that has indexclient installed; these must
+# wait until a fixture is used (README, "Testing support").
+HEAVY = ("aiohttp", "cryptography", "yarl")
+
+
+def test_importing_the_plugin_loads_no_network_stack() -> None:
+    code = (
+        "import sys, indexclient.testing.plugin\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "indexclient" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+
 
 def test_index_serves_generated_wheels_to_the_command(indexclient_index: RunningIndex) -> None:
     indexclient_index.add_wheel("demo", "1.0")
@@ -84,6 +101,22 @@ def test_downstream_suite_gets_the_fixtures(pytester: pytest.Pytester) -> None:
             with urllib.request.urlopen(request, context=context) as response:
                 page = json.load(response)
             assert [f["filename"] for f in page["files"]] == ["demo-2.0-py3-none-any.whl"]
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_downstream_suite_without_the_fixtures_pays_no_imports(pytester: pytest.Pytester) -> None:
+    # The plugin is loaded (its fixtures are registered) but no test asks for one.
+    pytester.makepyfile(
+        test_plain=f"""
+        import sys
+
+        def test_plain(request):
+            assert "indexclient.testing.plugin" in sys.modules
+            assert request.config.pluginmanager.has_plugin("indexclient")
+            assert not [m for m in sys.modules if m.split(".")[0] in {HEAVY!r}]
         """
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")

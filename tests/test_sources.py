@@ -9,6 +9,7 @@ names the source otherwise. Unusable SSL_CERT_FILE / SSL_CERT_DIR values fail at
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import ssl
 import sys
@@ -36,6 +37,8 @@ from indexclient.tls import (
     InsecureHosts,
     PlatformRoots,
     Trust,
+    sources,
+    system_store,
 )
 from indexclient.tls.sources import LoadedLocation, pem_certificates
 
@@ -471,18 +474,60 @@ def test_pem_certificates_nothing_found() -> None:
 # --------------------------------------------------------------------------- platform
 
 
-def test_truststore_private_api_platform_roots_rely_on(
-    pki: Pki, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PlatformRoots reuses truststore._openssl._configure_context (pinned in pyproject)."""
-    from truststore import _openssl
+def _system_at(root: Path, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make PlatformRoots find its store in ``root``, laid out with ``files``, as a
+    system whose OpenSSL defaults point nowhere would (tests/test_system_store.py has
+    every layout)."""
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    found = functools.partial(system_store.find_system_store, (None, None), root=str(root))
+    monkeypatch.setattr(sources, "find_system_store", found)
 
-    assert callable(_openssl._configure_context)
-    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    with _openssl._configure_context(ctx):
-        pass
-    assert _der(pki.root) in ctx.get_ca_certs(binary_form=True)
+
+PLATFORM_LAYOUTS = {
+    "debian bundle": "etc/ssl/certs/ca-certificates.crt",
+    "android directory": "system/etc/security/cacerts/9d66eef0.0",
+}
+
+
+@pytest.mark.parametrize("layout", PLATFORM_LAYOUTS)
+async def test_platform_roots_load_the_store_they_find(
+    layout: str,
+    pki: Pki,
+    server_ctx: ssl.SSLContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = PLATFORM_LAYOUTS[layout]
+    # Android's files carry a text dump before the PEM block.
+    _system_at(
+        tmp_path / "ok", {name: b"Certificate:\n  Data: ...\n" + pki.root.cert_pem}, monkeypatch
+    )
+    trust = trust_from(PlatformRoots("test", os_verifier=False))
+    await accepted(trust, server_ctx)
+    assert trust.verified_context() is trust.verified_context()  # loaded once
+
+    _system_at(tmp_path / "other", {name: _UNRELATED.cert_pem}, monkeypatch)
+    error = await rejected(trust_from(PlatformRoots("test", os_verifier=False)), server_ctx)
+    assert error.kind == "unknown-issuer"
+    assert "[test]" in error.trust
+
+
+def test_platform_store_openssl_cannot_read_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = "etc/ssl/certs/ca-certificates.crt"
+    broken = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    _system_at(tmp_path, {bundle: broken}, monkeypatch)
+    with pytest.raises(ConfigurationError) as caught:
+        trust_from(PlatformRoots("test", os_verifier=False)).verified_context()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"configuration error: platform trust store {tmp_path / bundle}")
+    assert "OpenSSL cannot read it" in message
+    assert caught.value.hint is not None
+    assert "--system-certs" in caught.value.hint
 
 
 async def test_platform_roots_follow_openssl_default_paths(

@@ -25,7 +25,7 @@ from typing import Literal
 from aiohttp import web
 from packaging.utils import canonicalize_name
 
-from indexclient.testing.static_index import build_wheel
+from indexclient.testing.wheels import build_wheel
 
 __all__ = ["IndexedFile", "SimpleIndex", "tiny_sdist", "tiny_wheel"]
 

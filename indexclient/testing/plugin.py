@@ -25,6 +25,11 @@ Fixtures:
     ``SSL_CLIENT_CERT`` format, and ``env`` includes it.
 
 Nothing here contacts anything but 127.0.0.1.
+
+pytest imports this module in every project that has indexclient installed, so importing it
+loads neither aiohttp nor cryptography: the fixtures import the PKI, the servers and the
+index when a test first asks for one (a documented seam; tests/test_plugin.py guards it).
+``pytest -p no:indexclient`` turns the plugin off.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ the result is cached there, so a source's (slow) loading runs once per configura
 from __future__ import annotations
 
 import binascii
+import contextlib
 import os
 import ssl
 import stat
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from indexclient.errors import ConfigProblem, ConfigurationError, ConfigurationWarning
-from indexclient.userfiles import MAX_TRUST_FILE
+from indexclient.tls.system_store import SystemStore, find_system_store
+from indexclient.userfiles import MAX_TRUST_FILE, UnreadableFile, read_user_file
 
 __all__ = [
     "BundledRoots",
@@ -106,15 +108,17 @@ class BundledRoots(TrustSource):
 
 
 class PlatformRoots(TrustSource):
-    """The operating system's trust store, through truststore.
+    """The operating system's trust store.
 
-    On macOS and Windows the handshake is verified by the OS (``truststore.SSLContext``).
-    On Linux and other Unix systems truststore only points OpenSSL at the system bundle,
-    but re-reads that bundle every time a socket is wrapped (tens of milliseconds per
-    connection). Here the bundle truststore would choose is loaded once into a plain
-    context instead: the same roots and the same verifier, paid for once
-    (SPEC-TLS section 5). ``os_verifier=True`` forces truststore's own context, which the
-    benchmarks use as a peer and the tests use to exercise the policy hook on it.
+    On macOS and Windows the handshake is verified by the OS, through truststore's public
+    ``truststore.SSLContext``. On Linux and other Unix systems there is no OS verifier,
+    only a bundle file or a directory of certificates: :mod:`indexclient.tls.system_store`
+    finds it (OpenSSL's defaults first, as truststore does, then the locations the
+    distributions document) and it is loaded once into a plain context, where
+    truststore's context would re-read it every time a socket is wrapped (tens of
+    milliseconds per connection; README, "Contexts"). ``os_verifier=True`` forces
+    truststore's own context, which the benchmarks use as a peer and the tests use to
+    exercise the policy hook on it.
     """
 
     kind = "platform"
@@ -135,25 +139,12 @@ class PlatformRoots(TrustSource):
 
             return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx = new_client_context()
-        _load_platform_store(ctx)
+        _load_system_store(ctx, find_system_store())
         return ctx
 
     def describe(self) -> str:
         how = "OS verifier" if self.os_verifier else "system store loaded once"
         return f"platform roots via truststore ({how}) [{self.origin}]"
-
-
-def _load_platform_store(ctx: ssl.SSLContext) -> None:
-    """Load the system store the way truststore does on Linux, once.
-
-    truststore's Linux backend is a context manager that points a context at OpenSSL's
-    default locations, or at the first known distribution bundle when those are empty;
-    entering it once configures ``ctx`` for good (its exit does nothing).
-    """
-    from truststore import _openssl  # private; pinned in pyproject, covered by a test
-
-    with _openssl._configure_context(ctx):
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +222,72 @@ class _Scan:
         return set(self.ders.values())
 
 
+def _load_system_store(ctx: ssl.SSLContext, store: SystemStore) -> None:
+    """Load the roots :func:`find_system_store` chose into ``ctx``, once."""
+    if store.how == "openssl":
+        # As OpenSSL's own set_default_verify_paths (and so truststore) does: a default
+        # file it cannot read is passed over, and the directory is searched by hash.
+        if store.cafile:
+            with contextlib.suppress(ssl.SSLError):
+                ctx.load_verify_locations(cafile=store.cafile)
+        if store.capath:
+            ctx.load_verify_locations(capath=store.capath)
+    elif store.how == "file" and store.cafile:
+        try:
+            ctx.load_verify_locations(cafile=store.cafile)
+        except ssl.SSLError as exc:
+            raise ConfigurationError.single(
+                f"platform trust store {store.cafile}",
+                f"OpenSSL cannot read it ({exc.reason or exc})",
+                hint="Repair the system's CA bundle, or choose other roots with "
+                "SSL_CERT_FILE or without --system-certs.",
+            ) from exc
+    elif store.how == "directory" and store.capath:
+        # Read every file once (Android's names are not OpenSSL's hashes, so a hashed
+        # lookup would find nothing); a certificate OpenSSL refuses is skipped with a warning.
+        scan = _Scan()
+        with contextlib.suppress(OSError):
+            _scan_directory(scan, store.capath, set())
+        scan.load_into(ctx)
+        for message in scan.warnings:
+            warnings.warn(message, ConfigurationWarning, stacklevel=4)
+
+
+def _scan_directory(
+    scan: _Scan, directory: str, seen_files: set[tuple[int, int]]
+) -> tuple[LoadedLocation, int]:
+    """Collect the certificates of every regular file directly in ``directory``: what it
+    contributed, and how many certificates it held (duplicates of earlier ones included).
+
+    Symlinks are followed and dangling ones skipped; ``seen_files`` (device, inode) makes
+    several names for one file (OpenSSL's hash links, the .pem names) read it once.
+    Raises :class:`OSError` when the directory cannot be listed.
+    """
+    entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    found = added = files = 0
+    for entry in entries:
+        try:
+            st = entry.stat()  # follows symlinks; a dangling one raises
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_CERT_FILE_BYTES:
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_files:
+            continue
+        seen_files.add(ident)
+        try:
+            # Checked again on the open file: the entry may have changed since.
+            data = read_user_file(entry.path, limit=_MAX_CERT_FILE_BYTES)
+        except UnreadableFile:
+            continue
+        files += 1
+        file_found, file_added = scan.add_file(entry.path, data)
+        found += file_found
+        added += file_added
+    return LoadedLocation(directory, "dir", added, files), found
+
+
 class CustomRoots(TrustSource):
     """Only the certificates in ``SSL_CERT_FILE`` and/or the ``SSL_CERT_DIR`` directories.
 
@@ -305,8 +362,6 @@ class CustomRoots(TrustSource):
         return ctx
 
     def _scan_file(self, scan: _Scan, path: str) -> None:
-        from indexclient.userfiles import UnreadableFile, read_user_file
-
         origin = f"SSL_CERT_FILE={path} ({self.origin})"
         if os.path.isdir(path):
             scan.problems.append(ConfigProblem(origin, "is a directory (use SSL_CERT_DIR)"))
@@ -326,44 +381,21 @@ class CustomRoots(TrustSource):
         scan.locations.append(LoadedLocation(path, "file", added))
 
     def _scan_dirs(self, scan: _Scan) -> None:
-        from indexclient.userfiles import UnreadableFile, read_user_file
-
         existing = 0
         # Several names (OpenSSL's hash links, the .pem names) often lead to one file:
         # read each underlying file once, keyed by device and inode.
         seen_files: set[tuple[int, int]] = set()
         for directory in self.cert_dirs:
             try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+                location, found = _scan_directory(scan, directory, seen_files)
             except OSError as exc:
                 reason = "does not exist" if isinstance(exc, FileNotFoundError) else exc.strerror
                 scan.warnings.append(f"SSL_CERT_DIR entry {directory}: {reason}; skipped")
                 continue
             existing += 1
-            found = added = files = 0
-            for entry in entries:
-                try:
-                    st = entry.stat()  # follows symlinks; a dangling one raises
-                except OSError:
-                    continue
-                if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_CERT_FILE_BYTES:
-                    continue
-                ident = (st.st_dev, st.st_ino)
-                if ident in seen_files:
-                    continue
-                seen_files.add(ident)
-                try:
-                    # Checked again on the open file: the entry may have changed since.
-                    data = read_user_file(entry.path, limit=_MAX_CERT_FILE_BYTES)
-                except UnreadableFile:
-                    continue
-                files += 1
-                file_found, file_added = scan.add_file(entry.path, data)
-                found += file_found
-                added += file_added
             if not found:
                 scan.warnings.append(f"SSL_CERT_DIR entry {directory} holds no PEM certificate")
-            scan.locations.append(LoadedLocation(directory, "dir", added, files))
+            scan.locations.append(location)
         if existing == 0:
             scan.problems.append(
                 ConfigProblem(

@@ -5,7 +5,7 @@ only them, ``pytest -m "not integration"`` everything else. The servers are sess
 (one nginx process per group of sites, started on first use) and listen on 127.0.0.1 only.
 
 nginx comes from the system (``.ci/run`` installs nginx-light); without it these tests
-skip with :data:`indexclient.testing.nginx.SKIP_REASON`. pypiserver comes from the test
+skip with :data:`support.nginx.SKIP_REASON`. pypiserver comes from the test
 extras; without it its tests skip.
 
 This directory is a package (``__init__.py``) so that this module is imported as
@@ -30,17 +30,17 @@ from pathlib import Path
 import pytest
 from conftest import Pki
 from packaging.utils import NormalizedName, canonicalize_name
-from test_verification import ACCEPTED, REJECTED
-
-from indexclient.testing.nginx import SKIP_REASON, NginxServer, Site, find_nginx
-from indexclient.testing.pki import CertificateAuthority, IssuedCert
-from indexclient.testing.static_index import (
+from support.nginx import SKIP_REASON, NginxServer, Site, find_nginx
+from support.static_index import (
     Release,
     StaticFile,
     StaticIndex,
     write_static_index,
     write_wheels,
 )
+from test_verification import ACCEPTED, REJECTED
+
+from indexclient.testing.pki import CertificateAuthority, IssuedCert
 
 HERE = Path(__file__).parent
 

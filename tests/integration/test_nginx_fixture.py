@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Pki
+from support.nginx import NginxError, NginxServer, Site, find_nginx
 
-from indexclient.testing.nginx import NginxError, NginxServer, Site, find_nginx
 from indexclient.testing.pki import IssuedCert
 
 

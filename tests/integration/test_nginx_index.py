@@ -1,6 +1,6 @@
 """IndexClient against a static simple index served by nginx over TLS.
 
-The index is files on disk (indexclient.testing.static_index); nginx picks ``index.json``
+The index is files on disk (support.static_index); nginx picks ``index.json``
 or ``index.html`` from the Accept header, and gives ranges and ETags as any static
 server does. What went over the wire is read from nginx's access log.
 """
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from conftest import make_trust
+from support.nginx import AccessLogEntry
+from support.static_index import JSON_TYPE, StaticIndex
 
 from indexclient import IndexClient
 from indexclient.client import MetadataResult
 from indexclient.errors import IndexClientError, TLSError
 from indexclient.simple import ACCEPT, DistributionFile, parse_project_page
-from indexclient.testing.nginx import AccessLogEntry
-from indexclient.testing.static_index import JSON_TYPE, StaticIndex
 from indexclient.transport import HttpClient, Response
 
 from .conftest import BIG_PAYLOAD, PROJECTS, IndexSites

@@ -7,8 +7,10 @@ import json
 import zipfile
 from pathlib import Path
 
+from support.static_index import JSON_TYPE, write_static_index
+
 from indexclient.simple import parse_index_page, parse_project_page
-from indexclient.testing.static_index import JSON_TYPE, build_wheel, write_static_index
+from indexclient.testing.wheels import build_wheel
 
 from .conftest import PROJECTS
 

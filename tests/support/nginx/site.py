@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-from indexclient.testing.nginx.binary import NginxError
 from indexclient.testing.pki import CertificateAuthority, IssuedCert, is_weak
+from support.nginx.binary import NginxError
 
 TLSProtocol: TypeAlias = Literal["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 """A value of nginx's ``ssl_protocols``."""

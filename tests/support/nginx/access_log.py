@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from indexclient.testing.nginx.binary import NginxError
+from support.nginx.binary import NginxError
 
 
 class AccessLogEntry(NamedTuple):
@@ -76,7 +76,7 @@ def read_entries(path: Path, name: str, *, wait_for: int, timeout: float) -> lis
     """Every entry of ``path``, the access log of site ``name``, once there are ``wait_for``.
 
     Waits up to ``timeout`` seconds for them, then raises :class:`NginxError` (see
-    :meth:`~indexclient.testing.nginx.NginxServer.access_log`).
+    :meth:`~support.nginx.NginxServer.access_log`).
     """
     deadline = time.monotonic() + timeout
     while True:

@@ -14,21 +14,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from indexclient.testing.nginx.access_log import AccessLogEntry, read_entries, truncate_log
-from indexclient.testing.nginx.binary import (
+from support.nginx.access_log import AccessLogEntry, read_entries, truncate_log
+from support.nginx.binary import (
     SKIP_REASON,
     NginxError,
     _build_info,
     find_nginx,
     nginx_version,
 )
-from indexclient.testing.nginx.config import (
+from support.nginx.config import (
     access_log_path,
     error_log_path,
     render_nginx_conf,
     write_certificates,
 )
-from indexclient.testing.nginx.site import Site
+from support.nginx.site import Site
 
 _STARTUP_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
@@ -214,7 +214,7 @@ class NginxServer:
             # Only what nginx needs: OPENSSL_CONF and the like from the caller's environment
             # would change the server's TLS behaviour behind the test's back.
             env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
-            self._process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+            self._process = subprocess.Popen(
                 self._command(),
                 stdin=subprocess.DEVNULL,
                 stdout=output,

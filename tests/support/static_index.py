@@ -16,7 +16,7 @@ writes::
 Project pages link to files with relative URLs (``../../files/<wheel>#sha256=...``), carry
 ``data-requires-python`` and, when the ``.metadata`` files exist, ``data-core-metadata``
 (PEP 714 spelling) / ``core-metadata`` in JSON. Which of ``index.html`` and ``index.json``
-a request gets is the server's business: :mod:`indexclient.testing.nginx` picks it from the
+a request gets is the server's business: :mod:`support.nginx` picks it from the
 ``Accept`` header.
 
 Everything is deterministic: the same arguments write byte-identical files (fixed zip
@@ -25,26 +25,23 @@ timestamps, payload bytes from a seeded generator).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import io
 import json
-import random
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from indexclient.testing.wheels import build_wheel
+
 __all__ = [
     "JSON_TYPE",
     "Release",
     "StaticFile",
     "StaticIndex",
-    "build_wheel",
     "write_static_index",
     "write_wheels",
 ]
@@ -57,8 +54,6 @@ API_VERSION = "1.1"
 
 Release = tuple[str, Sequence[str]]
 """``(version, requires_dist)``: one wheel of a project."""
-
-_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -112,64 +107,6 @@ class StaticIndex:
         return [f"{name}=={version}" for name, version in self.files]
 
 
-def _b64_digest(data: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def build_wheel(
-    name: str,
-    version: str,
-    *,
-    requires_dist: Iterable[str] = (),
-    requires_python: str | None = None,
-    payload_size: int = 0,
-    summary: str = "A generated package served by a static index",
-) -> tuple[str, bytes, bytes]:
-    """A real pure-Python wheel: ``(filename, wheel bytes, METADATA bytes)``.
-
-    ``payload_size`` adds a stored (uncompressed) file of that many pseudo-random bytes
-    *before* the ``.dist-info`` entries, as real wheels order them, so that the metadata
-    sits near the end of a large file: reading it with range requests then costs a small
-    fraction of the file.
-    """
-    dist = canonicalize_name(name).replace("-", "_")
-    lines = ["Metadata-Version: 2.2", f"Name: {name}", f"Version: {version}"]
-    lines.append(f"Summary: {summary}")
-    if requires_python:
-        lines.append(f"Requires-Python: {requires_python}")
-    lines += [f"Requires-Dist: {r}" for r in requires_dist]
-    metadata = ("\n".join(lines) + "\n").encode()
-    info = f"{dist}-{version}.dist-info"
-    files: dict[str, tuple[bytes, int]] = {
-        f"{dist}/__init__.py": (f'"""{name} {version}"""\n'.encode(), zipfile.ZIP_DEFLATED),
-    }
-    if payload_size:
-        # Seeded, so the same arguments always build the same wheel; random, so it does
-        # not compress and the file really is payload_size bytes larger.
-        seed = int.from_bytes(hashlib.sha256(f"{name}=={version}".encode()).digest()[:8], "big")
-        payload = random.Random(seed).randbytes(payload_size)  # noqa: S311 - not for security
-        files[f"{dist}/_payload.bin"] = (payload, zipfile.ZIP_STORED)
-    files[f"{info}/METADATA"] = (metadata, zipfile.ZIP_DEFLATED)
-    files[f"{info}/WHEEL"] = (
-        b"Wheel-Version: 1.0\nGenerator: indexclient.testing.static_index\n"
-        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
-        zipfile.ZIP_DEFLATED,
-    )
-    record = "".join(
-        f"{path},sha256={_b64_digest(data)},{len(data)}\n" for path, (data, _) in files.items()
-    )
-    record += f"{info}/RECORD,,\n"
-    files[f"{info}/RECORD"] = (record.encode(), zipfile.ZIP_DEFLATED)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, (data, method) in files.items():
-            entry = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
-            entry.compress_type = method
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, data)
-    return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue(), metadata
-
-
 def write_wheels(
     directory: Path,
     projects: Mapping[str, Sequence[Release]],
@@ -183,7 +120,7 @@ def write_wheels(
     A flat directory of wheels is what servers such as pypiserver serve. With
     ``metadata_files`` each wheel gets its PEP 658 ``<wheel>.metadata`` beside it.
     ``payload_sizes`` maps a project name to the padding its wheels get (see
-    :func:`build_wheel`).
+    :func:`~indexclient.testing.wheels.build_wheel`).
     """
     directory.mkdir(parents=True, exist_ok=True)
     sizes = {canonicalize_name(k): v for k, v in (payload_sizes or {}).items()}

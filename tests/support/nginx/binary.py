@@ -39,9 +39,7 @@ def find_nginx() -> str | None:
 @functools.cache
 def _build_info(binary: str) -> str:
     # `nginx -V` prints the version and configure arguments on stderr.
-    result = subprocess.run(  # noqa: S603 - a path we found ourselves, no shell
-        [binary, "-V"], capture_output=True, text=True, timeout=10, check=False
-    )
+    result = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=10, check=False)
     return result.stderr + result.stdout
 
 

@@ -17,22 +17,22 @@ anywhere but on 127.0.0.1. nginx runs in the foreground as a single process
 (``daemon off; master_process off;``), so there are no workers to switch users and a plain
 ``SIGQUIT`` stops it.
 
-Static simple indexes for it to serve come from :mod:`indexclient.testing.static_index`:
+Static simple indexes for it to serve come from :mod:`support.static_index`:
 for a site with ``negotiate=True`` the directories under ``/simple/`` answer with
 ``index.json`` (as ``application/vnd.pypi.simple.v1+json``) when the Accept header asks for
 PEP 691 JSON, and with ``index.html`` otherwise, with ``Vary: Accept``.
 """
 
-from indexclient.testing.nginx.access_log import AccessLogEntry
-from indexclient.testing.nginx.binary import (
+from support.nginx.access_log import AccessLogEntry
+from support.nginx.binary import (
     NGINX_LOCATIONS,
     SKIP_REASON,
     NginxError,
     find_nginx,
     nginx_version,
 )
-from indexclient.testing.nginx.server import NginxServer
-from indexclient.testing.nginx.site import ClientCertCheck, Site, TLSProtocol
+from support.nginx.server import NginxServer
+from support.nginx.site import ClientCertCheck, Site, TLSProtocol
 
 __all__ = [
     "NGINX_LOCATIONS",

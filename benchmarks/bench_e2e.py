@@ -64,11 +64,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support.nginx import NginxServer, Site, find_nginx, nginx_version
-from support.static_index import Release, StaticFile, StaticIndex, write_static_index
-
 import indexclient
 from indexclient.testing.pki import CertificateAuthority
+from support.nginx import NginxServer, Site, find_nginx, nginx_version
+from support.static_index import Release, StaticFile, StaticIndex, write_static_index
 
 PROJECTS = 300
 VERSIONS = 5

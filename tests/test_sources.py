@@ -1,4 +1,4 @@
-"""Each trust source of SPEC-TLS section 1, over real TLS servers on 127.0.0.1.
+"""Each trust source of docs/trust.md ("Trust sources"), over real TLS servers on 127.0.0.1.
 
 bundled (certifi), custom (SSL_CERT_FILE / SSL_CERT_DIR, replacing everything else) and
 platform (truststore). A server with a certificate from the test root is accepted
@@ -291,7 +291,7 @@ async def test_ssl_cert_file_and_dir_are_unioned(
 async def test_existing_directory_without_certificates(
     server_ctx: ssl.SSLContext, tmp_certs: Path, pki: Pki, tmp_path: Path
 ) -> None:
-    """SPEC-TLS: "an existing directory without certificates: a warning".
+    """docs/trust.md: "a directory without certificates is a warning".
 
     Beside a directory that has the root, an empty one is only a warning. Alone, it
     would leave no root at all (uv's silent empty store): a configuration error.

@@ -1,4 +1,4 @@
-"""Trust sources: where the root certificates come from (SPEC-TLS section 1).
+"""Trust sources: where the root certificates come from (docs/trust.md, "Trust sources").
 
 Exactly one source is in effect per client:
 
@@ -294,7 +294,7 @@ class CustomRoots(TrustSource):
     Every regular file of each directory is read whatever its name (not recursively),
     symlinks are followed and dangling ones skipped, files without a PEM certificate
     are ignored, and a certificate reached through several names is loaded once.
-    Problems fail loudly (SPEC-TLS section 1, "Failure handling"). ``origin`` says
+    Problems fail loudly (docs/trust.md, "When a source cannot be used"). ``origin`` says
     where the paths came from (``environment`` for the variables).
     """
 
@@ -351,7 +351,7 @@ class CustomRoots(TrustSource):
             )
         if not loaded:
             # An empty store would reject every server with "unknown issuer" later on;
-            # uv warns and carries on, indexclient stops here (SPEC-TLS 1, failures).
+            # uv warns and carries on, indexclient stops here (docs/trust.md).
             raise ConfigurationError.single(
                 f"{self.setting_names()} ({self.origin})",
                 "holds no certificate at all, so no server could be trusted",

@@ -30,6 +30,9 @@ from pathlib import Path
 import pytest
 from conftest import Pki
 from packaging.utils import NormalizedName, canonicalize_name
+from test_verification import ACCEPTED, REJECTED
+
+from indexclient.testing.pki import CertificateAuthority, IssuedCert
 from support.nginx import SKIP_REASON, NginxServer, Site, find_nginx
 from support.static_index import (
     Release,
@@ -38,9 +41,6 @@ from support.static_index import (
     write_static_index,
     write_wheels,
 )
-from test_verification import ACCEPTED, REJECTED
-
-from indexclient.testing.pki import CertificateAuthority, IssuedCert
 
 HERE = Path(__file__).parent
 

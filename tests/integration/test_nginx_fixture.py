@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import Pki
-from support.nginx import NginxError, NginxServer, Site, find_nginx
 
 from indexclient.testing.pki import IssuedCert
+from support.nginx import NginxError, NginxServer, Site, find_nginx
 
 
 def test_find_nginx_finds_an_executable(nginx_binary: str) -> None:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from conftest import make_trust
-from support.nginx import AccessLogEntry
-from support.static_index import JSON_TYPE, StaticIndex
 
 from indexclient import IndexClient
 from indexclient.client import MetadataResult
 from indexclient.errors import IndexClientError, TLSError
 from indexclient.simple import ACCEPT, DistributionFile, parse_project_page
 from indexclient.transport import HttpClient, Response
+from support.nginx import AccessLogEntry
+from support.static_index import JSON_TYPE, StaticIndex
 
 from .conftest import BIG_PAYLOAD, PROJECTS, IndexSites
 

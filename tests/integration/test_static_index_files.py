@@ -7,10 +7,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from support.static_index import JSON_TYPE, write_static_index
-
 from indexclient.simple import parse_index_page, parse_project_page
 from indexclient.testing.wheels import build_wheel
+from support.static_index import JSON_TYPE, write_static_index
 
 from .conftest import PROJECTS
 

@@ -37,8 +37,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 __all__ = [
+    "CertificateErrorKind",
     "CertificateVerificationError",
     "ClientCertificateRequiredError",
     "ConfigProblem",
@@ -64,6 +66,21 @@ __all__ = [
     "TransportError",
     "UnsafeLinkError",
     "UnsupportedDigestError",
+]
+
+
+#: Why a certificate was rejected, as a stable code for scripts (docs/trust.md, "Errors").
+CertificateErrorKind: TypeAlias = Literal[
+    "unknown-issuer",
+    "incomplete-chain",
+    "untrusted-root",
+    "self-signed",
+    "expired",
+    "not-yet-valid",
+    "hostname-mismatch",
+    "cn-only",
+    "weak-algorithm",
+    "other",
 ]
 
 
@@ -146,7 +163,14 @@ class CertificateVerificationError(TLSError):
     """
 
     def __init__(
-        self, url: str, host: str, trust: str, reason: str, *, kind: str, hint: str | None = None
+        self,
+        url: str,
+        host: str,
+        trust: str,
+        reason: str,
+        *,
+        kind: CertificateErrorKind,
+        hint: str | None = None,
     ) -> None:
         self.host = host
         self.trust = trust

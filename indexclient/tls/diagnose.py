@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from indexclient.errors import CertificateErrorKind
 from indexclient.tls.policy import PolicyViolation, check_chain, subject_of
 from indexclient.tls.sources import CustomRoots, TrustSource
 
@@ -54,7 +55,7 @@ _UNTRUSTED_KINDS = {"unknown-issuer", "untrusted-root", "incomplete-chain", "sel
 class Rejection:
     """Why a chain was rejected: a stable ``kind`` code and a sentence."""
 
-    kind: str
+    kind: CertificateErrorKind
     reason: str
 
 
@@ -127,7 +128,7 @@ def diagnose(
     return Rejection("other", verify_message)
 
 
-def hint_for(kind: str, source: TrustSource) -> str | None:
+def hint_for(kind: CertificateErrorKind, source: TrustSource) -> str | None:
     """What a person can do about a rejection of ``kind`` under a trust source."""
     if kind == "incomplete-chain":
         return (

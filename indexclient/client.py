@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal, overload
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from indexclient.cache import CacheEntry, HttpCache
 from indexclient.config import IndexSpec, Settings
 from indexclient.errors import (
     ConfigurationError,
@@ -49,6 +48,7 @@ from indexclient.simple import (
 from indexclient.simple.metadata import CoreMetadata
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
+from indexclient.transport.cache import CacheEntry, HttpCache
 from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, Response, RetryPolicy
 from indexclient.urls import redact_url
 

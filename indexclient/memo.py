@@ -35,7 +35,7 @@ from indexclient.simple.models import (
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
-    from indexclient.cache import HttpCache
+    from indexclient.transport.cache import HttpCache
 
 __all__ = [
     "CODE_VERSION",

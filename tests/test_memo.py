@@ -15,7 +15,6 @@ from aiohttp import web
 from conftest import Pki
 
 from indexclient import IndexClient, MetadataResult
-from indexclient.cache import HttpCache
 from indexclient.errors import IndexClientError
 from indexclient.memo import selection_from_json, selection_key, selection_to_json
 from indexclient.select import select_files
@@ -24,6 +23,7 @@ from indexclient.simple.metadata import CoreMetadata, parse_metadata
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
+from indexclient.transport.cache import HttpCache
 
 REQUIREMENTS = ["alpha", "beta<2", "gamma==1.0", "delta[extra]>=1 ; python_version >= '3'"]
 

@@ -54,8 +54,8 @@ def load_settings(args: argparse.Namespace) -> Settings:
     if args.cache_dir is not None:
         arguments["cache_dir"] = _value(args.cache_dir)
     elif not os.environ.get("INDEXCLIENT_CACHE_DIR"):
-        from indexclient.cache import default_cache_dir
         from indexclient.config import Origin, Value
+        from indexclient.transport.cache import default_cache_dir
 
         arguments["cache_dir"] = Value(str(default_cache_dir()), Origin("default"))
     if args.no_cache is not None:

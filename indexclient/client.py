@@ -25,6 +25,7 @@ from indexclient.errors import (
 )
 from indexclient.fetching import FileMetadata, MetadataFetcher
 from indexclient.memo import (
+    Memo,
     RememberedSelection,
     selection_from_json,
     selection_key,
@@ -132,6 +133,7 @@ class IndexClient:
         self._retry = retry or RetryPolicy(retries=settings.retries.value)
         self.max_page_size = max_page_size
         self._http: HttpClient | None = None
+        self._memo = self._memo_store()
         self._fetcher: MetadataFetcher | None = None
         self._limit = asyncio.Semaphore(settings.concurrency.value)
 
@@ -151,7 +153,7 @@ class IndexClient:
             refresh=self.settings.refresh,
         )
         self._http = await http.__aenter__()
-        self._fetcher = MetadataFetcher(http)
+        self._fetcher = MetadataFetcher(http, memo=self._memo)
         return self
 
     def _cache(self) -> HttpCache | None:
@@ -161,6 +163,13 @@ class IndexClient:
         if settings.cache_dir is None or settings.no_cache.value:
             return None
         return HttpCache(settings.cache_dir.value)
+
+    def _memo_store(self) -> Memo | None:
+        # Answers computed from cached bodies are remembered beside them, when they are.
+        settings = self.settings
+        if settings.cache_dir is None or settings.no_cache.value:
+            return None
+        return Memo(settings.cache_dir.value)
 
     async def __aexit__(
         self,
@@ -273,12 +282,12 @@ class IndexClient:
         if selection is None:
             raise ProjectNotFound(text, [redact_url(page.url)])
         # Keyed by the body actually parsed (page() may have had to fetch it again).
-        memo = self.http.cache if found.digest else None
+        memo = self._memo if found.digest else None
         if memo is None:
             return selection, None
         key = selection_key(found.url, found.content_type, found.digest, text)
         value = selection_to_json(selection)
-        memo.memo_put("selection", key, value)
+        memo.put("selection", key, value)
         return selection, RememberedSelection(memo, key, value)
 
     def _remembered_selection(
@@ -286,11 +295,11 @@ class IndexClient:
     ) -> tuple[Selection, RememberedSelection] | None:
         # A page served from the cache was very likely chosen from before: the memo
         # keeps that answer, keyed by the page's digest, so parsing is skipped.
-        memo = self.http.cache if found.digest else None
+        memo = self._memo if found.digest else None
         if memo is None:
             return None
         key = selection_key(found.url, found.content_type, found.digest, text)
-        stored = memo.memo_get("selection", key)
+        stored = memo.get("selection", key)
         selection = selection_from_json(stored)
         if selection is None or not isinstance(stored, dict):
             return None
@@ -300,7 +309,7 @@ class IndexClient:
         """``requirement``'s answer when the cache and memo give all of it now, with no
         await: a warm run of hundreds spends no time scheduling tasks that never wait.
         None whenever anything would need IO or parsing (the async path does that)."""
-        if self._http is None or self.http.cache is None or not self.indexes:
+        if self._http is None or self._memo is None or not self.indexes:
             return None
         try:
             name, text = _name_and_text(requirement)

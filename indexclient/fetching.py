@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from indexclient.errors import ConfigurationError, NotFoundError, ResponseError
-from indexclient.memo import metadata_key, sha256_of
+from indexclient.memo import Memo, metadata_key, sha256_of
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
@@ -92,16 +92,21 @@ def _content_range(value: str | None) -> tuple[int, int, int] | None:
 
 
 class MetadataFetcher:
-    """Gets core metadata through one HttpClient, remembering hosts without ranges."""
+    """Gets core metadata through one HttpClient, remembering hosts without ranges.
+
+    With a ``memo``, metadata files parsed once are remembered by their sha256.
+    """
 
     def __init__(
         self,
         http: HttpClient,
         *,
+        memo: Memo | None = None,
         max_metadata_size: int = DEFAULT_MAX_METADATA_SIZE,
         max_archive_size: int = DEFAULT_MAX_ARCHIVE_SIZE,
     ) -> None:
         self.http = http
+        self.memo = memo
         self.max_metadata_size = max_metadata_size
         self.max_archive_size = max_archive_size
         #: Hosts (host:port) that answered a range request with the whole file.
@@ -167,23 +172,23 @@ class MetadataFetcher:
         """The parse of the metadata file whose sha256 the page gave, from the cache's
         memo. Bytes named by their digest cannot go stale, so this needs no request (and
         no freshness check): a warm run reads one small file per metadata file."""
-        cache = self.http.cache
-        if cache is None or not sha256 or self.http.refresh:
+        memo = self.memo
+        if memo is None or not sha256 or self.http.refresh:
             return None
-        return CoreMetadata.from_memo(shown, cache.memo_get("metadata", metadata_key(sha256)))
+        return CoreMetadata.from_memo(shown, memo.get("metadata", metadata_key(sha256)))
 
     def _parse_remembering(self, response: Response, shown: str) -> CoreMetadata:
         """Parse a metadata file (or take the parse remembered for the same bytes), and
         remember it under the body's sha256 for the next run."""
-        cache = self.http.cache
-        if cache is None or not response.digest:
+        memo = self.memo
+        if memo is None or not response.digest:
             return parse_metadata(response.body, shown)
         key = metadata_key(response.digest)
-        remembered = CoreMetadata.from_memo(shown, cache.memo_get("metadata", key))
+        remembered = CoreMetadata.from_memo(shown, memo.get("metadata", key))
         if remembered is not None and remembered.raw == response.body:
             return remembered
         parsed = parse_metadata(response.body, shown)
-        cache.memo_put("metadata", key, parsed.to_memo())
+        memo.put("metadata", key, parsed.to_memo())
         return parsed
 
     async def _via_ranges(self, file: DistributionFile, source: _Ranges) -> FileMetadata | None:

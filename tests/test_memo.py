@@ -6,6 +6,7 @@ other bytes, another question or another interpreter, and survives damage.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,13 @@ from conftest import Pki
 
 from indexclient import IndexClient, MetadataResult
 from indexclient.errors import IndexClientError
-from indexclient.memo import selection_from_json, selection_key, selection_to_json
+from indexclient.memo import Memo, selection_from_json, selection_key, selection_to_json
 from indexclient.select import select_files
 from indexclient.simple import parse_project_page
 from indexclient.simple.metadata import CoreMetadata, parse_metadata
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
-from indexclient.transport.cache import HttpCache
 
 REQUIREMENTS = ["alpha", "beta<2", "gamma==1.0", "delta[extra]>=1 ; python_version >= '3'"]
 
@@ -317,10 +317,10 @@ def test_a_selection_survives_json(tmp_path: Path) -> None:
     )
     selection = select_files(page, "a")
     assert selection is not None
-    cache = HttpCache(tmp_path)
-    cache.memo_put("selection", "k", selection_to_json(selection))
-    assert selection_from_json(cache.memo_get("selection", "k")) == selection
-    assert cache.memo_get("selection", "other key") is None
+    memo = Memo(tmp_path)
+    memo.put("selection", "k", selection_to_json(selection))
+    assert selection_from_json(memo.get("selection", "k")) == selection
+    assert memo.get("selection", "other key") is None
     stored = selection_to_json(selection)
     bad: list[object] = [
         None,
@@ -390,3 +390,17 @@ def test_metadata_from_the_memo_equals_the_parse(raw: bytes) -> None:
 )
 def test_a_foreign_metadata_memo_is_refused(memo: object) -> None:
     assert CoreMetadata.from_memo("u", memo) is None
+
+
+def test_a_memo_written_before_is_read(tmp_path: Path) -> None:
+    # The on-disk form is a contract with every cache already filled: a file at
+    # memo/<kind>/<xx>/<sha256 of kind and key>.json holding the magic, then the key
+    # and the value as JSON.
+    digest = hashlib.sha256(b"selection\nthe key").hexdigest()
+    path = tmp_path / "memo" / "selection" / digest[:2] / f"{digest}.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'indexclient-memo-2\n{"key":"the key","value":{"answer":42}}')
+    memo = Memo(tmp_path)
+    assert memo.get("selection", "the key") == {"answer": 42}
+    memo.put("selection", "the key", {"answer": 43})
+    assert path.read_bytes() == b'indexclient-memo-2\n{"key":"the key","value":{"answer":43}}'

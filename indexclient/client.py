@@ -196,7 +196,7 @@ class IndexClient:
         """The root page of ``index`` (default: the default index, else the first)."""
         spec = index or next((i for i in self.indexes if i.default), self.indexes[0])
         if spec.url.startswith("file:"):
-            from indexclient.local import LocalIndex  # file:// indexes only
+            from indexclient.indexes.local import LocalIndex  # file:// indexes only
 
             return await LocalIndex(spec.url, max_page_size=self.max_page_size).index_page()
         url = _with_slash(spec.url)
@@ -413,7 +413,7 @@ class IndexClient:
 
     async def _project_from(self, spec: IndexSpec, name: str) -> _Found | None:
         if spec.url.startswith("file:"):
-            from indexclient.local import LocalIndex  # file:// indexes only
+            from indexclient.indexes.local import LocalIndex  # file:// indexes only
 
             local_index = LocalIndex(spec.url, max_page_size=self.max_page_size)
             local = await local_index.project_page(name)

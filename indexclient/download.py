@@ -34,7 +34,7 @@ from indexclient.errors import (
     ResponseTooLargeError,
     TimeoutError,
 )
-from indexclient.local import path_from_file_url
+from indexclient.indexes.local import path_from_file_url
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS, DigestMismatchError, MetadataError
 from indexclient.transport.http import HttpClient

@@ -117,7 +117,7 @@ class MetadataFetcher:
         if not (file.is_wheel or file.is_sdist):
             raise MetadataError(redact_url(file.url), "not a wheel or an sdist")
         if file.url.startswith("file:"):
-            from indexclient.local import path_from_file_url  # file:// indexes only
+            from indexclient.indexes.local import path_from_file_url  # file:// indexes only
 
             path = path_from_file_url(file.url)
             if file.is_wheel:

@@ -13,7 +13,7 @@ import pytest
 
 from indexclient import IndexClient
 from indexclient.errors import ConfigurationError, ParseError, UnsafeLinkError
-from indexclient.local import LocalIndex, path_from_file_url
+from indexclient.indexes.local import LocalIndex, path_from_file_url
 from indexclient.testing.index import tiny_wheel
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")

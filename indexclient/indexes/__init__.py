@@ -1,0 +1,1 @@
+"""Indexes: one kind per way of answering "which files does project X have?"."""

@@ -93,8 +93,8 @@ def cache_env(ca_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts the parses of project pages and metadata files made by the client."""
-    import indexclient.client
     import indexclient.fetching
+    import indexclient.indexes.simple_api
 
     calls: list[str] = []
 
@@ -106,7 +106,7 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("metadata")
         return parse_metadata(*args)
 
-    monkeypatch.setattr(indexclient.client, "parse_project_page", page)
+    monkeypatch.setattr(indexclient.indexes.simple_api, "parse_project_page", page)
     monkeypatch.setattr(indexclient.fetching, "parse_metadata", meta)
     return calls
 

@@ -1,252 +1,62 @@
-"""Indexes on the local file system: ``file://`` URLs and plain directories.
+"""An index at a ``file://`` URL (or a path): a PEP 503 tree or a flat directory.
 
-Two layouts are understood under one root directory:
+The URL does not say which; the directory does, and it is asked once, when the index
+is first used (:meth:`LocalIndex.kind`): a directory holding an index page
+(``index.html``, ``index.json``) or a directory per project is a
+:class:`~indexclient.indexes.tree.LocalTree`, anything else a
+:class:`~indexclient.indexes.flat.FlatDirectory`.
 
-* a static simple index (PEP 503 on disk): ``root/index.html`` and
-  ``root/<project>/index.html`` (or ``index.json``), parsed like pages from a server;
-* a flat directory of distributions, as ``--find-links`` takes: wheels and sdists side
-  by side (or in ``root/<project>/``), their names giving the project and version.
-
-Pages of the second kind are written as simple HTML and parsed by the same parser, so
-local files come out as the same models as remote ones. Files are read in a worker
-thread to keep the event loop free.
-
-A local index names only files under its own root once symlinks and ``..`` are resolved
-(docs/security.md, "Local indexes"): a page, a project directory or a link that leads
-outside is refused with :class:`~indexclient.errors.UnsafeLinkError`. Pages are read as
-files a person named are (a regular file, at most the page size cap, never blocking on a
-FIFO); directory entries that are not regular files are skipped.
+Either kind keeps every rule of :mod:`~indexclient.indexes.localfs` (docs/security.md,
+"Local indexes"): nothing outside its root is named, pages are read as files a person
+named are, directory entries that are not regular files are skipped.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Iterable, Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 
-from indexclient.errors import ConfigurationError, ParseError, UnsafeLinkError
-from indexclient.select import is_plain_name, project_name
-from indexclient.simple import (
-    IndexPage,
-    Meta,
-    ProjectPage,
-    parse_filename,
-    parse_index_page,
-    parse_project_page,
+from indexclient.indexes.flat import FlatDirectory
+from indexclient.indexes.localfs import (
+    PAGE_NAMES,
+    LocalDirectory,
+    Root,
+    path_from_file_url,
 )
-from indexclient.transport.http import DEFAULT_MAX_BODY
-from indexclient.urls import redact_url
-from indexclient.userfiles import UnreadableFile, read_user_file
+from indexclient.indexes.tree import LocalTree
+from indexclient.select import is_plain_name
+from indexclient.simple import IndexPage, ProjectPage
 
-__all__ = ["LocalIndex", "path_from_file_url"]
-
-_PAGE_NAMES = ("index.json", "index.html")
+__all__ = ["FlatDirectory", "LocalIndex", "LocalTree", "path_from_file_url"]
 
 
-def path_from_file_url(url: str) -> Path:
-    """The local path of a ``file://`` URL.
-
-    A URL with a host other than ``localhost`` (``file://server/share``) names a file on
-    another machine, wherever the platform would map it: a
-    :class:`~indexclient.errors.ConfigurationError`, not a guess.
-    """
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "file":
-        raise ConfigurationError.single(f"URL {redact_url(url)}", "not a file URL")
-    if parts.netloc not in ("", "localhost"):
-        raise ConfigurationError.single(
-            f"URL {redact_url(url)}",
-            "a file URL with a host is not supported; a local index is file:///absolute/path",
-        )
-    return Path(unquote(parts.path))
+def holds_tree(root: Path) -> bool:
+    """Whether the directory ``root`` is a PEP 503 tree: it has an index page, or a
+    directory named like a project. Its entries are looked at, never opened."""
+    if any(os.path.lexists(root / name) for name in PAGE_NAMES):
+        return True
+    with os.scandir(root) as entries:
+        return any(entry.is_dir() and is_plain_name(entry.name) for entry in entries)
 
 
-def _synthetic_page(links: Sequence[tuple[str, str]]) -> bytes:
-    from html import escape  # only for file:// directories; most runs never need it
+class LocalIndex(LocalDirectory):
+    """A tree or a flat directory at a ``file://`` URL, whichever the directory is."""
 
-    anchors = "".join(f'<a href="{escape(href)}">{escape(text)}</a>\n' for href, text in links)
-    return f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
+    _kind: LocalDirectory | None = None
 
+    def kind(self) -> LocalDirectory:
+        """The kind of this index, decided from the directory on first use and kept
+        (call with the root known to be a directory; it reads the directory)."""
+        kind = self._kind
+        if kind is None:
+            chosen = LocalTree if holds_tree(self.root) else FlatDirectory
+            kind = self._kind = chosen(self.spec, max_page_size=self.max_page_size)
+        return kind
 
-class _Root:
-    """The real path of an index's root, and the check that a path stays under it.
+    def _index_page(self, root: Root) -> IndexPage:
+        return self.kind()._index_page(root)
 
-    Resolving a path costs an lstat per component: the directories of a page's links are
-    few, so each is resolved once and only the last component is looked at per link.
-    """
-
-    __slots__ = ("_dirs", "_prefix", "real")
-
-    def __init__(self, root: Path) -> None:
-        self.real = os.path.realpath(root)
-        self._prefix = self.real if self.real.endswith(os.sep) else self.real + os.sep
-        self._dirs: dict[str, str] = {}
-
-    def contains(self, path: str) -> bool:
-        """Whether ``path``, symlinks and ``..`` resolved, is the root or under it."""
-        real = self._realpath(path)
-        return real == self.real or real.startswith(self._prefix)
-
-    def _realpath(self, path: str) -> str:
-        head, tail = os.path.split(path)
-        if not tail or tail in (".", ".."):
-            return os.path.realpath(path)
-        real_dir = self._dirs.get(head)
-        if real_dir is None:
-            real_dir = self._dirs[head] = os.path.realpath(head)
-        candidate = os.path.join(real_dir, tail)
-        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
-
-    def refuse(self, page_url: str, link: str) -> UnsafeLinkError:
-        return UnsafeLinkError(
-            redact_url(page_url),
-            redact_url(link),
-            f"a local index may name only files under its root {self.real}",
-        )
-
-    def check_links(self, page_url: str, links: Iterable[str]) -> None:
-        """Refuse the first of ``links`` (URLs from the page at ``page_url``) that is a
-        file outside the root. The parser has already refused schemes other than http,
-        https and file; http(s) links are allowed."""
-        for link in links:
-            scheme = link.partition(":")[0].lower()
-            if scheme in ("http", "https"):
-                continue
-            parts = urlsplit(link)
-            if scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise UnsafeLinkError(
-                    redact_url(page_url),
-                    redact_url(link),
-                    "a local index may link only its own files and http and https URLs",
-                )
-            try:
-                inside = self.contains(unquote(parts.path))
-            except (OSError, ValueError):  # an embedded NUL, a path the system refuses
-                inside = False
-            if not inside:
-                raise self.refuse(page_url, link)
-
-
-def _meta_links(meta: Meta) -> tuple[str, ...]:
-    return meta.tracks + meta.alternate_locations
-
-
-def _project_links(page: ProjectPage) -> Iterable[str]:
-    yield from _meta_links(page.meta)
-    for file in page.files:
-        yield file.url
-        metadata_url = file.core_metadata_url
-        if metadata_url is not None:
-            yield metadata_url
-        if file.provenance is not None:
-            yield file.provenance
-
-
-class LocalIndex:
-    """A simple index or a directory of distributions at a ``file://`` URL.
-
-    Pages larger than ``max_page_size`` bytes are refused, as from a server.
-    """
-
-    def __init__(self, url: str, *, max_page_size: int = DEFAULT_MAX_BODY) -> None:
-        self.url = url if url.endswith("/") else url + "/"
-        self.root = path_from_file_url(self.url)
-        self.max_page_size = max_page_size
-
-    def _check_root(self) -> _Root:
-        if not self.root.is_dir():
-            raise ConfigurationError.single(f"index {self.url}", f"{self.root} is not a directory")
-        # Resolved once per call: the root may itself be a symlink.
-        return _Root(self.root)
-
-    async def index_page(self) -> IndexPage:
-        """The projects of this index."""
-        return await asyncio.to_thread(self._index_page)
-
-    async def project_page(self, name: str) -> ProjectPage | None:
-        """The page of project ``name``, or None when this index does not have it.
-
-        An invalid project name is a ConfigurationError; nothing is read for it.
-        """
-        return await asyncio.to_thread(self._project_page, project_name(name))
-
-    def _read_page(self, root: _Root, directory: Path, page_url: str) -> bytes | None:
-        """The bytes of ``directory``'s index page, or None when it has none."""
-        for page_name in _PAGE_NAMES:
-            path = directory / page_name
-            if not root.contains(str(path)):
-                raise root.refuse(page_url, path.as_uri())
-            try:
-                return read_user_file(path, limit=self.max_page_size)
-            except UnreadableFile as exc:
-                if exc.missing:
-                    continue
-                raise ParseError(
-                    redact_url(page_url), f"cannot read {path}: {exc.reason}"
-                ) from None
-        return None
-
-    def _index_page(self) -> IndexPage:
-        root = self._check_root()
-        content = self._read_page(root, self.root, self.url)
-        if content is not None:
-            page = parse_index_page(content, None, self.url)
-        else:
-            page = parse_index_page(self._listing(), "text/html", self.url)
-        root.check_links(self.url, [*_meta_links(page.meta), *(p.url for p in page.projects)])
-        return page
-
-    def _listing(self) -> bytes:
-        names: dict[NormalizedName, str] = {}
-        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
-            if entry.is_dir():
-                # A directory whose name is no project name (.git, __pycache__) is none;
-                # a valid name needs no quoting in a URL.
-                if is_plain_name(entry.name):
-                    names.setdefault(canonicalize_name(entry.name), entry.name + "/")
-            elif entry.is_file():
-                info = parse_filename(entry.name)
-                if info.name is not None:
-                    names.setdefault(info.name, f"{info.name}/")
-        links = [(href, name) for name, href in sorted(names.items())]
-        return _synthetic_page(links)
-
-    def _project_page(self, name: NormalizedName) -> ProjectPage | None:
-        root = self._check_root()
-        project_dir = self.root / name
-        page_url = f"{self.url}{name}/"
-        page: ProjectPage | None
-        if project_dir.is_dir():
-            if not root.contains(str(project_dir)):
-                raise root.refuse(page_url, project_dir.as_uri())
-            content = self._read_page(root, project_dir, page_url)
-            if content is not None:
-                page = parse_project_page(content, None, page_url)
-            else:
-                page = self._directory_page(project_dir, name, page_url)
-        else:
-            page = self._directory_page(self.root, name, page_url, required=True)
-        if page is not None:
-            root.check_links(page_url, _project_links(page))
-        return page
-
-    @staticmethod
-    def _directory_page(
-        directory: Path, name: NormalizedName, page_url: str, *, required: bool = False
-    ) -> ProjectPage | None:
-        links = []
-        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-            # Regular files only (symlinks followed): a FIFO or device is never listed,
-            # so never opened. A symlink out of the root is refused by check_links.
-            if not entry.is_file():
-                continue
-            info = parse_filename(entry.name)
-            if info.name == name:
-                links.append((Path(entry.path).resolve().as_uri(), entry.name))
-        if required and not links:
-            return None
-        return parse_project_page(_synthetic_page(links), "text/html", page_url)
+    def _project_page(self, root: Root, name: NormalizedName, page_url: str) -> ProjectPage | None:
+        return self.kind()._project_page(root, name, page_url)

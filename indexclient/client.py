@@ -51,7 +51,8 @@ class IndexClient:
     ``UV_DEFAULT_INDEX``); there is no built-in default. With several indexes (extra
     indexes plus a default), a project is taken from the first index that has it, in
     uv's order: extra indexes first, the default last ("first index wins"). ``indexes``
-    gives the :class:`~indexclient.indexes.Index` objects to ask instead, in order.
+    gives the :class:`~indexclient.indexes.Index` objects to ask instead, in order (an
+    :class:`~indexclient.indexes.MemoryIndex` tests the facade without sockets).
 
     At most ``concurrency`` requests are in flight at once (default 50, or
     ``UV_CONCURRENT_DOWNLOADS``). Failed requests are retried per ``retry`` (by default

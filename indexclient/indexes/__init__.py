@@ -7,6 +7,7 @@
   on disk, a flat directory of distributions; :mod:`~indexclient.indexes.local` picks
   one for a ``file://`` URL, with the rules every local index keeps in
   :mod:`~indexclient.indexes.localfs`;
+* :mod:`~indexclient.indexes.memory`: an index held in memory, for tests;
 * :mod:`~indexclient.indexes.files`: where a distribution's own bytes come from.
 
 Whether a URL names something on this machine is decided here, once for an index
@@ -21,6 +22,7 @@ from indexclient.indexes.base import Found, Index, Parsed
 from indexclient.indexes.files import FileSource, HttpFile, LocalFile
 from indexclient.indexes.flat import FlatDirectory
 from indexclient.indexes.local import LocalIndex
+from indexclient.indexes.memory import MemoryIndex
 from indexclient.indexes.simple_api import Pages, SimpleApiIndex
 from indexclient.indexes.tree import LocalTree
 from indexclient.transport.http import HttpClient
@@ -32,6 +34,7 @@ __all__ = [
     "Index",
     "LocalIndex",
     "LocalTree",
+    "MemoryIndex",
     "Parsed",
     "SimpleApiIndex",
     "is_local",

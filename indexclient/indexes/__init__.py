@@ -17,30 +17,52 @@ Whether a URL names something on this machine is decided here, once for an index
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from indexclient._lazy import lazy_attributes
 from indexclient.config import IndexSpec
 from indexclient.indexes.base import Found, Index, Parsed
-from indexclient.indexes.files import FileSource, HttpFile, LocalFile
-from indexclient.indexes.flat import FlatDirectory
-from indexclient.indexes.local import LocalIndex
-from indexclient.indexes.memory import MemoryIndex
+from indexclient.indexes.files import FileSource, HttpFile
 from indexclient.indexes.simple_api import Pages, SimpleApiIndex
-from indexclient.indexes.tree import LocalTree
 from indexclient.transport.http import HttpClient
+
+if TYPE_CHECKING:
+    from indexclient.indexes.flat import FlatDirectory
+    from indexclient.indexes.local import LocalIndex
+    from indexclient.indexes.localfs import LocalFile
+    from indexclient.indexes.memory import MemoryIndex
+    from indexclient.indexes.tree import LocalTree
 
 __all__ = [
     "FileSource",
     "FlatDirectory",
     "Found",
+    "HttpFile",
     "Index",
+    "LocalFile",
     "LocalIndex",
     "LocalTree",
     "MemoryIndex",
+    "Pages",
     "Parsed",
     "SimpleApiIndex",
     "is_local",
     "open_file",
     "open_index",
 ]
+
+# The kinds a run against a server never uses load when first named (see open_index).
+_LAZY = {
+    "FlatDirectory": "indexclient.indexes.flat",
+    "LocalFile": "indexclient.indexes.localfs",
+    "LocalIndex": "indexclient.indexes.local",
+    "LocalTree": "indexclient.indexes.tree",
+    "MemoryIndex": "indexclient.indexes.memory",
+}
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which see the real names through the imports above.
+    __getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def is_local(url: str) -> bool:
@@ -57,6 +79,10 @@ def open_index(spec: IndexSpec, pages: Pages) -> Index:
     chosen here too, from the spec.
     """
     if is_local(spec.url):
+        # Loaded here, the one seam for local indexes: a warm run against a server
+        # spends nothing on them.
+        from indexclient.indexes.local import LocalIndex
+
         return LocalIndex(spec, max_page_size=pages.max_page_size)
     return SimpleApiIndex(spec, pages)
 
@@ -68,5 +94,11 @@ def open_file(url: str, http: HttpClient) -> FileSource:
     link http and https only, docs/security.md "Links"), or from the caller.
     """
     if is_local(url):
+        from indexclient.indexes.localfs import LocalFile  # as in open_index
+
         return LocalFile(url)
     return HttpFile(url, http)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

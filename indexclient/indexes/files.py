@@ -1,4 +1,5 @@
-"""Where a distribution's bytes come from: a server, or a file on this machine.
+"""Where a distribution's bytes come from: a server (:class:`HttpFile`), or a file on
+this machine (:class:`~indexclient.indexes.localfs.LocalFile`).
 
 A :class:`FileSource` reads one file three ways: by ranges (a wheel's metadata without
 the rest of it), whole (to read the metadata inside), and as a body to stream into a
@@ -9,26 +10,20 @@ policy of what they ask and check.
 Nothing a server says is taken on trust (docs/security.md, "Limits"): range reading has
 a budget of requests per file, each reply must be the bytes asked for (its
 Content-Range checked) and make real progress, else the server is treated as one
-without ranges. A local file must be a regular file (docs/security.md, "Local
-indexes"), opened without ever blocking on a FIFO.
+without ranges.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from indexclient.errors import ConfigurationError, NotFoundError, ResponseError
-from indexclient.indexes.localfs import path_from_file_url
+from indexclient.errors import NotFoundError, ResponseError
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS, verify_digest
 from indexclient.transport.http import HttpClient
 from indexclient.urls import redact_url
-from indexclient.userfiles import UnreadableFile, open_regular_file, read_user_file
 
 if TYPE_CHECKING:
     from indexclient.simple.metadata import ByteRange
@@ -39,7 +34,6 @@ __all__ = [
     "Body",
     "FileSource",
     "HttpFile",
-    "LocalFile",
     "Ranges",
 ]
 
@@ -49,8 +43,6 @@ MAX_RANGE_REQUESTS = 8
 #: A range reply must carry the bytes asked for, or at least this many: a server
 #: answering a byte at a time would otherwise be asked again and again.
 MIN_RANGE_PROGRESS = 16 * 1024
-# A local file is streamed into a download this much at a time.
-_CHUNK = 1024 * 1024
 
 
 class Ranges(Protocol):
@@ -63,15 +55,16 @@ class Ranges(Protocol):
         """The bytes of ``span``; None when they cannot be had piecewise."""
 
 
-@dataclass(frozen=True, slots=True)
 class Body:
     """A file's bytes as they arrive: the status (200 for a local file), the size the
     source announces when it bounds the bytes to come (None when nothing does), and the
     bytes, decoded."""
 
-    status: int
-    announced: int | None
-    chunks: AsyncIterator[bytes]
+    # A plain class: a dataclass costs more to define than a warm run spends here.
+    __slots__ = ("announced", "chunks", "status")
+
+    def __init__(self, status: int, announced: int | None, chunks: AsyncIterator[bytes]) -> None:
+        self.status, self.announced, self.chunks = status, announced, chunks
 
 
 class FileSource(Protocol):
@@ -216,77 +209,3 @@ class _HttpRanges:
         if first != span.start or len(body) < min(span.length, MIN_RANGE_PROGRESS):
             return None
         return body
-
-
-class LocalFile:
-    """A file on this machine, named by a ``file://`` URL: a regular file only.
-
-    Its PEP 658 file is not read: the archive itself is at hand, and reading its
-    metadata is a few seeks."""
-
-    fetches_metadata_files = False
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.path = path_from_file_url(url)
-
-    @property
-    def range_key(self) -> None:
-        """None: a local file always reads by ranges."""
-        return None
-
-    def ranges(self) -> Ranges:
-        """Seeks, in a worker thread."""
-        return _LocalRanges(self)
-
-    def _error(self, reason: str) -> ConfigurationError:
-        return ConfigurationError.single(f"local file {self.path}", reason)
-
-    def _open(self) -> BinaryIO:
-        try:
-            return open_regular_file(self.path)
-        except UnreadableFile as exc:
-            raise self._error(exc.reason) from None
-
-    def _read_whole(self, limit: int) -> bytes:
-        try:
-            return read_user_file(self.path, limit=limit)
-        except UnreadableFile as exc:
-            raise self._error(exc.reason) from None
-
-    async def whole(self, file: DistributionFile, limit: int) -> bytes:
-        """The whole file, at most ``limit`` bytes."""
-        return await asyncio.to_thread(self._read_whole, limit)
-
-    @contextlib.asynccontextmanager
-    async def body(self, *, until: float) -> AsyncIterator[Body]:
-        """The file, read a chunk at a time in a worker thread; its size as announced."""
-        handle = await asyncio.to_thread(self._open)
-        with handle:
-            size = os.fstat(handle.fileno()).st_size
-            yield Body(200, size, _chunks(handle))
-
-
-async def _chunks(handle: BinaryIO) -> AsyncIterator[bytes]:
-    while chunk := await asyncio.to_thread(handle.read, _CHUNK):
-        yield chunk
-
-
-class _LocalRanges:
-    """Ranges of a local file, read with seeks in a worker thread."""
-
-    def __init__(self, file: LocalFile) -> None:
-        self.file = file
-
-    def _read(self, start: int | None, length: int) -> tuple[bytes, int]:
-        with self.file._open() as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - length) if start is None else start)
-            return handle.read(length), size
-
-    async def tail(self, length: int) -> tuple[bytes, int] | None:
-        return await asyncio.to_thread(self._read, None, length)
-
-    async def read(self, span: ByteRange) -> bytes | None:
-        data, _ = await asyncio.to_thread(self._read, span.start, span.length)
-        return data

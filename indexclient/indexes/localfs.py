@@ -4,21 +4,25 @@ The kinds (:mod:`~indexclient.indexes.tree`, :mod:`~indexclient.indexes.flat`, a
 :mod:`~indexclient.indexes.local` that picks one) differ only in where a page comes
 from. Pages made up from directory listings are written as simple HTML and parsed by
 the same parser, so local files come out as the same models as remote ones. Files are
-read in a worker thread to keep the event loop free.
+read in a worker thread to keep the event loop free; :class:`LocalFile` reads a
+distribution the pages name.
 
 A local index names only files under its own root once symlinks and ``..`` are resolved
 (docs/security.md, "Local indexes"): a page, a project directory or a link that leads
 outside is refused with :class:`~indexclient.errors.UnsafeLinkError`. Pages are read as
 files a person named are (a regular file, at most the page size cap, never blocking on a
-FIFO); directory entries that are not regular files are skipped.
+FIFO); directory entries that are not regular files are skipped. A distribution must be
+a regular file too, opened without ever blocking.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -26,8 +30,10 @@ from packaging.utils import NormalizedName, canonicalize_name
 from indexclient.config import IndexSpec
 from indexclient.errors import ConfigurationError, ParseError, UnsafeLinkError
 from indexclient.indexes.base import Found, Parsed, as_spec
+from indexclient.indexes.files import Body, Ranges
 from indexclient.select import is_plain_name, project_name
 from indexclient.simple import (
+    DistributionFile,
     IndexPage,
     Meta,
     ProjectPage,
@@ -36,11 +42,15 @@ from indexclient.simple import (
 )
 from indexclient.transport.http import DEFAULT_MAX_BODY
 from indexclient.urls import redact_url
-from indexclient.userfiles import UnreadableFile, read_user_file
+from indexclient.userfiles import UnreadableFile, open_regular_file, read_user_file
+
+if TYPE_CHECKING:
+    from indexclient.simple.metadata import ByteRange
 
 __all__ = [
     "PAGE_NAMES",
     "LocalDirectory",
+    "LocalFile",
     "Root",
     "files_page",
     "listing",
@@ -50,6 +60,8 @@ __all__ = [
 
 #: The index pages a directory of a PEP 503 tree may hold, in order of preference.
 PAGE_NAMES = ("index.json", "index.html")
+# A local file is streamed into a download this much at a time.
+_CHUNK = 1024 * 1024
 
 
 def path_from_file_url(url: str) -> Path:
@@ -267,3 +279,77 @@ class LocalDirectory:
     def _project_page(self, root: Root, name: NormalizedName, page_url: str) -> ProjectPage | None:
         """The kind's page of ``name``, its links not checked yet (in a worker thread)."""
         raise NotImplementedError
+
+
+class LocalFile:
+    """A file on this machine, named by a ``file://`` URL: a regular file only.
+
+    Its PEP 658 file is not read: the archive itself is at hand, and reading its
+    metadata is a few seeks."""
+
+    fetches_metadata_files = False
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = path_from_file_url(url)
+
+    @property
+    def range_key(self) -> None:
+        """None: a local file always reads by ranges."""
+        return None
+
+    def ranges(self) -> Ranges:
+        """Seeks, in a worker thread."""
+        return _LocalRanges(self)
+
+    def _error(self, reason: str) -> ConfigurationError:
+        return ConfigurationError.single(f"local file {self.path}", reason)
+
+    def _open(self) -> BinaryIO:
+        try:
+            return open_regular_file(self.path)
+        except UnreadableFile as exc:
+            raise self._error(exc.reason) from None
+
+    def _read_whole(self, limit: int) -> bytes:
+        try:
+            return read_user_file(self.path, limit=limit)
+        except UnreadableFile as exc:
+            raise self._error(exc.reason) from None
+
+    async def whole(self, file: DistributionFile, limit: int) -> bytes:
+        """The whole file, at most ``limit`` bytes."""
+        return await asyncio.to_thread(self._read_whole, limit)
+
+    @contextlib.asynccontextmanager
+    async def body(self, *, until: float) -> AsyncIterator[Body]:
+        """The file, read a chunk at a time in a worker thread; its size as announced."""
+        handle = await asyncio.to_thread(self._open)
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            yield Body(200, size, _chunks(handle))
+
+
+async def _chunks(handle: BinaryIO) -> AsyncIterator[bytes]:
+    while chunk := await asyncio.to_thread(handle.read, _CHUNK):
+        yield chunk
+
+
+class _LocalRanges:
+    """Ranges of a local file, read with seeks in a worker thread."""
+
+    def __init__(self, file: LocalFile) -> None:
+        self.file = file
+
+    def _read(self, start: int | None, length: int) -> tuple[bytes, int]:
+        with self.file._open() as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - length) if start is None else start)
+            return handle.read(length), size
+
+    async def tail(self, length: int) -> tuple[bytes, int] | None:
+        return await asyncio.to_thread(self._read, None, length)
+
+    async def read(self, span: ByteRange) -> bytes | None:
+        data, _ = await asyncio.to_thread(self._read, span.start, span.length)
+        return data

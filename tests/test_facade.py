@@ -184,6 +184,29 @@ async def test_metadata_for_puts_each_failure_in_its_place(tmp_path: Path) -> No
     assert "alpha" not in second.asked
 
 
+async def test_a_chosen_local_file_downloads_with_its_size_known(tmp_path: Path) -> None:
+    # A local file is streamed like a response whose length is announced: progress
+    # knows the total, and the index's size must match the file's.
+    big = tmp_path / "big"
+    big.mkdir()
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    file = wheel(big, "alpha", "1.0")
+    size = (big / file.filename).stat().st_size
+    wrong = DistributionFile(file.filename, file.url, file.hashes, size=size + 1)
+    index = MemoryIndex({"alpha": [file]})
+    seen: list[tuple[int, int | None]] = []
+    async with IndexClient(indexes=[index], environ={}) as client:
+        chosen = (await client.choose("alpha")).best
+        done = await client.download(chosen, dest, progress=lambda *p: seen.append(p))
+        with pytest.raises(IndexClientError, match="index says the file has"):
+            await client.download(wrong, tmp_path)
+    assert done.path.read_bytes() == (big / file.filename).read_bytes()
+    assert done.hashes_checked == ("sha256",)
+    assert seen == [(size, size)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big", "dest"]
+
+
 async def test_core_metadata_needs_an_open_client() -> None:
     client = IndexClient(indexes=[MemoryIndex({})], environ={})
     with pytest.raises(RuntimeError, match="not open"):

@@ -318,7 +318,9 @@ class LocalFile:
             raise self._error(exc.reason) from None
 
     async def whole(self, file: DistributionFile, limit: int) -> bytes:
-        """The whole file, at most ``limit`` bytes."""
+        """The whole file, at most ``limit`` bytes. ``file``'s size and hashes are not
+        checked here, as they never were for a local file's metadata (a download
+        checks the hashes)."""
         return await asyncio.to_thread(self._read_whole, limit)
 
     @contextlib.asynccontextmanager

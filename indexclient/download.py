@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from indexclient.errors import (
-    ConfigurationError,
     ConnectError,
     DeadlineError,
     FileWriteError,
@@ -34,7 +33,7 @@ from indexclient.errors import (
     ResponseTooLargeError,
     TimeoutError,
 )
-from indexclient.local import path_from_file_url
+from indexclient.indexes import FileSource, open_file
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS, DigestMismatchError, MetadataError
 from indexclient.transport.http import HttpClient
@@ -51,7 +50,6 @@ DEFAULT_MAX_DOWNLOAD_SIZE = 16 * 1024**3
 # A temporary name keeps this much of the file name: a name near the file system's
 # limit must not fail as a temporary name before the real problem shows.
 _TEMP_NAME_KEEP = 64
-_CHUNK = 1024 * 1024
 # Write-only, created new, mode 0o666 so the umask decides as for any new file
 # (mkstemp would give 0o600: a downloaded wheel is not a secret).
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -117,10 +115,7 @@ async def download_file(
     try:
         try:
             with os.fdopen(fd, "wb") as out:
-                if file.url.startswith("file:"):
-                    size = await asyncio.to_thread(_copy_local, file, out, hashes, progress)
-                else:
-                    size = await _fetch(http, file, out, hashes, progress, max_size=max_size)
+                size = await _fetch(http, file, out, hashes, progress, max_size=max_size)
             checked = hashes.verify(redact_url(file.url))
             os.replace(temp, target)
         except OSError as exc:
@@ -186,32 +181,6 @@ def _check_complete(file: DistributionFile, done: int, status: int) -> None:
         )
 
 
-def _copy_local(
-    file: DistributionFile, out: BinaryIO, hashes: _Hashes, progress: Progress | None
-) -> int:
-    from indexclient.userfiles import UnreadableFile, open_regular_file
-
-    source = path_from_file_url(file.url)
-    try:
-        handle = open_regular_file(source)
-    except UnreadableFile as exc:
-        raise ConfigurationError.single(f"local file {source}", exc.reason) from None
-    with handle:
-        total = os.fstat(handle.fileno()).st_size
-        limit = _limit(file, total, total)
-        done = 0
-        while chunk := handle.read(_CHUNK):
-            if done + len(chunk) > limit:  # the file grew while read
-                raise _too_large(file, limit, 200)
-            out.write(chunk)
-            hashes.update(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-    _check_complete(file, done, 200)
-    return done
-
-
 async def _fetch(
     http: HttpClient,
     file: DistributionFile,
@@ -223,12 +192,13 @@ async def _fetch(
 ) -> int:
     """Stream into ``out``; a connection lost mid-body starts again from the beginning,
     within the client's retry budget (never past the request's deadline)."""
+    source = open_file(file.url, http)
     attempt = 0
     until = http.deadline_end()  # one deadline for every attempt
     while True:
         try:
             return await _fetch_once(
-                http, file, out, hashes, progress, max_size=max_size, until=until
+                source, file, out, hashes, progress, max_size=max_size, until=until
             )
         except (ConnectError, TimeoutError) as exc:
             if isinstance(exc, DeadlineError) or attempt >= http.retry.retries:
@@ -242,7 +212,7 @@ async def _fetch(
 
 
 async def _fetch_once(
-    http: HttpClient,
+    source: FileSource,
     file: DistributionFile,
     out: BinaryIO,
     hashes: _Hashes,
@@ -251,24 +221,24 @@ async def _fetch_once(
     max_size: int,
     until: float,
 ) -> int:
-    # The limit below, checked before each write, bounds the body; the decoder hands out
-    # at most 256 KiB at a time, so memory stays bounded without a cap of its own.
-    async with http.stream(file.url, until=until) as stream:
-        if stream.status in (404, 410):
-            raise NotFoundError(redact_url(file.url), stream.status, "the file is not there")
-        if stream.status != 200:
-            raise ResponseError(redact_url(file.url), stream.status, "the download failed")
-        encoded = stream.headers.get("Content-Encoding", "identity").lower() != "identity"
-        # Content-Length counts encoded bytes: it bounds the file only when not encoded.
-        limit = _limit(file, None if encoded else stream.content_length, max_size)
+    # The limit below, checked before each write, bounds the body; chunks are small (the
+    # decoder hands out at most 256 KiB, a local file is read 1 MiB at a time), so
+    # memory stays bounded without a cap of its own.
+    async with source.body(until=until) as body:
+        if body.status in (404, 410):
+            raise NotFoundError(redact_url(file.url), body.status, "the file is not there")
+        if body.status != 200:
+            raise ResponseError(redact_url(file.url), body.status, "the download failed")
+        limit = _limit(file, body.announced, max_size)
+        total = limit if file.size is not None or body.announced is not None else None
         done = 0
-        async for chunk in stream.chunks():
-            if done + len(chunk) > limit:
-                raise _too_large(file, limit, stream.status)
+        async for chunk in body.chunks:
+            if done + len(chunk) > limit:  # more than promised, or a file that grew
+                raise _too_large(file, limit, body.status)
             out.write(chunk)
             hashes.update(chunk)
             done += len(chunk)
             if progress:
-                progress(done, limit if limit != max_size else None)
-        _check_complete(file, done, stream.status)
+                progress(done, total)
+        _check_complete(file, done, body.status)
     return done

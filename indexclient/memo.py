@@ -6,18 +6,24 @@ memo stores the answer (a :class:`~indexclient.select.Selection`) under a key na
 everything it depends on: the page's final URL, content type and body digest, the
 requirement, and the interpreter and code that chose. Anything else changes the key,
 so a memo is never stale, only unused.
+
+:class:`Memo` keeps the answers on disk beside the HTTP cache's entries, in
+``<cache>/memo/<kind>/``, one small JSON file per key, written atomically like the
+entries (:func:`~indexclient.transport.cache.write_atomically`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import os
 import sys
 import sysconfig
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging import __version__ as packaging_version
 from packaging.utils import canonicalize_name
@@ -32,13 +38,12 @@ from indexclient.simple.models import (
     FrozenDict,
     new_distribution_file,
 )
+from indexclient.transport.cache import write_atomically
 from indexclient.urls import redact_url
-
-if TYPE_CHECKING:
-    from indexclient.cache import HttpCache
 
 __all__ = [
     "CODE_VERSION",
+    "Memo",
     "RememberedSelection",
     "interpreter_fingerprint",
     "metadata_key",
@@ -50,6 +55,54 @@ __all__ = [
 
 #: The code that computes remembered answers: another release may answer differently.
 CODE_VERSION = f"indexclient {__version__} packaging {packaging_version}"
+# 2: pages are checked for links they may not have (docs/security.md, "Links"); a
+# selection remembered by an earlier version may hold one, so none is read back.
+_MAGIC = b"indexclient-memo-2\n"
+
+
+class Memo:
+    """Remembered answers under ``directory`` (the HTTP cache's directory), by kind.
+
+    A value is JSON, stored with its key: it is only ever returned for its own key, and
+    a file that is absent, damaged or of another format is no answer (it is computed
+    again and rewritten). A memo that cannot be written is only a slower client.
+    """
+
+    __slots__ = ("_root",)
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        # Joined as strings: a warm run reads one memo file per requirement.
+        self._root = os.fspath(directory)
+
+    def _path(self, kind: str, key: str) -> str:
+        digest = hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()
+        return os.path.join(self._root, "memo", kind, digest[:2], f"{digest}.json")
+
+    def get(self, kind: str, key: str) -> object | None:
+        """The JSON value stored for ``key`` under ``kind``, or None (absent, corrupt).
+
+        ``key`` must name everything the value was computed from (the body's digest,
+        the question asked, the versions of the code that answered it)."""
+        try:
+            with open(self._path(kind, key), "rb", buffering=0) as file:
+                data = file.read()
+        except OSError:
+            return None
+        if not data.startswith(_MAGIC):
+            return None
+        try:
+            stored = json.loads(data[len(_MAGIC) :])
+        except ValueError:  # truncated or corrupt: computed again and rewritten
+            return None
+        # The key is stored too: a value is only ever returned for its own question.
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return None
+        return stored.get("value")
+
+    def put(self, kind: str, key: str, value: object) -> None:
+        """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
+        data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
+        write_atomically(self._path(kind, key), _MAGIC + data.encode())
 
 
 @functools.cache
@@ -155,10 +208,10 @@ class RememberedSelection:
     """A selection's entry in the memo, to which ``metadata_for`` adds the chosen
     file's parsed metadata: a repeat run then reads one memo file per requirement."""
 
-    __slots__ = ("cache", "key", "value")
+    __slots__ = ("key", "memo", "value")
 
-    def __init__(self, cache: HttpCache, key: str, value: dict[str, Any]) -> None:
-        self.cache = cache
+    def __init__(self, memo: Memo, key: str, value: dict[str, Any]) -> None:
+        self.memo = memo
         self.key = key
         self.value = value
 
@@ -204,7 +257,7 @@ class RememberedSelection:
         else:
             return
         self.value["metadata"] = entry
-        self.cache.memo_put("selection", self.key, self.value)
+        self.memo.put("selection", self.key, self.value)
 
 
 def sha256_of(hashes: Mapping[str, str] | None) -> str | None:

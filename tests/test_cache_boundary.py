@@ -27,12 +27,12 @@ from aiohttp import web
 from conftest import Pki, insecure_entry
 
 from indexclient import IndexClient
-from indexclient.cache import HttpCache
 from indexclient.errors import CertificateVerificationError, OfflineError, ResponseError
 from indexclient.simple import ACCEPT
 from indexclient.testing.faults import fault_server, ok, redirect
 from indexclient.testing.pki import self_signed_leaf, server_context
 from indexclient.testing.servers import serve_https
+from indexclient.transport.cache import HttpCache
 
 PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
 OLD_PAGE = b'<a href="/files/demo-0.1.tar.gz#sha256=00">demo-0.1.tar.gz</a>'
@@ -341,7 +341,7 @@ async def test_no_credential_reaches_a_cache_file(
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, (path, secret)
-    from indexclient.cache import KEY_FILE
+    from indexclient.transport.cache import KEY_FILE
 
     key = cache_dir / KEY_FILE
     assert key.stat().st_size == 32
@@ -350,7 +350,7 @@ async def test_no_credential_reaches_a_cache_file(
 
 
 def test_a_run_without_credentials_makes_no_key(tmp_path: Path) -> None:
-    from indexclient.cache import KEY_FILE
+    from indexclient.transport.cache import KEY_FILE
 
     cache = HttpCache(tmp_path)
     assert cache.credential_digest([None, None]) == ""
@@ -412,7 +412,7 @@ async def test_the_warm_check_needs_neither_aiohttp_nor_yarl(
 
 
 def test_profile_json_is_checked() -> None:
-    from indexclient.cache import FetchProfile
+    from indexclient.transport.cache import FetchProfile
 
     good = FetchProfile("verified", "", (("https", "127.0.0.1", 443),))
     assert FetchProfile.from_json(good.to_json()) == good

@@ -13,7 +13,7 @@ import pytest
 
 from indexclient import IndexClient
 from indexclient.errors import ConfigurationError, ParseError, UnsafeLinkError
-from indexclient.local import LocalIndex, path_from_file_url
+from indexclient.indexes.local import FlatDirectory, LocalIndex, LocalTree, path_from_file_url
 from indexclient.testing.index import tiny_wheel
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -241,6 +241,32 @@ async def test_flat_listing_skips_directories_that_are_no_project(root: Path) ->
         (root / name).mkdir()
     listing = await LocalIndex(root.as_uri()).index_page()
     assert [p.name for p in listing.projects] == ["demo-pkg"]
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+@pytest.mark.parametrize(
+    ("holds", "kind"),
+    [
+        ([], FlatDirectory),
+        (["demo_pkg-1.0.tar.gz", ".git/", "__pycache__/"], FlatDirectory),
+        (["index.html"], LocalTree),
+        (["index.json", "demo_pkg-1.0.tar.gz"], LocalTree),
+        (["demo-pkg/"], LocalTree),
+    ],
+)
+async def test_the_directory_says_whether_it_is_a_tree(
+    root: Path, holds: list[str], kind: type
+) -> None:
+    for name in holds:
+        if name.endswith("/"):
+            (root / name).mkdir()
+        else:
+            (root / name).write_text("<!DOCTYPE html>")
+    index = LocalIndex(root.as_uri())
+    await index.index_page()
+    assert type(index.kind()) is kind
 
 
 # --------------------------------------------------------------------------- file URLs

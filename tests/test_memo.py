@@ -6,6 +6,7 @@ other bytes, another question or another interpreter, and survives damage.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,8 @@ from aiohttp import web
 from conftest import Pki
 
 from indexclient import IndexClient, MetadataResult
-from indexclient.cache import HttpCache
 from indexclient.errors import IndexClientError
-from indexclient.memo import selection_from_json, selection_key, selection_to_json
+from indexclient.memo import Memo, selection_from_json, selection_key, selection_to_json
 from indexclient.select import select_files
 from indexclient.simple import parse_project_page
 from indexclient.simple.metadata import CoreMetadata, parse_metadata
@@ -93,8 +93,8 @@ def cache_env(ca_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts the parses of project pages and metadata files made by the client."""
-    import indexclient.client
     import indexclient.fetching
+    import indexclient.indexes.simple_api
 
     calls: list[str] = []
 
@@ -106,7 +106,7 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("metadata")
         return parse_metadata(*args)
 
-    monkeypatch.setattr(indexclient.client, "parse_project_page", page)
+    monkeypatch.setattr(indexclient.indexes.simple_api, "parse_project_page", page)
     monkeypatch.setattr(indexclient.fetching, "parse_metadata", meta)
     return calls
 
@@ -317,10 +317,10 @@ def test_a_selection_survives_json(tmp_path: Path) -> None:
     )
     selection = select_files(page, "a")
     assert selection is not None
-    cache = HttpCache(tmp_path)
-    cache.memo_put("selection", "k", selection_to_json(selection))
-    assert selection_from_json(cache.memo_get("selection", "k")) == selection
-    assert cache.memo_get("selection", "other key") is None
+    memo = Memo(tmp_path)
+    memo.put("selection", "k", selection_to_json(selection))
+    assert selection_from_json(memo.get("selection", "k")) == selection
+    assert memo.get("selection", "other key") is None
     stored = selection_to_json(selection)
     bad: list[object] = [
         None,
@@ -390,3 +390,17 @@ def test_metadata_from_the_memo_equals_the_parse(raw: bytes) -> None:
 )
 def test_a_foreign_metadata_memo_is_refused(memo: object) -> None:
     assert CoreMetadata.from_memo("u", memo) is None
+
+
+def test_a_memo_written_before_is_read(tmp_path: Path) -> None:
+    # The on-disk form is a contract with every cache already filled: a file at
+    # memo/<kind>/<xx>/<sha256 of kind and key>.json holding the magic, then the key
+    # and the value as JSON.
+    digest = hashlib.sha256(b"selection\nthe key").hexdigest()
+    path = tmp_path / "memo" / "selection" / digest[:2] / f"{digest}.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'indexclient-memo-2\n{"key":"the key","value":{"answer":42}}')
+    memo = Memo(tmp_path)
+    assert memo.get("selection", "the key") == {"answer": 42}
+    memo.put("selection", "the key", {"answer": 43})
+    assert path.read_bytes() == b'indexclient-memo-2\n{"key":"the key","value":{"answer":43}}'

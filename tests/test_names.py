@@ -16,7 +16,7 @@ from test_cli_support import isolate, run_cli
 
 from indexclient import IndexClient
 from indexclient.errors import ConfigurationError, IndexClientError, ProjectNotFound
-from indexclient.local import LocalIndex
+from indexclient.indexes.local import LocalIndex
 from indexclient.select import is_plain_name
 from indexclient.testing.faults import FaultServer, fault_server, ok
 from indexclient.testing.pki import server_context

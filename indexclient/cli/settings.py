@@ -48,7 +48,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
     # unless INDEXCLIENT_CACHE_DIR or --cache-dir say where.
     cache_dir = _flag(args.cache_dir)
     if cache_dir is None and not os.environ.get("INDEXCLIENT_CACHE_DIR"):
-        from indexclient.cache import default_cache_dir
+        from indexclient.transport.cache import default_cache_dir
 
         cache_dir = Value(str(default_cache_dir()), Origin("default"))
     return Settings.discover(

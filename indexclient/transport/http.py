@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from indexclient._lazy import lazy_attributes
-from indexclient.cache import CacheEntry, HttpCache
 from indexclient.errors import (
     ConnectError,
     DeadlineError,
@@ -46,6 +45,7 @@ from indexclient.errors import (
 from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
+from indexclient.transport.cache import CacheEntry, HttpCache
 from indexclient.transport.profile import compare, expected_profile, fetch_profile
 from indexclient.urls import redact_url
 

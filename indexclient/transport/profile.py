@@ -1,7 +1,7 @@
 """How a request is made, so the cache never crosses a trust or credential boundary.
 
-A cached answer records its :class:`~indexclient.cache.FetchProfile`: how the request
-that fetched it was made (verified TLS, unverified TLS under allow-insecure-host, or
+A cached answer records its :class:`~indexclient.transport.cache.FetchProfile`: how the
+request that fetched it was made (verified TLS, unverified TLS under allow-insecure-host, or
 plain http: the weakest over its redirect hops) and a keyed digest of the Authorization
 values sent. It may answer a later request, fresh or offline, only when that request
 would be made the same way (docs/security.md, "The cache"). Both sides are computed
@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from indexclient.cache import FetchProfile, HttpCache, Origin
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials, origin_of
+from indexclient.transport.cache import FetchProfile, HttpCache, Origin
 
 __all__ = ["Hop", "Mismatch", "compare", "fetch_profile", "mode_of"]
 

@@ -20,11 +20,9 @@
   digest is an HMAC whose key is a random file in the cache directory (mode 0600), so an
   entry cannot be used to test guesses of a password without that file too.
 
-Beside the HTTP entries, :meth:`HttpCache.memo_get` / :meth:`HttpCache.memo_put` keep
-small JSON results computed from a cached body (the version chosen from a page, a
-parsed metadata file), keyed by what they were computed from, including the body's
-sha256: a repeat run reads the answer instead of parsing again, and a changed body
-simply misses.
+The answers computed from cached bodies (a choice from a page, a parsed metadata file)
+are kept beside the entries by :class:`indexclient.memo.Memo`, which shares only
+:func:`write_atomically`.
 """
 
 from __future__ import annotations
@@ -42,14 +40,11 @@ from pathlib import Path
 
 from indexclient.userfiles import UnreadableFile, read_user_file
 
-__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "default_cache_dir"]
+__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "default_cache_dir", "write_atomically"]
 
 # Version 2 records each entry's FetchProfile: entries of version 1 do not say how they
 # were fetched, so they are treated as unknown and fetched again.
 _MAGIC = b"indexclient-cache-2\n"
-# 2: pages are checked for links they may not have (docs/security.md, "Links"); a
-# selection remembered by an earlier version may hold one, so none is read back.
-_MEMO_MAGIC = b"indexclient-memo-2\n"
 # Enough for an entry's head (magic and metadata line) in one read.
 _HEAD_READ = 8192
 _HEURISTIC_CAP = 24 * 3600.0
@@ -388,37 +383,7 @@ class HttpCache:
             "profile": entry.profile.to_json() if entry.profile else None,
         }
         data = _MAGIC + json.dumps(meta, separators=(",", ":")).encode() + b"\n" + entry.body
-        _write_atomically(path, data)
-
-    def _memo_path(self, kind: str, key: str) -> str:
-        digest = hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()
-        return os.path.join(self._root, "memo", kind, digest[:2], f"{digest}.json")
-
-    def memo_get(self, kind: str, key: str) -> object | None:
-        """The JSON value stored for ``key`` under ``kind``, or None (absent, corrupt).
-
-        ``key`` must name everything the value was computed from (the body's digest,
-        the question asked, the versions of the code that answered it)."""
-        try:
-            with open(self._memo_path(kind, key), "rb", buffering=0) as file:
-                data = file.read()
-        except OSError:
-            return None
-        if not data.startswith(_MEMO_MAGIC):
-            return None
-        try:
-            stored = json.loads(data[len(_MEMO_MAGIC) :])
-        except ValueError:  # truncated or corrupt: computed again and rewritten
-            return None
-        # The key is stored too: a value is only ever returned for its own question.
-        if not isinstance(stored, dict) or stored.get("key") != key:
-            return None
-        return stored.get("value")
-
-    def memo_put(self, kind: str, key: str, value: object) -> None:
-        """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
-        data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
-        _write_atomically(self._memo_path(kind, key), _MEMO_MAGIC + data.encode())
+        write_atomically(path, data)
 
 
 def _new_key(path: str) -> bytes:
@@ -456,7 +421,7 @@ def _new_key(path: str) -> bytes:
     return key
 
 
-def _write_atomically(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory, so a
     reader in another process sees the old file, the new one, or none; never part."""
     import tempfile  # imported on the first write: a warm run only reads

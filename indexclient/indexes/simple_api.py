@@ -1,0 +1,172 @@
+"""An index served over HTTP(S): the simple repository API (PEP 503 HTML, PEP 691 JSON).
+
+Project ``name`` is at ``<index>/<name>/``; its page is asked for with the Accept
+header of :data:`~indexclient.simple.ACCEPT` and may come from the HTTP cache. A fresh
+cached page is taken as found from its entry's head alone, its body read only if the
+memo cannot answer from its digest (see :class:`Remote`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from indexclient.errors import ProjectNotFound, ResponseError
+from indexclient.indexes.base import Found, as_spec
+from indexclient.select import project_name
+from indexclient.settings import IndexSpec
+from indexclient.simple import ACCEPT, IndexPage, ProjectPage, parse_index_page, parse_project_page
+from indexclient.transport.cache import CacheEntry
+from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, Response
+from indexclient.urls import redact_url
+
+__all__ = ["PAGE_REQUEST", "Pages", "Remote", "SimpleApiIndex"]
+
+#: The headers of every page request: the cache keys entries on them too.
+PAGE_REQUEST = {"Accept": ACCEPT}
+_NOT_FOUND = frozenset({404, 410})
+
+
+class Pages:
+    """How every HTTP index gets its pages: through the client's HttpClient (``http``,
+    set while the client is open), at most ``limit`` requests at once, each page at
+    most ``max_page_size`` bytes once decoded, through the cache when there is one."""
+
+    __slots__ = ("_http", "limit", "max_page_size")
+
+    def __init__(self, limit: asyncio.Semaphore, max_page_size: int = DEFAULT_MAX_BODY) -> None:
+        self.limit = limit
+        self.max_page_size = max_page_size
+        self._http: HttpClient | None = None
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client (only while the IndexClient is open)."""
+        if self._http is None:
+            raise RuntimeError("IndexClient is not open; use `async with IndexClient(...)`")
+        return self._http
+
+    @http.setter
+    def http(self, http: HttpClient | None) -> None:
+        self._http = http
+
+    async def get(self, url: str) -> Response:
+        """The page at ``url``."""
+        async with self.limit:
+            return await self.http.get(
+                url, headers=PAGE_REQUEST, max_size=self.max_page_size, cacheable=True
+            )
+
+    def fresh_head(self, url: str) -> CacheEntry | None:
+        """The cache's entry for ``url`` when it may answer now, without its body; None
+        too while the client is not open (then :meth:`get` says so)."""
+        http = self._http
+        return None if http is None else http.fresh_head(url, PAGE_REQUEST)
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_page(response: Response, url: str, name: str) -> None:
+    if response.status != 200:
+        raise ResponseError(redact_url(url), response.status, f"cannot fetch the page of {name!r}")
+
+
+class SimpleApiIndex:
+    """An index at an ``http://`` or ``https://`` URL, asked through ``pages``."""
+
+    def __init__(self, spec: IndexSpec | str, pages: Pages) -> None:
+        self.spec = as_spec(spec)
+        self.pages = pages
+
+    def project_url(self, name: str) -> str:
+        """The URL of project ``name``'s page: always ``<index>/<name>/``, since a valid
+        normalised name is letters, digits and '-' only (docs/security.md, "Names").
+        Checked here, where the URL is built, whatever the caller checked before."""
+        return f"{_with_slash(self.spec.url)}{project_name(name)}/"
+
+    def project_now(self, name: str) -> Found | None:
+        """``name``'s page when the cache may give it now. A fresh page is taken as
+        found without reading its body: the memo may answer from its digest alone,
+        and :meth:`Remote.page` reads it when needed."""
+        url = self.project_url(name)
+        head = self.pages.fresh_head(url)
+        return None if head is None else Remote(self.pages, name, url, head=head)
+
+    async def project(self, name: str) -> Found | None:
+        """``name``'s page, from the cache or the server; None for a 404 or 410."""
+        found = self.project_now(name)
+        if found is not None:
+            return found
+        url = self.project_url(name)
+        response = await self.pages.get(url)
+        if response.status in _NOT_FOUND:
+            return None
+        _check_page(response, url, name)
+        return Remote(self.pages, name, url, response=response)
+
+    async def index_page(self) -> IndexPage:
+        """The root page of the index."""
+        url = _with_slash(self.spec.url)
+        response = await self.pages.get(url)
+        if response.status != 200:
+            raise ResponseError(
+                redact_url(url), response.status, "the index page could not be fetched"
+            )
+        return parse_index_page(response.body, response.content_type, response.url)
+
+
+class Remote:
+    """A project's page from a server: a response, or a fresh cache entry's head whose
+    body is read on demand."""
+
+    __slots__ = ("_name", "_page", "_pages", "_url", "head", "response")
+
+    def __init__(
+        self,
+        pages: Pages,
+        name: str,
+        url: str,
+        *,
+        head: CacheEntry | None = None,
+        response: Response | None = None,
+    ) -> None:
+        self._pages, self._name, self._url = pages, name, url
+        self.head, self.response = head, response
+        self._page: ProjectPage | None = None
+
+    @property
+    def url(self) -> str:
+        """The page's final URL (after redirects)."""
+        if self.head is not None:
+            return self.head.url
+        return self.response.url if self.response else ""
+
+    @property
+    def content_type(self) -> str | None:
+        """The page's Content-Type."""
+        if self.head is not None:
+            return self.head.headers.get("content-type")
+        return self.response.content_type if self.response else None
+
+    @property
+    def digest(self) -> str:
+        """The sha256 of the page's body when it went through the cache, else empty."""
+        if self.head is not None:
+            return self.head.digest
+        return self.response.digest if self.response else ""
+
+    async def page(self) -> ProjectPage:
+        """The parsed page (read and parsed on first call)."""
+        if self._page is None:
+            response = self.response
+            if response is None:
+                # The cache said fresh a moment ago; should the entry have gone bad
+                # since, this asks the server, which may now answer anything.
+                response = await self._pages.get(self._url)
+                if response.status in _NOT_FOUND:
+                    raise ProjectNotFound(self._name, [redact_url(self._url)])
+                _check_page(response, self._url, self._name)
+                self.response, self.head = response, None
+            self._page = parse_project_page(response.body, response.content_type, response.url)
+        return self._page

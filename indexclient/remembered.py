@@ -1,0 +1,158 @@
+"""Choosing from a found page, with the memo as the fast path.
+
+A warm run finds its pages in the HTTP cache (fresh: their bodies not even read) and
+its answers in the memo, keyed by each page's digest (see :mod:`indexclient.memo`).
+:class:`Chooser` gives the remembered selection when there is one, and chooses from the
+parsed page (remembering the choice) when there is not; :meth:`Chooser.result` adds
+the chosen file's metadata, remembered or read. :meth:`Chooser.answer_now` gives a
+requirement's whole answer without awaiting anything, when the memo holds all of it: a
+warm run of hundreds spends no time scheduling tasks that never wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from indexclient.errors import ConfigurationError, ProjectNotFound
+from indexclient.fetching import FileMetadata, MetadataResult
+from indexclient.indexes import Found, Index
+from indexclient.memo import (
+    Memo,
+    RememberedSelection,
+    selection_from_json,
+    selection_key,
+    selection_to_json,
+)
+from indexclient.select import (
+    Selection,
+    is_plain_name,
+    parsed_requirement,
+    project_name,
+    select_files,
+)
+from indexclient.simple import DistributionFile
+from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+__all__ = ["Chooser", "metadata_file", "name_and_text", "parse_requirement"]
+
+
+class Chooser:
+    """Chooses files from found pages, remembering choices in ``memo`` (if any)."""
+
+    __slots__ = ("memo",)
+
+    def __init__(self, memo: Memo | None) -> None:
+        self.memo = memo
+
+    async def choose(
+        self, found: Found, requirement: str | Requirement, text: str
+    ) -> tuple[Selection, RememberedSelection | None]:
+        """The selection for ``requirement`` (whose canonical text is ``text``) from
+        ``found``, and its memo entry when the page has a digest to key it by.
+
+        Raises ProjectNotFound when no file matches."""
+        remembered = self._remembered(found, text)
+        if remembered is not None:
+            return remembered
+        page = await found.page()
+        selection = select_files(page, parse_requirement(requirement))
+        if selection is None:
+            raise ProjectNotFound(text, [redact_url(page.url)])
+        # Keyed by the body actually parsed (page() may have had to fetch it again).
+        memo = self.memo if found.digest else None
+        if memo is None:
+            return selection, None
+        key = selection_key(found.url, found.content_type, found.digest, text)
+        value = selection_to_json(selection)
+        memo.put("selection", key, value)
+        return selection, RememberedSelection(memo, key, value)
+
+    def _remembered(self, found: Found, text: str) -> tuple[Selection, RememberedSelection] | None:
+        # A page served from the cache was very likely chosen from before: the memo
+        # keeps that answer, keyed by the page's digest, so parsing is skipped.
+        memo = self.memo if found.digest else None
+        if memo is None:
+            return None
+        key = selection_key(found.url, found.content_type, found.digest, text)
+        stored = memo.get("selection", key)
+        selection = selection_from_json(stored)
+        if selection is None or not isinstance(stored, dict):
+            return None
+        return selection, RememberedSelection(memo, key, stored)
+
+    async def result(
+        self,
+        requirement: str,
+        selection: Selection,
+        memo: RememberedSelection | None,
+        read: Callable[[DistributionFile], Awaitable[FileMetadata]],
+    ) -> MetadataResult:
+        """``requirement``'s answer: the metadata of ``selection``'s file (a wheel when
+        there is one) as remembered with the selection, else as ``read``, then
+        remembered with it."""
+        file = metadata_file(selection)
+        remembered = memo.metadata(file) if memo is not None else None
+        if remembered is not None:
+            core, source = remembered
+        else:
+            found = await read(file)
+            core, source = found.metadata, found.source
+            if memo is not None:
+                memo.add_metadata(file, core, source)
+        return MetadataResult(requirement, selection.name, selection.version, file, core, source)
+
+    def answer_now(self, index: Index, requirement: str) -> MetadataResult | None:
+        """``requirement``'s answer when ``index`` (the first) and the memo give all of
+        it now, with no await. None whenever anything would need IO or parsing (the
+        async path does that, and reports an invalid requirement in its place)."""
+        if self.memo is None:
+            return None
+        try:
+            name, text = name_and_text(requirement)
+            found = index.project_now(project_name(name))
+        except ConfigurationError:
+            return None
+        remembered = None if found is None else self._remembered(found, text)
+        if remembered is None:
+            return None
+        selection, memo = remembered
+        file = metadata_file(selection)
+        metadata = memo.metadata(file)
+        if metadata is None:
+            return None
+        core, source = metadata
+        return MetadataResult(requirement, selection.name, selection.version, file, core, source)
+
+
+def name_and_text(requirement: str | Requirement) -> tuple[str, str]:
+    """The project name of ``requirement`` and its canonical text (the memo's key)."""
+    if isinstance(requirement, str) and is_plain_name(requirement):
+        # A name alone is its own canonical text (str(Requirement(name)) == name); the
+        # requirement parser is needed only if the memo cannot answer.
+        return requirement, requirement
+    parsed = parse_requirement(requirement)
+    return parsed.name, str(parsed)
+
+
+def metadata_file(selection: Selection) -> DistributionFile:
+    """The file whose metadata ``metadata_for`` reads: a wheel when there is one."""
+    return next((f for f in selection.files if f.is_wheel), selection.best)
+
+
+def parse_requirement(requirement: str | Requirement) -> Requirement:
+    """``requirement`` parsed (once per process), or a usage error naming it."""
+    if not isinstance(requirement, str):
+        return requirement
+    # packaging's requirement parser loads only when a requirement is more than a name.
+    from packaging.requirements import InvalidRequirement
+
+    try:
+        return parsed_requirement(requirement)
+    except InvalidRequirement as exc:
+        raise ConfigurationError.single(
+            f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
+        ) from None

@@ -1,6 +1,8 @@
 """indexclient: an asyncio client for Python package indexes with first-class TLS trust.
 
-The public API is listed in ``__all__``. Names that need aiohttp load on first use, so
+The public API is listed in ``__all__``, and each public class names itself
+``indexclient.X`` (its ``__module__``) wherever it is defined: in reprs, tracebacks and
+pickles there is one path to each. Names that need aiohttp load on first use, so
 ``import indexclient.simple`` (parsing, no IO) never imports the HTTP stack.
 """
 
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from indexclient._lazy import lazy_attributes
 from indexclient.errors import (
+    CertificateErrorKind,
     CertificateVerificationError,
     ClientCertificateRequiredError,
     ConfigProblem,
@@ -28,8 +31,9 @@ from indexclient.errors import (
     ParseError,
     ProjectNotFound,
     RedirectError,
+    RequestTimeoutError,
     ResponseError,
-    TimeoutError,
+    ResponseTooLargeError,
     TLSError,
     TransportError,
     UnsafeLinkError,
@@ -37,73 +41,143 @@ from indexclient.errors import (
 )
 
 if TYPE_CHECKING:
-    from indexclient.client import IndexClient, MetadataResult
-    from indexclient.download import DownloadResult
-    from indexclient.fetching import FileMetadata
+    from indexclient.client import IndexClient
+    from indexclient.download import DownloadResult, Progress
+    from indexclient.fetching import FileMetadata, MetadataResult
+    from indexclient.indexes import Found, Index, MemoryIndex
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Origin, Settings, Value
-    from indexclient.simple import DistributionFile, IndexPage, ProjectPage
+    from indexclient.settings.files import ConfigFile, Discovery, FileValues, IndexEntry
+    from indexclient.settings.values import Problems
+    from indexclient.simple import (
+        DistributionFile,
+        FilenameInfo,
+        FrozenDict,
+        IndexPage,
+        Meta,
+        ProjectLink,
+        ProjectPage,
+    )
+    from indexclient.simple.metadata import CoreMetadata
     from indexclient.tls import (
         BundledRoots,
         ClientIdentity,
+        ContextCache,
+        ContextStats,
         CustomRoots,
+        InsecureHost,
         InsecureHosts,
+        LoadedLocation,
         PlatformRoots,
         Trust,
         TrustSource,
     )
-    from indexclient.transport import HttpClient, Response, TrustConnector
+    from indexclient.transport import (
+        CacheEntry,
+        Credentials,
+        FetchProfile,
+        HttpCache,
+        HttpClient,
+        Response,
+        RetryPolicy,
+        Stream,
+        TrustConnector,
+    )
 
 from indexclient._version import __version__
 
 _LAZY = {
     "IndexClient": "indexclient.client",
-    "MetadataResult": "indexclient.client",
     "DownloadResult": "indexclient.download",
+    "Progress": "indexclient.download",
     "FileMetadata": "indexclient.fetching",
+    "MetadataResult": "indexclient.fetching",
+    "Found": "indexclient.indexes",
+    "Index": "indexclient.indexes",
+    "MemoryIndex": "indexclient.indexes",
     "Selection": "indexclient.select",
     "DistributionFile": "indexclient.simple",
+    "FilenameInfo": "indexclient.simple",
+    "FrozenDict": "indexclient.simple",
     "IndexPage": "indexclient.simple",
+    "Meta": "indexclient.simple",
+    "ProjectLink": "indexclient.simple",
     "ProjectPage": "indexclient.simple",
+    "CoreMetadata": "indexclient.simple.metadata",
     "IndexSpec": "indexclient.settings",
     "Origin": "indexclient.settings",
     "Settings": "indexclient.settings",
     "Value": "indexclient.settings",
+    "ConfigFile": "indexclient.settings.files",
+    "Discovery": "indexclient.settings.files",
+    "FileValues": "indexclient.settings.files",
+    "IndexEntry": "indexclient.settings.files",
+    "Problems": "indexclient.settings.values",
     "BundledRoots": "indexclient.tls",
     "ClientIdentity": "indexclient.tls",
+    "ContextCache": "indexclient.tls",
+    "ContextStats": "indexclient.tls",
     "CustomRoots": "indexclient.tls",
+    "InsecureHost": "indexclient.tls",
     "InsecureHosts": "indexclient.tls",
+    "LoadedLocation": "indexclient.tls",
     "PlatformRoots": "indexclient.tls",
     "Trust": "indexclient.tls",
     "TrustSource": "indexclient.tls",
+    "CacheEntry": "indexclient.transport",
+    "Credentials": "indexclient.transport",
+    "FetchProfile": "indexclient.transport",
+    "HttpCache": "indexclient.transport",
     "HttpClient": "indexclient.transport",
     "Response": "indexclient.transport",
+    "RetryPolicy": "indexclient.transport",
+    "Stream": "indexclient.transport",
     "TrustConnector": "indexclient.transport",
 }
 
 __all__ = [
     "BundledRoots",
+    "CacheEntry",
+    "CertificateErrorKind",
     "CertificateVerificationError",
     "ClientCertificateRequiredError",
     "ClientIdentity",
+    "ConfigFile",
     "ConfigProblem",
     "ConfigurationError",
     "ConfigurationWarning",
     "ConnectError",
+    "ContextCache",
+    "ContextStats",
+    "CoreMetadata",
+    "Credentials",
     "CustomRoots",
     "DeadlineError",
     "DigestError",
     "DigestMismatchError",
+    "Discovery",
     "DistributionFile",
     "DownloadResult",
+    "FetchProfile",
     "FileMetadata",
+    "FileValues",
     "FileWriteError",
+    "FilenameInfo",
+    "Found",
+    "FrozenDict",
+    "HttpCache",
     "HttpClient",
+    "Index",
     "IndexClient",
     "IndexClientError",
+    "IndexEntry",
     "IndexPage",
     "IndexSpec",
+    "InsecureHost",
     "InsecureHosts",
+    "LoadedLocation",
+    "MemoryIndex",
+    "Meta",
     "MetadataError",
     "MetadataResult",
     "MetadataTooLargeError",
@@ -112,15 +186,21 @@ __all__ = [
     "Origin",
     "ParseError",
     "PlatformRoots",
+    "Problems",
+    "Progress",
+    "ProjectLink",
     "ProjectNotFound",
     "ProjectPage",
     "RedirectError",
+    "RequestTimeoutError",
     "Response",
     "ResponseError",
+    "ResponseTooLargeError",
+    "RetryPolicy",
     "Selection",
     "Settings",
+    "Stream",
     "TLSError",
-    "TimeoutError",
     "TransportError",
     "Trust",
     "TrustConnector",

@@ -62,6 +62,8 @@ class IndexClient:
     decoded is refused.
     """
 
+    __module__ = "indexclient"
+
     def __init__(
         self,
         index_url: str | None = None,

@@ -27,15 +27,17 @@ from typing import BinaryIO
 from indexclient.errors import (
     ConnectError,
     DeadlineError,
+    DigestMismatchError,
     FileWriteError,
+    MetadataError,
     NotFoundError,
+    RequestTimeoutError,
     ResponseError,
     ResponseTooLargeError,
-    TimeoutError,
 )
 from indexclient.indexes import FileSource, open_file
 from indexclient.simple import DistributionFile
-from indexclient.simple.metadata import SUPPORTED_DIGESTS, DigestMismatchError, MetadataError
+from indexclient.simple.metadata import SUPPORTED_DIGESTS
 from indexclient.transport.http import HttpClient
 from indexclient.urls import redact_url
 
@@ -58,6 +60,8 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
     """Where a file was saved, its size, and which hash algorithms were verified."""
+
+    __module__ = "indexclient"
 
     path: Path
     size: int
@@ -200,7 +204,7 @@ async def _fetch(
             return await _fetch_once(
                 source, file, out, hashes, progress, max_size=max_size, until=until
             )
-        except (ConnectError, TimeoutError) as exc:
+        except (ConnectError, RequestTimeoutError) as exc:
             if isinstance(exc, DeadlineError) or attempt >= http.retry.retries:
                 raise
             delay = http.retry.delay(attempt)

@@ -9,7 +9,7 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   │   ├── CertificateVerificationError   the server's certificate was rejected
     │   │   └── ClientCertificateRequiredError the server wants a client certificate
     │   ├── ConnectError              could not connect (refused, reset, DNS)
-    │   ├── TimeoutError              a connect or read deadline passed
+    │   ├── RequestTimeoutError       a connect or read deadline passed
     │   │   └── DeadlineError         a request's overall deadline passed (not retried)
     │   ├── RedirectError             a redirect was refused (https -> http, loops)
     │   └── OfflineError              offline, and the answer is not in the cache
@@ -59,10 +59,10 @@ __all__ = [
     "ParseError",
     "ProjectNotFound",
     "RedirectError",
+    "RequestTimeoutError",
     "ResponseError",
     "ResponseTooLargeError",
     "TLSError",
-    "TimeoutError",
     "TransportError",
     "UnsafeLinkError",
     "UnsupportedDigestError",
@@ -87,12 +87,16 @@ CertificateErrorKind: TypeAlias = Literal[
 class IndexClientError(Exception):
     """Root of every error indexclient raises on purpose."""
 
+    __module__ = "indexclient"
+
     #: A suggestion a person can act on, or ``None``.
     hint: str | None = None
 
 
 class ConfigurationWarning(UserWarning):
     """A setting is deprecated, or partly unusable but not fatal."""
+
+    __module__ = "indexclient"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,8 @@ class ConfigProblem:
     ``SSL_CERT_FILE=/etc/corp.pem (environment)`` or ``--allow-insecure-host``.
     """
 
+    __module__ = "indexclient"
+
     origin: str
     message: str
 
@@ -112,6 +118,8 @@ class ConfigProblem:
 
 class ConfigurationError(IndexClientError):
     """The settings cannot be used. Carries every problem found, not the first only."""
+
+    __module__ = "indexclient"
 
     def __init__(self, problems: Sequence[ConfigProblem], hint: str | None = None) -> None:
         if not problems:
@@ -136,6 +144,8 @@ class ConfigurationError(IndexClientError):
 class TransportError(IndexClientError):
     """A request to ``url`` did not produce a usable response."""
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, reason: str, hint: str | None = None) -> None:
         self.url = url
         self.reason = reason
@@ -149,6 +159,8 @@ class TransportError(IndexClientError):
 class TLSError(TransportError):
     """The TLS handshake with the server failed."""
 
+    __module__ = "indexclient"
+
 
 class CertificateVerificationError(TLSError):
     """The server's certificate chain was rejected.
@@ -161,6 +173,8 @@ class CertificateVerificationError(TLSError):
         kind: a stable short code for the reason (``unknown-issuer``, ``expired``,
             ``hostname-mismatch``, ``weak-algorithm``...), for scripts.
     """
+
+    __module__ = "indexclient"
 
     def __init__(
         self,
@@ -186,30 +200,44 @@ class CertificateVerificationError(TLSError):
 class ClientCertificateRequiredError(TLSError):
     """The server refused the handshake because it wants a (different) client certificate."""
 
+    __module__ = "indexclient"
+
 
 class ConnectError(TransportError):
     """The connection could not be made or was lost (refused, reset, name resolution)."""
 
+    __module__ = "indexclient"
 
-class TimeoutError(TransportError):
+
+class RequestTimeoutError(TransportError):
     """A connect or read deadline passed."""
 
+    __module__ = "indexclient"
 
-class DeadlineError(TimeoutError):
+
+class DeadlineError(RequestTimeoutError):
     """The request's overall deadline passed while it was still running (a server that
     trickles bytes just fast enough to beat the stall timeout). Never retried."""
+
+    __module__ = "indexclient"
 
 
 class RedirectError(TransportError):
     """A redirect was refused: https to http, too many hops, or a malformed Location."""
 
+    __module__ = "indexclient"
+
 
 class OfflineError(TransportError):
     """Offline mode is on and the response is not in the cache."""
 
+    __module__ = "indexclient"
+
 
 class ResponseError(IndexClientError):
     """The server answered with a status or body that cannot be used."""
+
+    __module__ = "indexclient"
 
     def __init__(self, url: str, status: int, reason: str) -> None:
         self.url = url
@@ -224,6 +252,8 @@ class ResponseError(IndexClientError):
 class ResponseTooLargeError(ResponseError):
     """A body grew past ``limit`` bytes once decoded (a gzip bomb, or a runaway page)."""
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, status: int, limit: int, reason: str | None = None) -> None:
         self.limit = limit
         super().__init__(
@@ -234,9 +264,13 @@ class ResponseTooLargeError(ResponseError):
 class NotFoundError(ResponseError):
     """The resource does not exist (HTTP 404 or 410)."""
 
+    __module__ = "indexclient"
+
 
 class ParseError(IndexClientError):
     """A page or document at ``url`` could not be understood."""
+
+    __module__ = "indexclient"
 
     def __init__(self, url: str, problem: str) -> None:
         self.url = url
@@ -254,6 +288,8 @@ class UnsafeLinkError(ParseError):
     ``link`` is redacted. Nothing is fetched or opened for such a page.
     """
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, link: str, rule: str) -> None:
         self.link = link
         self.rule = rule
@@ -262,6 +298,8 @@ class UnsafeLinkError(ParseError):
 
 class ProjectNotFound(NotFoundError):
     """No configured index knows the project (every index answered 404/410 or lacks it)."""
+
+    __module__ = "indexclient"
 
     def __init__(self, name: str, indexes: Sequence[str]) -> None:
         self.name = name
@@ -282,6 +320,8 @@ class MetadataError(IndexClientError):
     name or version. ``problem`` says which, in words.
     """
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, problem: str, hint: str | None = None) -> None:
         self.url = url
         self.problem = problem
@@ -298,6 +338,8 @@ class MetadataTooLargeError(MetadataError):
     ``size`` is the size declared or found, or ``None`` when only "more than
     ``limit``" is known (decompression was stopped at the limit).
     """
+
+    __module__ = "indexclient"
 
     def __init__(self, url: str, what: str, size: int | None, limit: int) -> None:
         self.what = what
@@ -316,6 +358,8 @@ class DigestError(IndexClientError):
     Used for downloads and for PEP 658 metadata files alike; never retried.
     """
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, problem: str) -> None:
         self.url = url
         self.problem = problem
@@ -328,6 +372,8 @@ class DigestError(IndexClientError):
 class DigestMismatchError(DigestError):
     """The data's ``algorithm`` digest is ``actual``, not the advertised ``expected``."""
 
+    __module__ = "indexclient"
+
     def __init__(self, url: str, algorithm: str, expected: str, actual: str) -> None:
         self.algorithm = algorithm
         self.expected = expected
@@ -338,6 +384,8 @@ class DigestMismatchError(DigestError):
 
 class UnsupportedDigestError(DigestError):
     """None of the advertised hash ``algorithms`` can be computed (or none was given)."""
+
+    __module__ = "indexclient"
 
     def __init__(self, url: str, algorithms: tuple[str, ...]) -> None:
         self.algorithms = algorithms
@@ -351,6 +399,8 @@ class UnsupportedDigestError(DigestError):
 class FileWriteError(IndexClientError):
     """A local file could not be written at ``path`` (a name the file system refuses, a
     full disk, no permission). Nothing partial is left there."""
+
+    __module__ = "indexclient"
 
     def __init__(self, path: str, reason: str, hint: str | None = None) -> None:
         self.path = path

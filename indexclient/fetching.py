@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from indexclient.errors import ResponseError
+from indexclient.errors import DigestMismatchError, MetadataError, ResponseError
 from indexclient.indexes import open_file
 from indexclient.indexes.files import MAX_RANGE_REQUESTS, MIN_RANGE_PROGRESS, Ranges
 from indexclient.memo import Memo, metadata_key, sha256_of
@@ -32,8 +32,6 @@ from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
     CoreMetadata,
-    DigestMismatchError,
-    MetadataError,
     parse_metadata,
     verify_digest,
 )
@@ -61,6 +59,8 @@ class FileMetadata:
     ``dynamic`` lists the fields a build may still change (PEP 643).
     """
 
+    __module__ = "indexclient"
+
     file: DistributionFile
     metadata: CoreMetadata
     source: str
@@ -79,6 +79,8 @@ class MetadataResult:
     ``metadata.to_json()`` gives the PEP 566 JSON form; ``source`` says how it was
     obtained (``pep658``, ``range``, ``wheel`` or ``sdist``).
     """
+
+    __module__ = "indexclient"
 
     requirement: str
     name: NormalizedName

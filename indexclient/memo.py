@@ -30,8 +30,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexclient._version import __version__
+from indexclient.errors import DigestMismatchError
 from indexclient.select import Selection
-from indexclient.simple.metadata import CoreMetadata, DigestMismatchError, verify_digest
+from indexclient.simple.metadata import CoreMetadata, verify_digest
 from indexclient.simple.models import (
     FAST_FIELDS,
     DistributionFile,

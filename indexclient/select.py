@@ -65,6 +65,8 @@ def project_name(name: str) -> NormalizedName:
 class Selection:
     """The version chosen for a requirement and its files, best first."""
 
+    __module__ = "indexclient"
+
     name: NormalizedName
     version: Version
     files: tuple[DistributionFile, ...]

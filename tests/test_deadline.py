@@ -17,7 +17,7 @@ import pytest
 from conftest import Pki, make_trust
 
 from indexclient import IndexClient
-from indexclient.errors import ConfigurationError, DeadlineError, TimeoutError
+from indexclient.errors import ConfigurationError, DeadlineError, RequestTimeoutError
 from indexclient.settings import ENV_VARS, Settings
 from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.testing.faults import (
@@ -80,7 +80,7 @@ def client(env: dict[str, str], *, deadline: float = DEADLINE, retries: int = 3)
 
 
 def assert_deadline_error(error: DeadlineError, url: str) -> None:
-    assert isinstance(error, TimeoutError)  # a kind of timeout, for callers that catch those
+    assert isinstance(error, RequestTimeoutError)  # a kind of timeout, for callers that catch those
     assert error.url == url
     assert "deadline" in str(error)
     assert error.hint is not None

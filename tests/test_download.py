@@ -11,9 +11,8 @@ from aiohttp import web
 from conftest import Pki
 
 from indexclient import IndexClient
-from indexclient.errors import ConnectError, IndexClientError, NotFoundError
+from indexclient.errors import ConnectError, DigestMismatchError, IndexClientError, NotFoundError
 from indexclient.simple import DistributionFile
-from indexclient.simple.metadata import DigestMismatchError
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import serve_https

@@ -21,9 +21,9 @@ from indexclient.errors import (
     IndexClientError,
     ParseError,
     RedirectError,
+    RequestTimeoutError,
     ResponseError,
     ResponseTooLargeError,
-    TimeoutError,
 )
 from indexclient.simple import DistributionFile, FrozenDict
 from indexclient.testing.faults import (
@@ -87,8 +87,8 @@ async def test_recovered(server: FaultServer, ca_env: dict[str, str], case: str)
 FAILED: dict[str, tuple[list[Reply | object], type[IndexClientError], str]] = {
     "500 storm": ([status(500)], ResponseError, "500"),
     "wrong Content-Length": ([wrong_content_length(PAGE)], ConnectError, "cut short"),
-    "stall before headers": ([stall(after_headers=False)], TimeoutError, "timed out"),
-    "stall mid-body": ([stall(after_headers=True)], TimeoutError, "timed out"),
+    "stall before headers": ([stall(after_headers=False)], RequestTimeoutError, "timed out"),
+    "stall mid-body": ([stall(after_headers=True)], RequestTimeoutError, "timed out"),
     "redirect loop": ([redirect("/demo/")], RedirectError, "redirects"),
     "invalid UTF-8": (
         [ok(b"<a href='x'>\xff\xfe\xfa</a>", content_type="text/html; charset=utf-8")],
@@ -127,7 +127,7 @@ async def test_stall_is_cut_at_the_configured_timeout(
     server.script("/demo/", [stall(after_headers=False)])
     env = {**ca_env, "UV_HTTP_TIMEOUT": "0.2", "UV_HTTP_RETRIES": "0"}
     async with IndexClient(server.url, environ=env) as c:
-        with pytest.raises(TimeoutError):
+        with pytest.raises(RequestTimeoutError):
             await asyncio.wait_for(c.project("demo"), timeout=10)  # the test's own backstop
     assert server.hits("/demo/") == 1
 
@@ -149,7 +149,7 @@ BODY = bytes(range(256)) * 1024
     [
         ([reset_mid_body(BODY, sent=1000)], None, ConnectError),
         ([wrong_content_length(BODY)], None, ConnectError),
-        ([stall(after_headers=True)], None, TimeoutError),
+        ([stall(after_headers=True)], None, RequestTimeoutError),
         ([ok(BODY)], "0" * 64, DigestMismatchError),
         ([status(503)], None, ResponseError),
     ],

@@ -14,7 +14,7 @@ from conftest import Pki
 from packaging.version import Version
 
 from indexclient import IndexClient, MetadataResult
-from indexclient.simple.metadata import DigestMismatchError
+from indexclient.errors import DigestMismatchError
 from indexclient.testing.index import IndexedFile, SimpleIndex, tiny_wheel
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https

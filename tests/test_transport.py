@@ -38,9 +38,9 @@ from indexclient.errors import (
     ConfigurationError,
     ConnectError,
     RedirectError,
+    RequestTimeoutError,
     ResponseError,
     ResponseTooLargeError,
-    TimeoutError,
 )
 from indexclient.settings import IndexSpec, Origin, Settings
 from indexclient.testing.faults import (
@@ -478,7 +478,7 @@ async def test_stalled_server_hits_the_read_timeout(
     async with fault_server(scheme_context) as server:
         server.script("/p", stall(after_headers=after_headers, seconds=3600))
         async with client(ca_env, retries=1, read_timeout=0.2) as http:
-            with pytest.raises(TimeoutError, match="timed out"):
+            with pytest.raises(RequestTimeoutError, match="timed out"):
                 await http.get(server.url + "p")
         assert server.hits("/p") == 2
         [line] = retry_lines(debug_log)

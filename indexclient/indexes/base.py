@@ -110,3 +110,7 @@ def as_spec(index: IndexSpec | str) -> IndexSpec:
     if isinstance(index, IndexSpec):
         return index
     return IndexSpec(index, Origin("api", "index"))
+
+
+# Their public names (a protocol's body may hold only its members).
+Found.__module__ = Index.__module__ = "indexclient"

@@ -66,6 +66,8 @@ class MemoryIndex:
     name is then refused, as every kind refuses one).
     """
 
+    __module__ = "indexclient"
+
     def __init__(
         self,
         projects: Mapping[str, MemoryProject],

@@ -89,6 +89,8 @@ class Settings:
     """The trust settings in effect. Build with :meth:`load`; turn into a Trust with
     :meth:`trust`."""
 
+    __module__ = "indexclient"
+
     system_certs: Value[bool]
     ssl_cert_file: Value[str] | None
     ssl_cert_dir: Value[tuple[str, ...]] | None

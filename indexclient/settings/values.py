@@ -72,6 +72,8 @@ class Origin:
     ``path`` is the file of a ``file`` origin.
     """
 
+    __module__ = "indexclient"
+
     kind: OriginKind
     name: str = ""
     path: str | None = None
@@ -92,6 +94,8 @@ class Origin:
 class Value(Generic[T]):
     """A setting's value and its origin."""
 
+    __module__ = "indexclient"
+
     value: T
     origin: Origin
 
@@ -99,6 +103,8 @@ class Value(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
     """One index: its URL, optional name, whether it is the default, and its origin."""
+
+    __module__ = "indexclient"
 
     url: str
     origin: Origin
@@ -120,6 +126,8 @@ class Problems:
     and raises one :class:`~indexclient.errors.ConfigurationError` listing every problem,
     not the first one only.
     """
+
+    __module__ = "indexclient"
 
     __slots__ = ("hints", "problems", "warnings")
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from indexclient.simple._metaerrors import MetadataError
+from indexclient.errors import MetadataError
 
 if TYPE_CHECKING:
     from packaging.metadata import Metadata, RawMetadata
@@ -141,6 +141,8 @@ class CoreMetadata:
     Compares equal to another with the same ``url`` and ``raw`` bytes. See the
     module documentation for ``valid``, ``problems`` and ``metadata``.
     """
+
+    __module__ = "indexclient"
 
     url: str
     raw: bytes = field(repr=False)

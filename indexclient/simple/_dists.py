@@ -21,8 +21,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from indexclient.errors import MetadataError, MetadataTooLargeError
 from indexclient.simple._coremeta import CoreMetadata, parse_metadata
-from indexclient.simple._metaerrors import MetadataError, MetadataTooLargeError
 from indexclient.simple._zip import DEFAULT_MAX_METADATA_SIZE, ZipEntry
 
 __all__ = [

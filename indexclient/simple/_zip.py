@@ -28,8 +28,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from indexclient.errors import MetadataError, MetadataTooLargeError
 from indexclient.simple._coremeta import DEFAULT_MAX_METADATA_SIZE
-from indexclient.simple._metaerrors import MetadataError, MetadataTooLargeError
 
 __all__ = [
     "DEFAULT_MAX_METADATA_SIZE",

@@ -44,6 +44,8 @@ class FilenameInfo:
     tags.
     """
 
+    __module__ = "indexclient"
+
     kind: FileKind
     name: NormalizedName | None = None
     version: Version | None = None

@@ -37,17 +37,12 @@ import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from indexclient.errors import DigestMismatchError, UnsupportedDigestError
 from indexclient.simple._coremeta import (
     DEFAULT_MAX_METADATA_SIZE,
     CoreMetadata,
     newest_known_version,
     parse_metadata,
-)
-from indexclient.simple._metaerrors import (
-    DigestMismatchError,
-    MetadataError,
-    MetadataTooLargeError,
-    UnsupportedDigestError,
 )
 
 if TYPE_CHECKING:
@@ -83,12 +78,8 @@ __all__ = [
     "ByteRange",
     "CentralDirectoryLocation",
     "CoreMetadata",
-    "DigestMismatchError",
-    "MetadataError",
-    "MetadataTooLargeError",
     "NeedBytes",
     "SdistMetadata",
-    "UnsupportedDigestError",
     "ZipEntry",
     "extract_entry",
     "find_metadata_entry",

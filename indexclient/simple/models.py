@@ -37,6 +37,8 @@ class FrozenDict(Mapping[str, str]):
     Compares equal to any mapping with the same items, like a dict does.
     """
 
+    __module__ = "indexclient"
+
     __slots__ = ("_data",)
 
     _data: dict[str, str]
@@ -107,6 +109,8 @@ class Meta:
     means ``"active"``); an unrecognised status is kept as given.
     """
 
+    __module__ = "indexclient"
+
     api_version: str = "1.0"
     tracks: tuple[str, ...] = ()
     alternate_locations: tuple[str, ...] = ()
@@ -129,6 +133,8 @@ class ProjectLink:
     ``name`` is PEP 503-normalised; ``raw_name`` is the name as the page wrote it.
     """
 
+    __module__ = "indexclient"
+
     name: NormalizedName
     raw_name: str
     url: str
@@ -139,6 +145,8 @@ class ProjectLink:
 @dataclass(frozen=True, slots=True)
 class IndexPage:
     """The root page of a repository: every project it hosts."""
+
+    __module__ = "indexclient"
 
     url: str
     meta: Meta
@@ -168,6 +176,8 @@ class DistributionFile:
     and cached on the instance, because parsing every filename of a large page
     costs more than parsing the page itself.
     """
+
+    __module__ = "indexclient"
 
     filename: str
     url: str
@@ -313,6 +323,8 @@ class ProjectPage:
     ``name`` is the normalised project name: from ``name`` on JSON pages, from the
     URL's last path segment on HTML pages, ``None`` when neither gives one.
     """
+
+    __module__ = "indexclient"
 
     url: str
     name: NormalizedName | None

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
     from indexclient.tls.identity import ClientIdentity
     from indexclient.tls.policy import describe_policy
-    from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots, TrustSource
+    from indexclient.tls.sources import (
+        BundledRoots,
+        CustomRoots,
+        LoadedLocation,
+        PlatformRoots,
+        TrustSource,
+    )
     from indexclient.tls.trust import Trust
 
 _LAZY = {
@@ -32,6 +38,7 @@ _LAZY = {
     "describe_policy": "indexclient.tls.policy",
     "BundledRoots": "indexclient.tls.sources",
     "CustomRoots": "indexclient.tls.sources",
+    "LoadedLocation": "indexclient.tls.sources",
     "PlatformRoots": "indexclient.tls.sources",
     "TrustSource": "indexclient.tls.sources",
     "Trust": "indexclient.tls.trust",
@@ -46,6 +53,7 @@ __all__ = [
     "CustomRoots",
     "InsecureHost",
     "InsecureHosts",
+    "LoadedLocation",
     "PlatformRoots",
     "Trust",
     "TrustSource",

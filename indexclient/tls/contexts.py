@@ -142,6 +142,8 @@ def _unverified(ctx: ssl.SSLContext) -> None:
 class ContextStats:
     """How many contexts a cache built, and how often it handed one out."""
 
+    __module__ = "indexclient"
+
     built: int
     served: int
 
@@ -151,6 +153,8 @@ class ContextCache:
 
     Thread-safe: two threads asking for the same configuration get one object.
     """
+
+    __module__ = "indexclient"
 
     def __init__(self) -> None:
         self._contexts: dict[Hashable, ssl.SSLContext] = {}

@@ -87,6 +87,8 @@ class InsecureHost:
     being normalised.
     """
 
+    __module__ = "indexclient"
+
     #: The entry as written.
     raw: str
     #: Where it came from, e.g. ``--allow-insecure-host`` or
@@ -276,6 +278,8 @@ class InsecureHosts:
     origin). Two collections are equal when they hold the same entries in the same
     order, i.e. when they answer every :meth:`match` identically.
     """
+
+    __module__ = "indexclient"
 
     __slots__ = ("_by_host", "_entries", "_hash", "_wildcard")
 

@@ -43,6 +43,8 @@ class ClientIdentity:
     Build it with :meth:`load`. ``key_path`` is ``None`` when the key is in ``cert_path``.
     """
 
+    __module__ = "indexclient"
+
     cert_path: str
     key_path: str | None
     origin: str

@@ -57,6 +57,8 @@ class TrustSource(ABC):
     ``default``, ``--system-certs``, ``UV_SYSTEM_CERTS (environment)``, ...
     """
 
+    __module__ = "indexclient"
+
     #: ``bundled``, ``platform`` or ``custom``.
     kind: str = ""
 
@@ -90,6 +92,8 @@ def _certifi() -> ModuleType:
 class BundledRoots(TrustSource):
     """The Mozilla root set shipped by certifi."""
 
+    __module__ = "indexclient"
+
     kind = "bundled"
 
     def __init__(self, origin: str = "default") -> None:
@@ -121,6 +125,8 @@ class PlatformRoots(TrustSource):
     exercise the policy hook on it.
     """
 
+    __module__ = "indexclient"
+
     kind = "platform"
 
     def __init__(self, origin: str, *, os_verifier: bool | None = None) -> None:
@@ -150,6 +156,8 @@ class PlatformRoots(TrustSource):
 @dataclass(frozen=True, slots=True)
 class LoadedLocation:
     """What was read from one SSL_CERT_FILE or SSL_CERT_DIR entry, for diagnostics."""
+
+    __module__ = "indexclient"
 
     path: str
     kind: str  # "file" or "dir"
@@ -297,6 +305,8 @@ class CustomRoots(TrustSource):
     Problems fail loudly (docs/trust.md, "When a source cannot be used"). ``origin`` says
     where the paths came from (``environment`` for the variables).
     """
+
+    __module__ = "indexclient"
 
     kind = "custom"
 

@@ -25,6 +25,8 @@ class Trust:
     most two cached context objects.
     """
 
+    __module__ = "indexclient"
+
     source: TrustSource = field(default_factory=BundledRoots)
     identity: ClientIdentity | None = None
     insecure_hosts: InsecureHosts = field(default_factory=InsecureHosts)

@@ -11,15 +11,33 @@ from typing import TYPE_CHECKING
 from indexclient._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from indexclient.transport.auth import Credentials
+    from indexclient.transport.cache import CacheEntry, FetchProfile, HttpCache
     from indexclient.transport.connector import TrustConnector
-    from indexclient.transport.http import HttpClient, Response, redact_url
+    from indexclient.transport.http import HttpClient, Response, RetryPolicy
+    from indexclient.transport.wire import Stream
 
-__all__ = ["HttpClient", "Response", "TrustConnector", "redact_url"]
+__all__ = [
+    "CacheEntry",
+    "Credentials",
+    "FetchProfile",
+    "HttpCache",
+    "HttpClient",
+    "Response",
+    "RetryPolicy",
+    "Stream",
+    "TrustConnector",
+]
 
 _LAZY = {
+    "CacheEntry": "indexclient.transport.cache",
+    "Credentials": "indexclient.transport.auth",
+    "HttpCache": "indexclient.transport.cache",
+    "FetchProfile": "indexclient.transport.cache",
+    "Stream": "indexclient.transport.wire",
     "HttpClient": "indexclient.transport.http",
     "Response": "indexclient.transport.http",
-    "redact_url": "indexclient.transport.http",
+    "RetryPolicy": "indexclient.transport.http",
     "TrustConnector": "indexclient.transport.connector",
 }
 

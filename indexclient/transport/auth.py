@@ -101,6 +101,8 @@ class _TextNetrc(netrc.netrc):
 class Credentials:
     """Basic-auth headers by origin. ``environ`` locates netrc (``NETRC``, ``HOME``)."""
 
+    __module__ = "indexclient"
+
     def __init__(self, urls: Iterable[str] = (), environ: Mapping[str, str] | None = None) -> None:
         self._by_origin: dict[Origin, str] = {}
         self._environ = os.environ if environ is None else environ

@@ -115,6 +115,8 @@ class FetchProfile:
     none was sent); ``hops`` the origins (scheme, host, port) of the hops, in order.
     """
 
+    __module__ = "indexclient"
+
     mode: str
     auth: str
     hops: tuple[Origin, ...]
@@ -155,6 +157,8 @@ class CacheEntry:
     ``digest`` is the body's sha256 (hex), checked when the entry is read; ``profile``
     how the response was fetched (None when nobody said: such an entry answers nothing).
     """
+
+    __module__ = "indexclient"
 
     url: str
     status: int
@@ -199,6 +203,8 @@ class CacheEntry:
 
 class HttpCache:
     """Cache entries under ``directory``, one file per URL and variant."""
+
+    __module__ = "indexclient"
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)

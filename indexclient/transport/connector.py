@@ -30,6 +30,8 @@ class TrustConnector(aiohttp.TCPConnector):
     decision alone, so a stray ``ssl=False`` cannot switch verification off.
     """
 
+    __module__ = "indexclient"
+
     def __init__(self, trust: Trust, **kwargs: Any) -> None:
         if "ssl" in kwargs:
             raise TypeError("TrustConnector takes its TLS settings from trust, not ssl=")

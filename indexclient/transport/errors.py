@@ -14,7 +14,7 @@ from indexclient.errors import (
     ConnectError,
     DeadlineError,
     IndexClientError,
-    TimeoutError,
+    RequestTimeoutError,
     TLSError,
     TransportError,
 )
@@ -81,7 +81,7 @@ def translate_error(
                 hint="Raise INDEXCLIENT_HTTP_DEADLINE (seconds) for very large files on "
                 "slow links.",
             )
-        return TimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
+        return RequestTimeoutError(url, "timed out", hint="Raise UV_HTTP_TIMEOUT for slow servers.")
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         # The proxy answered the CONNECT with something else than 200: before any TLS, so
         # it is about the proxy, never about the server's certificate or mutual TLS.

@@ -40,7 +40,7 @@ from indexclient.errors import (
     DeadlineError,
     IndexClientError,
     OfflineError,
-    TimeoutError,
+    RequestTimeoutError,
 )
 from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from indexclient.transport.profile import Hop, Mismatch
     from indexclient.transport.wire import Stream, Wire
 
-__all__ = ["HttpClient", "Response", "RetryPolicy", "Stream", "redact_url"]
+__all__ = ["HttpClient", "Response", "RetryPolicy", "Stream"]
 
 logger = logging.getLogger("indexclient.http")
 
@@ -70,6 +70,8 @@ DEFAULT_MAX_BODY = 256 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how patiently to retry. Delays are in seconds."""
+
+    __module__ = "indexclient"
 
     retries: int = 3
     backoff_base: float = 0.5
@@ -109,6 +111,8 @@ class Response:
     (served from it or stored in it), else empty.
     """
 
+    __module__ = "indexclient"
+
     url: str
     status: int
     headers: CIMultiDictProxy[str]
@@ -129,6 +133,8 @@ class HttpClient:
     longest wait for the next bytes (headers or body) before the request fails;
     ``deadline`` the longest a whole request may take, retries and body included.
     """
+
+    __module__ = "indexclient"
 
     def __init__(
         self,
@@ -166,7 +172,7 @@ class HttpClient:
     async def __aenter__(self) -> HttpClient:
         # Contexts are built before the first request: bad roots or a bad client
         # certificate fail here, at start, not on the first connection. The session
-        # itself waits for the first request the cache cannot answer (see wire()).
+        # itself waits for the first request the cache cannot answer (see _network()).
         self.trust.prepare()
         self._entered = True
         return self
@@ -186,7 +192,7 @@ class HttpClient:
             wire, self._wire = self._wire, None
             await wire.close()
 
-    def wire(self) -> Wire:
+    def _network(self) -> Wire:
         """The network side, made on first use: importing aiohttp and opening a session
         cost more than a whole run served from the cache."""
         wire = self._wire
@@ -210,11 +216,11 @@ class HttpClient:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The underlying session (only while open)."""
-        return self.wire().session
+        return self._network().session
 
     def translate(self, exc: BaseException, url: URL) -> IndexClientError:
         """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""
-        return self.wire().translate(exc, url)
+        return self._network().translate(exc, url)
 
     async def get(
         self,
@@ -336,13 +342,13 @@ class HttpClient:
         from indexclient.transport.errors import client_certificate_refusal
 
         clean = self.credentials.strip(url)
-        wire = self.wire()
+        wire = self._network()
         attempt = 0
         while True:
             response, attempt, hops = await self._start(clean, headers, attempt, end)
             try:
                 body = await wire.read_body(response, max_size, end)
-            except (ConnectError, TimeoutError) as exc:
+            except (ConnectError, RequestTimeoutError) as exc:
                 delay = self._delay_after(exc, attempt, end)
             else:
                 final = str(response.url)
@@ -382,7 +388,7 @@ class HttpClient:
         end = self.deadline_end() if until is None else until
         response, _, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
-            yield Stream(response, self.wire(), max_size, end)
+            yield Stream(response, self._network().translate, max_size, end)
         finally:
             response.release()
 
@@ -395,11 +401,11 @@ class HttpClient:
         Returns the open response (the caller releases it), the attempt that produced
         it (so a caller retrying the body spends the same budget) and its hops.
         """
-        wire = self.wire()
+        wire = self._network()
         while True:
             try:
                 response, hops = await wire.request(url, headers, end)
-            except (ConnectError, TimeoutError) as exc:
+            except (ConnectError, RequestTimeoutError) as exc:
                 delay = self._delay_after(exc, attempt, end)
             else:
                 if response.status not in RETRY_STATUSES or attempt >= self.retry.retries:

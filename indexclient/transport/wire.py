@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
 from aiohttp.helpers import ProxyInfo, proxies_from_env
@@ -41,14 +41,21 @@ _MAX_SHOWN_LOCATION = 200
 _DEADLINE_SLACK = 0.001
 
 
+#: How a transport failure becomes an indexclient error: (exception, URL, deadline).
+Translate = Callable[[BaseException, URL, "float | None"], IndexClientError]
+
+
 class Stream:
     """An open response whose decoded body is read chunk by chunk, by ``end`` (the
-    request's deadline in the loop's time, None for none)."""
+    request's deadline in the loop's time, None for none). ``translate`` turns what
+    aiohttp raises into an indexclient error."""
+
+    __module__ = "indexclient"
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
-        wire: Wire,
+        translate: Translate,
         max_size: int | None,
         end: float | None = None,
     ):
@@ -56,7 +63,7 @@ class Stream:
         self.url = str(response.url)
         self.status = response.status
         self.headers = response.headers
-        self._wire = wire
+        self._translate = translate
         self._end = end
         self._decoder = BodyDecoder(
             response.headers.get("Content-Encoding"), self.url, max_size, self.status
@@ -76,7 +83,7 @@ class Stream:
             for piece in self._decoder.finish():
                 yield piece
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            raise self._wire.translate(exc, URL(self.url), self._end) from exc
+            raise self._translate(exc, URL(self.url), self._end) from exc
 
     async def read(self) -> bytes:
         """The whole decoded body."""
@@ -234,7 +241,7 @@ class Wire:
                 return await response.read()
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                 raise self.translate(exc, response.url, end) from exc
-        return await Stream(response, self, max_size, end).read()
+        return await Stream(response, self.translate, max_size, end).read()
 
     def _proxy_for(self, url: URL) -> tuple[URL | None, dict[str, str] | None]:
         """The proxy for ``url`` and the headers for it (credentials from the proxy URL),

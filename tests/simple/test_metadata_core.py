@@ -8,13 +8,16 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from indexclient.errors import DigestError, IndexClientError
+from indexclient.errors import (
+    DigestError,
+    DigestMismatchError,
+    IndexClientError,
+    MetadataError,
+    UnsupportedDigestError,
+)
 from indexclient.simple.metadata import (
     SUPPORTED_DIGESTS,
     CoreMetadata,
-    DigestMismatchError,
-    MetadataError,
-    UnsupportedDigestError,
     newest_known_version,
     parse_metadata,
     verify_digest,

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from packaging.metadata import RawMetadata
 
+from indexclient.errors import MetadataError
 from indexclient.simple.metadata import (
     ByteRange,
     CentralDirectoryLocation,
-    MetadataError,
     NeedBytes,
     ZipEntry,
     extract_entry,

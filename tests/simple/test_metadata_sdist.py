@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+from indexclient.errors import MetadataError, MetadataTooLargeError
 from indexclient.simple import _dists
-from indexclient.simple.metadata import MetadataError, MetadataTooLargeError, metadata_from_sdist
+from indexclient.simple.metadata import metadata_from_sdist
 
 URL = "https://files.example/packages/foo_bar-1.0.tar.gz"
 TAR = "foo_bar-1.0.tar.gz"

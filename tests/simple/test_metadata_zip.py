@@ -19,14 +19,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from indexclient.errors import IndexClientError
+from indexclient.errors import IndexClientError, MetadataError, MetadataTooLargeError
 from indexclient.simple import metadata as md
 from indexclient.simple.metadata import (
     TAIL_SIZE,
     ByteRange,
     CentralDirectoryLocation,
-    MetadataError,
-    MetadataTooLargeError,
     NeedBytes,
     ZipEntry,
     extract_entry,

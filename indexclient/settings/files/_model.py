@@ -57,6 +57,8 @@ def file_origin(key: str, path: str) -> Origin:
 class IndexEntry:
     """One ``[[index]]`` table."""
 
+    __module__ = "indexclient"
+
     url: str
     name: str | None = None
     default: bool = False
@@ -71,6 +73,8 @@ class FileValues:
     (``Origin("file", key, path)``, the key written as in the file, e.g.
     ``tool.uv.allow-insecure-host`` or ``pip.index-url``).
     """
+
+    __module__ = "indexclient"
 
     system_certs: Value[bool] | None = None
     allow_insecure_host: tuple[Value[str], ...] = ()
@@ -114,6 +118,8 @@ class ConfigFile:
     ``problems``. A file that cannot be read or parsed has empty ``values`` and one problem.
     """
 
+    __module__ = "indexclient"
+
     path: str
     scope: Scope
     values: FileValues = field(default_factory=FileValues)
@@ -135,6 +141,8 @@ class Discovery:
     ``ConfigurationError(discovery.problems)`` when it is not empty. ``warnings`` likewise
     holds every file's warnings.
     """
+
+    __module__ = "indexclient"
 
     files: tuple[ConfigFile, ...] = ()
     problems: tuple[ConfigProblem, ...] = ()

@@ -45,10 +45,11 @@ if TYPE_CHECKING:
     from indexclient.download import DownloadResult, Progress
     from indexclient.fetching import FileMetadata, MetadataResult
     from indexclient.indexes import Found, Index, MemoryIndex
+    from indexclient.memo import MetadataSource
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.settings.files import ConfigFile, Discovery, FileValues, IndexEntry
-    from indexclient.settings.values import Problems
+    from indexclient.settings.values import OriginKind, Problems
     from indexclient.simple import (
         DistributionFile,
         FilenameInfo,
@@ -113,6 +114,8 @@ _LAZY = {
     "FileValues": "indexclient.settings.files",
     "IndexEntry": "indexclient.settings.files",
     "Problems": "indexclient.settings.values",
+    "OriginKind": "indexclient.settings.values",
+    "MetadataSource": "indexclient.memo",
     "BundledRoots": "indexclient.tls",
     "ClientIdentity": "indexclient.tls",
     "ContextCache": "indexclient.tls",
@@ -180,10 +183,12 @@ __all__ = [
     "Meta",
     "MetadataError",
     "MetadataResult",
+    "MetadataSource",
     "MetadataTooLargeError",
     "NotFoundError",
     "OfflineError",
     "Origin",
+    "OriginKind",
     "ParseError",
     "PlatformRoots",
     "Problems",

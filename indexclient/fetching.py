@@ -27,7 +27,7 @@ from packaging.version import Version
 from indexclient.errors import DigestMismatchError, MetadataError, ResponseError
 from indexclient.indexes import open_file
 from indexclient.indexes.files import MAX_RANGE_REQUESTS, MIN_RANGE_PROGRESS, Ranges
-from indexclient.memo import Memo, metadata_key, sha256_of
+from indexclient.memo import Memo, MetadataSource, metadata_key, sha256_of
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
@@ -63,7 +63,7 @@ class FileMetadata:
 
     file: DistributionFile
     metadata: CoreMetadata
-    source: str
+    source: MetadataSource
     reliable: bool = True
 
     @property
@@ -87,7 +87,7 @@ class MetadataResult:
     version: Version
     file: DistributionFile
     metadata: CoreMetadata
-    source: str
+    source: MetadataSource
 
 
 class MetadataFetcher:

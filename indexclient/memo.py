@@ -23,7 +23,7 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from packaging import __version__ as packaging_version
 from packaging.utils import canonicalize_name
@@ -45,6 +45,7 @@ from indexclient.urls import redact_url
 __all__ = [
     "CODE_VERSION",
     "Memo",
+    "MetadataSource",
     "RememberedSelection",
     "interpreter_fingerprint",
     "metadata_key",
@@ -200,6 +201,10 @@ def selection_from_json(data: object) -> Selection | None:
         return None
 
 
+#: How a file's core metadata was obtained: its PEP 658 file, range requests into the
+#: wheel, the whole wheel, or the sdist's PKG-INFO.
+MetadataSource: TypeAlias = Literal["pep658", "range", "wheel", "sdist"]
+
 # Metadata read from the distribution itself: determined by the file's bytes, named by
 # the sha256 the page gives for the file.
 _FROM_THE_FILE = frozenset({"range", "wheel", "sdist"})
@@ -216,7 +221,7 @@ class RememberedSelection:
         self.key = key
         self.value = value
 
-    def metadata(self, file: DistributionFile) -> tuple[CoreMetadata, str] | None:
+    def metadata(self, file: DistributionFile) -> tuple[CoreMetadata, MetadataSource] | None:
         """The metadata remembered for ``file`` and how it was read, when the bytes it
         came from are still the ones the page names by sha256; else None."""
         stored = self.value.get("metadata")
@@ -242,7 +247,9 @@ class RememberedSelection:
             return None if core is None else (core, source)
         return None
 
-    def add_metadata(self, file: DistributionFile, core: CoreMetadata, source: str) -> None:
+    def add_metadata(
+        self, file: DistributionFile, core: CoreMetadata, source: MetadataSource
+    ) -> None:
         """Remember ``core``, read by ``source``, as the metadata of ``file``: only when
         the bytes it came from are named by a sha256 on the page (a PEP 658 file's, or
         the distribution's for metadata read from the wheel or sdist), since bytes

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, overload
 
 from packaging.version import Version
 
+from indexclient.download import DEFAULT_MAX_DOWNLOAD_SIZE, download_file
 from indexclient.errors import IndexClientError, ProjectNotFound
 from indexclient.fetching import FileMetadata, MetadataFetcher, MetadataResult
 from indexclient.indexes import Found, Index, open_index
@@ -295,8 +296,6 @@ class IndexClient:
         written raises :class:`~indexclient.errors.FileWriteError` for this file alone.
         """
         async with self._limit:
-            from indexclient.download import DEFAULT_MAX_DOWNLOAD_SIZE, download_file
-
             return await download_file(
                 self.http,
                 file,

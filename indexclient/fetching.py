@@ -31,7 +31,15 @@ from indexclient.memo import Memo, MetadataSource, metadata_key, sha256_of
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
+    TAIL_SIZE,
     CoreMetadata,
+    NeedBytes,
+    extract_entry,
+    find_metadata_entry,
+    locate_central_directory,
+    metadata_from_sdist,
+    metadata_from_wheel,
+    parse_central_directory,
     parse_metadata,
     verify_digest,
 )
@@ -177,16 +185,6 @@ class MetadataFetcher:
 
     async def _via_ranges(self, file: DistributionFile, source: Ranges) -> FileMetadata | None:
         """Metadata read piecewise; None when the source cannot serve ranges."""
-        # The ZIP reader loads on demand: most metadata comes from .metadata files.
-        from indexclient.simple.metadata import (
-            TAIL_SIZE,
-            NeedBytes,
-            extract_entry,
-            find_metadata_entry,
-            locate_central_directory,
-            parse_central_directory,
-        )
-
         shown = redact_url(file.url)
         first = await source.tail(TAIL_SIZE)
         if first is None:
@@ -222,8 +220,6 @@ class MetadataFetcher:
         return FileMetadata(file, parse_metadata(raw, shown), "range")
 
     def _from_archive(self, file: DistributionFile, data: bytes) -> FileMetadata:
-        from indexclient.simple.metadata import metadata_from_sdist, metadata_from_wheel
-
         shown = redact_url(file.url)
         if file.is_wheel:
             raw = metadata_from_wheel(

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+import platform
 import sys
 import sysconfig
 from collections.abc import Mapping
@@ -115,8 +116,6 @@ def interpreter_fingerprint() -> str:
     versions of the code that chooses. "selection-1" changes with the memo's format."""
     system = ""
     if sys.platform == "darwin":
-        import platform
-
         system = platform.mac_ver()[0]
     elif hasattr(os, "confstr"):
         with contextlib.suppress(OSError, ValueError):

@@ -29,6 +29,7 @@ from indexclient.select import (
     is_plain_name,
     parsed_requirement,
     project_name,
+    requirement_problem,
     select_files,
 )
 from indexclient.simple import DistributionFile
@@ -147,12 +148,9 @@ def parse_requirement(requirement: str | Requirement) -> Requirement:
     """``requirement`` parsed (once per process), or a usage error naming it."""
     if not isinstance(requirement, str):
         return requirement
-    # packaging's requirement parser loads only when a requirement is more than a name.
-    from packaging.requirements import InvalidRequirement
-
-    try:
-        return parsed_requirement(requirement)
-    except InvalidRequirement as exc:
+    problem = requirement_problem(requirement)
+    if problem is not None:
         raise ConfigurationError.single(
-            f"requirement {requirement!r}", f"not a PEP 508 requirement: {exc}"
-        ) from None
+            f"requirement {requirement!r}", f"not a PEP 508 requirement: {problem}"
+        )
+    return parsed_requirement(requirement)

@@ -15,8 +15,10 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
+from packaging.tags import Tag, sys_tags
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -26,7 +28,6 @@ from indexclient.simple.models import DistributionFile, ProjectPage
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
-    from packaging.tags import Tag
 
 __all__ = ["Selection", "project_name", "select_files"]
 
@@ -89,25 +90,32 @@ def _pinned_versions(specifier: SpecifierSet) -> set[Version]:
     return pinned
 
 
-@functools.lru_cache(maxsize=4096)
+def _requirements() -> ModuleType:
+    """:mod:`indexclient.requirements`, loaded the first time a requirement is more than
+    a name or a Requires-Python must be read (the seam: see that module)."""
+    from indexclient import requirements
+
+    return requirements
+
+
 def parsed_requirement(text: str) -> Requirement:
-    """``Requirement(text)``, parsed once per process: the command checks every
-    requirement before any IO and the client parses it again when choosing. Callers
-    share the object, so they must not change it. Raises InvalidRequirement."""
-    from packaging.requirements import Requirement
-
-    return Requirement(text)
+    """``Requirement(text)``, parsed once per process (callers share the object, so they
+    must not change it). Raises packaging's InvalidRequirement."""
+    parsed: Requirement = _requirements().parse(text)
+    return parsed
 
 
-@functools.lru_cache(maxsize=1024)
-def _requires_python(text: str) -> SpecifierSet | None:
-    # A project's files share a handful of Requires-Python strings: parse each once.
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        return SpecifierSet(text)
-    except InvalidSpecifier:
+def requirement_problem(text: str) -> str | None:
+    """Why ``text`` is not a PEP 508 requirement, or None when it is one."""
+    if is_plain_name(text):
         return None
+    found: str | None = _requirements().problem(text)
+    return found
+
+
+def _requires_python(text: str) -> SpecifierSet | None:
+    specifier: SpecifierSet | None = _requirements().requires_python(text)
+    return specifier
 
 
 def _python_admitted(requires_python: str, python: Version) -> bool:
@@ -181,8 +189,6 @@ def select_files(
 def _interpreter_rank() -> dict[Tag, int]:
     # sys_tags() yields some 900 tags; building the ranking once per process matters
     # when a thousand requirements are chosen at once.
-    from packaging.tags import sys_tags
-
     return _rank(tuple(sys_tags()))
 
 

@@ -132,12 +132,14 @@ async def test_a_caller_retrying_a_stream_keeps_its_deadline(
 async def test_a_retry_does_not_restart_the_deadline(
     tls: ssl.SSLContext, ca_env: dict[str, str]
 ) -> None:
-    # Each attempt alone fits in the deadline: the first trickles 0.15 s then breaks
-    # (retried), the second would be whole after another 0.2 s. Together they do not.
-    first = TrickledBody(b"y" * 20, delay=0.01, reset_after=15)
+    # Each attempt alone fits in the 0.6 s deadline: the first trickles 0.3 s then breaks
+    # (retried), the second would be whole after another 0.35 s. Together they do not,
+    # however slow the machine: a slower one only takes longer. (The first attempt ends
+    # well inside the deadline, so the server sees both.)
+    first = TrickledBody(b"y" * 40, delay=0.01, reset_after=30)
     async with fault_server(tls) as server:
-        server.script("/p", [first, TrickledBody(b"y" * 20, delay=0.01)])
-        async with client(ca_env) as http:
+        server.script("/p", [first, TrickledBody(b"y" * 35, delay=0.01)])
+        async with client(ca_env, deadline=0.6) as http:
             with pytest.raises(DeadlineError) as caught:
                 await http.get(server.url + "p")
     assert_deadline_error(caught.value, server.url + "p")

@@ -9,6 +9,7 @@ SIGTERM, like Ctrl-C, leaves no partial file. docs/security.md states these rule
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -108,20 +109,24 @@ async def test_a_trickle_ends_at_the_deadline_and_is_not_retried(
 async def test_a_retry_does_not_restart_the_deadline(
     tls: ssl.SSLContext, ca_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # The first attempt is cut off after 0.25 s (a retryable failure); the second would
-    # take about 0.2 s more. With one deadline of 0.3 s for both, the download cannot
-    # finish; with a fresh deadline per attempt it would.
+    # The first attempt is cut off after 0.3 s (a retryable failure); the second, sent a
+    # byte at a time, would take 0.4 s more. Either fits in the 0.6 s deadline alone;
+    # together they cannot, however slow the machine (a slower one only takes longer),
+    # and the first still ends well inside it.
     small = b"0123456789" * 2
+    trickle = byte_by_byte(small)
+    size = len(trickle.message)  # type: ignore[attr-defined]  # the whole response
+    trickle = dataclasses.replace(trickle, delay=0.4 / size)  # type: ignore[type-var]
     async with (
         fault_server(tls) as server,
         IndexClient(
             f"{server.url}simple/",
             environ=ca_env,
             retry=RetryPolicy(retries=3, backoff_base=0.001),
-            deadline=0.3,
+            deadline=0.6,
         ) as http,
     ):
-        replies = [stall(after_headers=True, seconds=0.25), byte_by_byte(small, delay=0.002)]
+        replies = [stall(after_headers=True, seconds=0.3), trickle]
         server.script(f"/files/{WHEEL}", replies)
         with pytest.raises(DeadlineError):
             await http.download(wheel(f"{server.url}files/{WHEEL}", body=small), tmp_path)

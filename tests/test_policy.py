@@ -96,3 +96,10 @@ def test_diagnose_untrusted_root_in_presented_chain() -> None:
     rejection = diagnose([leaf.cert, other.cert], "127.0.0.1", 19, "self-signed in chain")
     assert rejection.kind == "untrusted-root"
     assert "presented root" in rejection.reason
+
+
+def test_the_description_names_the_key_sizes_checked() -> None:
+    from indexclient.tls.contexts import describe_policy
+    from indexclient.tls.policy import RSA_MAX_BITS, RSA_MIN_BITS
+
+    assert f"({RSA_MIN_BITS}-{RSA_MAX_BITS} bits)" in describe_policy()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -22,7 +23,9 @@ from typing import TextIO
 
 from indexclient.cli.exits import INTERRUPTED, TERMINATED, Terminated, UsageError, exit_code
 from indexclient.cli.output import Console
+from indexclient.cli.parser import parse
 from indexclient.errors import ConfigurationWarning, IndexClientError
+from indexclient.urls import redact_text
 
 __all__ = ["main", "run"]
 
@@ -32,8 +35,8 @@ _COMMANDS = {
     "versions": ("indexclient.cli.index_commands", "versions"),
     "metadata": ("indexclient.cli.index_commands", "metadata"),
     "download": ("indexclient.cli.index_commands", "download"),
-    "tls show": ("indexclient.cli.tls_commands", "show"),
-    "tls check": ("indexclient.cli.tls_commands", "check"),
+    "tls show": ("indexclient.cli.tls_show", "show"),
+    "tls check": ("indexclient.cli.tls_check", "check"),
     "config show": ("indexclient.cli.config_commands", "show"),
     "config set": ("indexclient.cli.config_commands", "set_key"),
 }
@@ -58,8 +61,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(argv: Sequence[str], stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Parse ``argv``, run the command, return the exit status; never raises."""
-    from indexclient.cli.parser import parse
-
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
@@ -113,8 +114,6 @@ def report(console: Console, exc: BaseException, *, verbose: bool) -> int:
 def _redact_record(record: logging.LogRecord) -> bool:
     """A logging filter: the record's message with every URL redacted (``-vv`` shows
     other libraries' debug lines too, which indexclient does not write)."""
-    from indexclient.urls import redact_text
-
     message = record.getMessage()
     redacted = redact_text(message)
     if redacted is not message:
@@ -147,8 +146,6 @@ def _warning_printer(console: Console) -> Callable[..., None]:
 
 def _broken_pipe() -> int:
     """stdout was closed early (``| head``): stop quietly, as command-line tools do."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from indexclient.cli.exits import OK
 from indexclient.cli.output import Console, table
 from indexclient.cli.settings import load_settings
+from indexclient.settings.files import project_config_path, set_value, user_config_path
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
@@ -105,8 +106,6 @@ def show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _target(args: argparse.Namespace) -> Path:
-    from indexclient.settings.files import project_config_path, user_config_path
-
     if args.file:
         return Path(args.file).absolute()
     if args.scope == "user":
@@ -119,8 +118,6 @@ def set_key(args: argparse.Namespace, console: Console) -> int:
 
     Prints the key's value as the file now has it, URLs and hosts redacted.
     """
-    from indexclient.settings.files import set_value
-
     path = _target(args)
     value = _redacted(set_value(path, args.key, args.value))
     if console.json_mode:

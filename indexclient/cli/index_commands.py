@@ -18,8 +18,11 @@ from indexclient.cli.exits import OK, UsageError, exit_code_of_failures
 from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, human_size, iso, table
 from indexclient.cli.settings import load_settings
+from indexclient.client import IndexClient
 from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
+from indexclient.select import requirement_problem
 from indexclient.urls import redact_url
+from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
 
 if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
@@ -32,8 +35,6 @@ __all__ = ["download", "metadata", "project", "read_requirements", "versions"]
 
 
 def _client(settings: Settings) -> IndexClient:
-    from indexclient.client import IndexClient
-
     return IndexClient(settings=settings)
 
 
@@ -124,8 +125,6 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
     Blank lines, comments (``#`` at the start or after whitespace) and option lines
     (starting with ``-``: ``-r``, ``-e``, ``--index-url``...) are skipped.
     """
-    from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
-
     where = f"-r {path}"
     try:
         # A FIFO or /dev/zero given as -r would block or never end (docs/security.md).
@@ -153,8 +152,6 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
 
 def _requirements(args: argparse.Namespace) -> list[str]:
     """The requirements from the arguments then the files; all checked before any IO."""
-    from indexclient.select import is_plain_name, parsed_requirement
-
     given = [(r, "argument") for r in args.requirements]
     for path in args.requirement_files:
         given += read_requirements(path)
@@ -164,15 +161,8 @@ def _requirements(args: argparse.Namespace) -> list[str]:
         )
     problems = []
     for text, where in given:
-        if is_plain_name(text):
-            continue  # valid as it stands; the parser is imported only when needed
-        from packaging.requirements import InvalidRequirement
-
-        try:
-            parsed_requirement(text)
-        except InvalidRequirement as exc:
-            # packaging's message goes on with the text and a caret: keep its first line.
-            reason = str(exc).splitlines()[0]
+        reason = requirement_problem(text)
+        if reason is not None:
             origin = f"requirement {text!r} ({where})"
             problems.append(ConfigProblem(origin, f"not a PEP 508 requirement: {reason}"))
     if problems:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from collections.abc import Iterable, Sequence
+from datetime import timezone
 from typing import TYPE_CHECKING, TextIO
 
 from indexclient.urls import redact_text
@@ -29,8 +31,6 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is not None:
-        from datetime import timezone  # only commands that print times need datetime
-
         moment = moment.astimezone(timezone.utc)
         return moment.isoformat().replace("+00:00", "Z")
     return moment.isoformat()
@@ -162,8 +162,6 @@ class Console:
 
     def traceback(self, exc: BaseException) -> None:
         """``exc``'s traceback on stderr (for ``-v``), redacted like every message."""
-        import traceback
-
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.stderr.write(redact_text(text))
 

@@ -13,6 +13,8 @@ import warnings
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from indexclient.errors import ConfigurationWarning
+from indexclient.settings import Origin, Settings, Value
+from indexclient.transport.cache import default_cache_dir
 
 if TYPE_CHECKING:
     from indexclient.cli.parser import Given
@@ -24,8 +26,6 @@ T = TypeVar("T")
 
 
 def _value(given: Given[T]) -> Value[T]:
-    from indexclient.settings import Origin, Value
-
     return Value(given.value, Origin("flag", given.option))
 
 
@@ -38,8 +38,6 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
     Raises ConfigurationError (every problem at once) like ``Settings.discover``.
     """
-    from indexclient.settings import Origin, Settings, Value
-
     if args.system_certs is not None and args.system_certs.option == "--native-tls":
         warnings.warn(
             "--native-tls is deprecated; use --system-certs", ConfigurationWarning, stacklevel=2
@@ -48,8 +46,6 @@ def load_settings(args: argparse.Namespace) -> Settings:
     # unless INDEXCLIENT_CACHE_DIR or --cache-dir say where.
     cache_dir = _flag(args.cache_dir)
     if cache_dir is None and not os.environ.get("INDEXCLIENT_CACHE_DIR"):
-        from indexclient.transport.cache import default_cache_dir
-
         cache_dir = Value(str(default_cache_dir()), Origin("default"))
     return Settings.discover(
         os.environ,

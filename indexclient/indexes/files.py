@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from indexclient.errors import NotFoundError, ResponseError
 from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS, verify_digest
+from indexclient.transport.auth import origin_of
 from indexclient.transport.http import HttpClient
 from indexclient.urls import redact_url
 
@@ -118,12 +119,10 @@ class HttpFile:
 
     @property
     def range_key(self) -> str:
-        """The server's ``host:port``: a server that ignores ranges ignores them for
-        every file."""
-        from yarl import URL  # only on the network path, which has imported it already
-
-        parsed = URL(self.url)
-        return f"{parsed.host}:{parsed.port}"
+        """The server (its origin): a server that ignores ranges ignores them for every
+        file."""
+        scheme, host, port = origin_of(self.url)
+        return f"{scheme}://{host}:{port}"
 
     def ranges(self) -> Ranges:
         """Range requests, within this file's budget."""

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Iterable, Sequence
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -83,8 +84,6 @@ def path_from_file_url(url: str) -> Path:
 
 
 def synthetic_page(links: Sequence[tuple[str, str]]) -> bytes:
-    from html import escape  # only for file:// directories; most runs never need it
-
     anchors = "".join(f'<a href="{escape(href)}">{escape(text)}</a>\n' for href, text in links)
     return f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
 

@@ -26,6 +26,7 @@ from indexclient.settings.environment import (
     env_seconds,
     env_system_certs,
 )
+from indexclient.settings.files import discover
 from indexclient.settings.values import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DEADLINE,
@@ -38,7 +39,10 @@ from indexclient.settings.values import (
     index_spec,
     parse_hosts,
 )
+from indexclient.tls.contexts import default_cache
 from indexclient.tls.hosts import InsecureHosts, split_env_value
+from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots
+from indexclient.tls.trust import Trust
 
 if TYPE_CHECKING:
     from indexclient.settings.files import Discovery
@@ -263,9 +267,6 @@ class Settings:
         in files are reported together with every other problem. The other keywords are
         :meth:`load`'s.
         """
-        # Imported here: library callers of load() never read configuration files.
-        from indexclient.settings.files import discover
-
         env = os.environ if environ is None else environ
         found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)
         return cls.load(
@@ -301,9 +302,6 @@ class Settings:
 
     def trust_source(self) -> TrustSource:
         """The one trust source these settings select (custom > platform > bundled)."""
-        # Imported here: cryptography and truststore are only needed to build trust.
-        from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots
-
         if self.ssl_cert_file or self.ssl_cert_dir:
             origin = (self.ssl_cert_file or self.ssl_cert_dir or self.system_certs).origin
             return CustomRoots(
@@ -320,9 +318,6 @@ class Settings:
 
         Raises ConfigurationError listing every problem of the roots and the identity.
         """
-        from indexclient.tls.contexts import default_cache
-        from indexclient.tls.trust import Trust
-
         problems = Problems()
         identity = None
         if self.client_cert is not None:

@@ -18,6 +18,7 @@ import html
 import io
 import json
 import posixpath
+import tarfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -55,8 +56,6 @@ def tiny_sdist(
     name: str, version: str, *, metadata_version: str = "2.2", dynamic: Iterable[str] = ()
 ) -> tuple[str, bytes]:
     """A ``.tar.gz`` sdist with a PKG-INFO: (filename, bytes)."""
-    import tarfile
-
     base = f"{canonicalize_name(name).replace('-', '_')}-{version}"
     lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
     lines += [f"Dynamic: {field}" for field in dynamic]

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 from indexclient._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from indexclient.tls.contexts import ContextCache, ContextStats, default_cache
+    from indexclient.tls.contexts import ContextCache, ContextStats, default_cache, describe_policy
     from indexclient.tls.diagnose import CertificateRejected
     from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_host
     from indexclient.tls.identity import ClientIdentity
-    from indexclient.tls.policy import describe_policy
     from indexclient.tls.sources import (
         BundledRoots,
         CustomRoots,
@@ -35,7 +34,7 @@ _LAZY = {
     "InsecureHosts": "indexclient.tls.hosts",
     "parse_insecure_host": "indexclient.tls.hosts",
     "ClientIdentity": "indexclient.tls.identity",
-    "describe_policy": "indexclient.tls.policy",
+    "describe_policy": "indexclient.tls.contexts",
     "BundledRoots": "indexclient.tls.sources",
     "CustomRoots": "indexclient.tls.sources",
     "LoadedLocation": "indexclient.tls.sources",

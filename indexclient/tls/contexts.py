@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from indexclient.tls.sources import CustomRoots, LoadedLocation, TrustSource
@@ -28,7 +29,23 @@ if TYPE_CHECKING:
     from indexclient.tls.diagnose import CertificateRejected
     from indexclient.tls.identity import ClientIdentity
 
-__all__ = ["ContextCache", "ContextStats", "default_cache", "presented_chain"]
+__all__ = [
+    "ContextCache",
+    "ContextStats",
+    "default_cache",
+    "describe_policy",
+    "presented_chain",
+]
+
+
+def describe_policy() -> str:
+    """The policy these contexts enforce, in one paragraph, for ``tls show`` (the key
+    sizes are :mod:`indexclient.tls.policy`'s; a test keeps the two in step)."""
+    return (
+        "TLS 1.2 or newer; host names checked against subjectAltName only; signatures "
+        "ECDSA (P-256/P-384/P-521) or RSA/RSA-PSS (2048-8192 bits) with SHA-256/384/512, "
+        "or Ed25519"
+    )
 
 
 def presented_chain(sslobj: ssl.SSLObject) -> list[bytes]:
@@ -57,19 +74,22 @@ def _verified_chain_anchor(sslobj: ssl.SSLObject) -> bytes | None:
     return der
 
 
+def _checks() -> ModuleType:
+    """:mod:`indexclient.tls.diagnose`, and with it the policy and cryptography: the seam
+    where they load, at the first handshake rather than with the context, since a run
+    answered from the cache builds contexts but never connects."""
+    from indexclient.tls import diagnose
+
+    return diagnose
+
+
 @functools.lru_cache(maxsize=256)
 def _chain_passes(presented: tuple[bytes, ...], anchor: bytes | None) -> bool:
     """Whether a verified chain meets the algorithm policy. The verdict depends on the
     certificates' bytes alone, and every connection to a server presents the same ones:
     decoding them once instead of per connection saves ~0.1 ms a handshake."""
-    # Deferred to the first verified handshake: a cache-only run never handshakes.
-    from cryptography import x509
-
-    from indexclient.tls.diagnose import parse_chain
-    from indexclient.tls.policy import check_chain
-
-    root = x509.load_der_x509_certificate(anchor) if anchor is not None else None
-    return check_chain(parse_chain(list(presented)), root) is None
+    passes: bool = _checks().chain_passes(presented, anchor)
+    return passes
 
 
 def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type[ssl.SSLObject]:
@@ -77,22 +97,20 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
     trust = source.describe()
 
     def reject(sslobj: ssl.SSLObject, code: int | None, message: str) -> CertificateRejected:
-        from indexclient.tls.diagnose import CertificateRejected, diagnose, hint_for, parse_chain
-
-        rejection = diagnose(
-            parse_chain(presented_chain(sslobj)), sslobj.server_hostname, code, message
+        checks = _checks()
+        chain = checks.parse_chain(presented_chain(sslobj))
+        rejection = checks.diagnose(chain, sslobj.server_hostname, code, message)
+        rejected: CertificateRejected = checks.CertificateRejected(
+            rejection, trust, checks.hint_for(rejection.kind, source)
         )
-        return CertificateRejected(rejection, trust, hint_for(rejection.kind, source))
+        return rejected
 
     class PolicySSLObject(base):  # type: ignore[valid-type,misc]
         def do_handshake(self) -> None:
-            # The chain checks load on the first handshake, not with the context: a
-            # run answered from the cache builds contexts but never connects.
-            from indexclient.tls.diagnose import CertificateRejected
-
+            checks = _checks()
             try:
                 super().do_handshake()
-            except CertificateRejected:
+            except checks.CertificateRejected:
                 raise
             except ssl.SSLCertVerificationError as exc:
                 raise reject(self, exc.verify_code, exc.verify_message or str(exc)) from exc

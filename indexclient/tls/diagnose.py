@@ -4,8 +4,9 @@
 OpenSSL reports one verify code ("unable to get local issuer certificate") and nothing
 about which certificate failed. The chain the server presented is still readable after a
 failed handshake, so it is examined here with cryptography to name the certificate, the
-date, the names it carries or the weak algorithm, and to suggest the fix. cryptography
-is imported when a chain is examined: a run that never handshakes must not pay for it.
+date, the names it carries or the weak algorithm, and to suggest the fix. This module,
+and cryptography with it, loads at the first handshake (see indexclient.tls.contexts)
+or diagnosis: a run that never handshakes does not pay for it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from indexclient.errors import CertificateErrorKind
 from indexclient.tls.policy import PolicyViolation, check_chain, subject_of
@@ -81,11 +85,15 @@ class CertificateRejected(ssl.SSLCertVerificationError):
         return f"{self.rejection.reason} [trust: {self.trust}]"
 
 
+def chain_passes(presented: Sequence[bytes], anchor: bytes | None) -> bool:
+    """Whether a verified chain (DER, leaf first) and the root that completed it, when
+    known, meet the algorithm policy of :mod:`indexclient.tls.policy`."""
+    root = x509.load_der_x509_certificate(anchor) if anchor is not None else None
+    return check_chain(parse_chain(presented), root) is None
+
+
 def parse_chain(ders: Sequence[bytes]) -> list[x509.Certificate]:
     """Certificates from DER, skipping any cryptography cannot parse."""
-    # Deferred to the first handshake: a cache-only run never handshakes.
-    from cryptography import x509
-
     chain = []
     for der in ders:
         try:
@@ -191,8 +199,6 @@ def _validity_problem(chain: Sequence[x509.Certificate], now: datetime) -> Rejec
 
 
 def _san_names(cert: x509.Certificate) -> list[str] | None:
-    from cryptography import x509
-
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -203,8 +209,6 @@ def _san_names(cert: x509.Certificate) -> list[str] | None:
 
 
 def _name_problem(leaf: x509.Certificate, host: str, *, check: bool) -> Rejection | None:
-    from cryptography import x509
-
     names = _san_names(leaf)
     if names is None:
         cn = [str(a.value) for a in leaf.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
@@ -282,9 +286,6 @@ def _issuer_problem(chain: Sequence[x509.Certificate]) -> Rejection:
 
 
 def _ca_issuers_url(cert: x509.Certificate) -> str | None:
-    from cryptography import x509
-    from cryptography.x509.oid import AuthorityInformationAccessOID
-
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:

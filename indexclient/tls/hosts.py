@@ -31,6 +31,8 @@ from types import MappingProxyType
 from typing import Final
 from urllib.parse import urlsplit
 
+from indexclient.urls import redact_url
+
 __all__ = [
     "DEFAULT_PORTS",
     "InsecureHost",
@@ -251,8 +253,6 @@ def parse_insecure_host(entry: str, origin: str) -> InsecureHost:
     The message does not repeat ``origin``: callers report it next to the message
     (for example as a :class:`~indexclient.errors.ConfigProblem`).
     """
-    from indexclient.urls import redact_url
-
     try:
         if "@" in entry:
             # Checked before parsing: a password with a "/" would otherwise be read as a

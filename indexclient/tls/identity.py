@@ -4,7 +4,8 @@ uv ignores an unusable ``SSL_CLIENT_CERT`` with a warning, and the user then mee
 "certificate required" alert from the server. Here the file is checked when the client
 starts, with cryptography, and every problem is a configuration error. Checking first
 also keeps OpenSSL from prompting on the terminal for an encrypted key's passphrase.
-cryptography is imported by :meth:`ClientIdentity.load`, so only mutual TLS pays for it.
+This module, and cryptography with it, loads only when ``SSL_CLIENT_CERT`` is set
+(:meth:`indexclient.Settings.trust`): only mutual TLS pays for it at start.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+
 from indexclient.errors import ConfigurationError
+from indexclient.userfiles import MAX_TRUST_FILE, UnreadableFile, read_user_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -57,10 +63,6 @@ class ClientIdentity:
         cls, cert_path: str, key_path: str | None = None, *, origin: str = "SSL_CLIENT_CERT"
     ) -> ClientIdentity:
         """Check the certificate and key files; raise ConfigurationError on any problem."""
-        # Deferred: only a client identity needs cryptography at start.
-        from cryptography import x509
-        from cryptography.hazmat.primitives import serialization
-
         where = f"{origin}={cert_path}"
         cert_data = _read(where, cert_path)
         key_where = f"{origin} key {key_path}" if key_path else where
@@ -104,8 +106,6 @@ class ClientIdentity:
 
 def _read(where: str, path: str) -> bytes:
     # A FIFO or a device named here would block or never end (docs/security.md).
-    from indexclient.userfiles import MAX_TRUST_FILE, UnreadableFile, read_user_file
-
     try:
         return read_user_file(path, limit=MAX_TRUST_FILE)
     except UnreadableFile as exc:
@@ -113,9 +113,6 @@ def _read(where: str, path: str) -> bytes:
 
 
 def _load_key(where: str, data: bytes) -> PrivateKeyTypes:
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
     match = _KEY_BLOCK_RE.search(data)
     if match is None:
         raise ConfigurationError.single(where, "holds no private key", hint=_HINT)

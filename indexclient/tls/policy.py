@@ -3,9 +3,10 @@
 uv verifies with rustls/webpki, which accepts only a short list of algorithms; OpenSSL
 at its default security level accepts more (secp256k1 keys, RSA above 8192 bits, DSA,
 Ed448, SHA-224). To mean the same thing as uv, every chain the server presents is also
-checked here, with cryptography, before any request byte is sent. cryptography is
-imported by the functions that need it, at the first handshake: a run that only reads
-its cache builds contexts but never handshakes, and must not pay for the import.
+checked here, with cryptography, before any request byte is sent. This module (and
+cryptography with it) loads at the first handshake, through :mod:`indexclient.tls.diagnose`:
+a run that only reads its cache builds contexts but never handshakes, and must not pay
+for the import (see indexclient.tls.contexts).
 
 What is checked, as webpki does:
 
@@ -16,35 +17,34 @@ What is checked, as webpki does:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from cryptography import x509
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import SignatureAlgorithmOID as Sig
 
-__all__ = ["PolicyViolation", "check_chain", "describe_policy", "subject_of"]
+__all__ = ["RSA_MAX_BITS", "RSA_MIN_BITS", "PolicyViolation", "check_chain", "subject_of"]
 
 RSA_MIN_BITS = 2048
 RSA_MAX_BITS = 8192
 
-
-@functools.cache
-def _allowed_signatures() -> dict[x509.ObjectIdentifier, str]:
-    """The accepted signature algorithms, built on first use (see the module docstring)."""
-    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
-
-    return {
-        Sig.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
-        Sig.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
-        Sig.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
-        Sig.ED25519: "Ed25519",
-        Sig.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
-        Sig.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
-        Sig.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
-        Sig.RSASSA_PSS: "RSA-PSS",
-    }
+_ALLOWED_SIGNATURES = {
+    Sig.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
+    Sig.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
+    Sig.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
+    Sig.ED25519: "Ed25519",
+    Sig.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
+    Sig.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
+    Sig.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
+    Sig.RSASSA_PSS: "RSA-PSS",
+}
+_WEAK_SIGNATURES = {
+    Sig.RSA_WITH_SHA1: "SHA-1 (sha1WithRSAEncryption)",
+    Sig.ECDSA_WITH_SHA1: "SHA-1 (ecdsa-with-SHA1)",
+    Sig.DSA_WITH_SHA1: "SHA-1 (dsa-with-sha1)",
+    Sig.RSA_WITH_MD5: "MD5 (md5WithRSAEncryption)",
+}
 
 
 _PSS_HASHES = {"sha256", "sha384", "sha512"}
@@ -62,22 +62,11 @@ class PolicyViolation:
         return f"certificate {self.subject!r} {self.problem}"
 
 
-def describe_policy() -> str:
-    """The policy in one paragraph, for ``tls show``."""
-    return (
-        "TLS 1.2 or newer; host names checked against subjectAltName only; signatures "
-        "ECDSA (P-256/P-384/P-521) or RSA/RSA-PSS (2048-8192 bits) with SHA-256/384/512, "
-        "or Ed25519"
-    )
-
-
 def subject_of(cert: x509.Certificate) -> str:
     """A certificate's subject for messages; its first SAN when the subject is empty."""
     subject = cert.subject.rfc4514_string()
     if subject:
         return subject
-    from cryptography import x509
-
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -112,10 +101,8 @@ def _self_issued(cert: x509.Certificate) -> bool:
 
 
 def _signature_problem(cert: x509.Certificate) -> str | None:
-    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
-
     oid = cert.signature_algorithm_oid
-    name = _allowed_signatures().get(oid)
+    name = _ALLOWED_SIGNATURES.get(oid)
     if name is None:
         return f"is signed with {_oid_label(oid)}, which is not accepted"
     if oid == Sig.RSASSA_PSS:
@@ -127,8 +114,6 @@ def _signature_problem(cert: x509.Certificate) -> str | None:
 
 
 def _key_problem(cert: x509.Certificate) -> str | None:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
     try:
         key = cert.public_key()
     except (ValueError, TypeError, NotImplementedError):
@@ -156,15 +141,7 @@ def _key_problem(cert: x509.Certificate) -> str | None:
 
 
 def _oid_label(oid: x509.ObjectIdentifier) -> str:
-    from cryptography.x509.oid import SignatureAlgorithmOID as Sig
-
     name = getattr(oid, "_name", None)
-    known = {
-        Sig.RSA_WITH_SHA1: "SHA-1 (sha1WithRSAEncryption)",
-        Sig.ECDSA_WITH_SHA1: "SHA-1 (ecdsa-with-SHA1)",
-        Sig.DSA_WITH_SHA1: "SHA-1 (dsa-with-sha1)",
-        Sig.RSA_WITH_MD5: "MD5 (md5WithRSAEncryption)",
-    }
-    if oid in known:
-        return known[oid]
+    if oid in _WEAK_SIGNATURES:
+        return _WEAK_SIGNATURES[oid]
     return f"{name} ({oid.dotted_string})" if name else oid.dotted_string

@@ -28,11 +28,14 @@ are kept beside the entries by :class:`indexclient.memo.Memo`, which shares only
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import hashlib
 import hmac
 import json
 import os
+import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,7 +96,6 @@ def _directives(cache_control: str | None) -> dict[str, str | None]:
 def _http_date(value: str | None) -> float | None:
     if not value:
         return None
-    import email.utils  # only for Expires and Last-Modified; most entries have max-age
 
     try:
         return email.utils.parsedate_to_datetime(value).timestamp()
@@ -397,9 +399,6 @@ def _new_key(path: str) -> bytes:
     one first, whose key is then used. When none can be stored the key lives for this
     process only: entries with credentials then never match in a later run, and are
     revalidated, which is slower but never wrong."""
-    import secrets
-    import tempfile
-
     key = secrets.token_bytes(_KEY_SIZE)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -430,8 +429,6 @@ def _new_key(path: str) -> bytes:
 def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory, so a
     reader in another process sees the old file, the new one, or none; never part."""
-    import tempfile  # imported on the first write: a warm run only reads
-
     try:
         parent = os.path.dirname(path)
         os.makedirs(parent, exist_ok=True)

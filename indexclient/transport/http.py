@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import logging
 import random
 import time
@@ -94,7 +95,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
-    import email.utils  # HTTP-dates in Retry-After are rare; delay-seconds are not
 
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -339,8 +339,6 @@ class HttpClient:
         self, url: str, headers: Mapping[str, str] | None, max_size: int | None, end: float
     ) -> tuple[Response, list[Hop]]:
         """The whole response, and how each hop of the request that gave it was made."""
-        from indexclient.transport.errors import client_certificate_refusal
-
         clean = self.credentials.strip(url)
         wire = self._network()
         attempt = 0
@@ -351,13 +349,8 @@ class HttpClient:
             except (ConnectError, RequestTimeoutError) as exc:
                 delay = self._delay_after(exc, attempt, end)
             else:
+                wire.check_refusal(response, body)
                 final = str(response.url)
-                if response.status == 400:
-                    refused = client_certificate_refusal(
-                        redact_url(final), response.status, body, self.trust
-                    )
-                    if refused is not None:
-                        raise refused
                 return Response(final, response.status, response.headers, body), hops
             finally:
                 response.release()
@@ -383,12 +376,10 @@ class HttpClient:
         """
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
-        from indexclient.transport.wire import Stream
-
         end = self.deadline_end() if until is None else until
         response, _, _ = await self._start(self.credentials.strip(url), headers, 0, end)
         try:
-            yield Stream(response, self._network().translate, max_size, end)
+            yield self._network().stream(response, max_size, end)
         finally:
             response.release()
 

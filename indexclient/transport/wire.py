@@ -22,7 +22,11 @@ from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials, origin_of
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
-from indexclient.transport.errors import proxy_refusal, translate_error
+from indexclient.transport.errors import (
+    client_certificate_refusal,
+    proxy_refusal,
+    translate_error,
+)
 from indexclient.transport.profile import Hop, mode_of
 from indexclient.urls import redact_url
 
@@ -222,6 +226,22 @@ class Wire:
                     continue
             return response, hops
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
+
+    def stream(
+        self, response: aiohttp.ClientResponse, max_size: int | None, end: float | None
+    ) -> Stream:
+        """``response``'s body to read chunk by chunk, failures translated, by ``end``."""
+        return Stream(response, self.translate, max_size, end)
+
+    def check_refusal(self, response: aiohttp.ClientResponse, body: bytes) -> None:
+        """Raise when a complete response means "client certificate required" (a 400
+        page that says so; see client_certificate_refusal)."""
+        if response.status == 400:
+            refused = client_certificate_refusal(
+                redact_url(str(response.url)), response.status, body, self.trust
+            )
+            if refused is not None:
+                raise refused
 
     async def read_body(
         self, response: aiohttp.ClientResponse, max_size: int | None, end: float | None = None

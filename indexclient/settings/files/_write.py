@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 import os
 import re
+import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from indexclient.errors import ConfigurationError
 from indexclient.settings.files._checks import (
@@ -135,8 +138,6 @@ def _read_for_update(target: Path) -> tuple[str, dict[str, Any]]:
 
 def _render(value: object) -> str:
     """``value`` as TOML text (tomli-w's rendering, without a key)."""
-    import tomli_w  # only `config set` writes: reading settings never needs it
-
     line = tomli_w.dumps({"v": value})
     return line.removeprefix("v = ").removesuffix("\n")
 
@@ -151,8 +152,6 @@ def _edit(
     origin: str,
 ) -> str:
     """The file's text with ``value`` set (or appended) in it; ``table`` updated to match."""
-    import tomli_w
-
     try:
         if isinstance(value, list):
             existing = table.get(key, [])
@@ -256,7 +255,6 @@ def _atomic_write(target: Path, data: bytes) -> None:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = None
-    import secrets  # imported by the one command that writes, not by every run
 
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

@@ -18,11 +18,29 @@ from indexclient.settings import ENV_VARS
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import serve_https
 
-# Runs the command, then reports whether the HTTP stack was imported.
+# Runs the command, then reports whether the HTTP stack was imported, and which modules
+# behind the documented seams (CONTRIBUTING.md, "Imports") were.
+SEAMS = (
+    "aiohttp",
+    "yarl",
+    "cryptography",
+    "certifi",
+    "truststore",
+    "packaging.requirements",
+    "packaging.metadata",
+    "html.parser",
+    "indexclient.transport.wire",
+    "indexclient.tls.diagnose",
+    "indexclient.tls.identity",
+    "indexclient.requirements",
+    "indexclient.simple._html",
+    "indexclient.indexes.localfs",
+)
 PROBE = (
     "import sys\n"
     "from indexclient.cli import run\n"
     "code = run(sys.argv[1:])\n"
+    f"print('seams:', sorted(m for m in {SEAMS!r} if m in sys.modules), file=sys.stderr)\n"
     "print('aiohttp imported:', 'aiohttp' in sys.modules, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
@@ -115,9 +133,13 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
         count, err = await probe()
         assert count == 2  # the page and the .metadata file
         assert err.endswith("aiohttp imported: True\n")
+        assert "'indexclient.transport.wire'" in err  # the probe sees seams open
+        assert "'indexclient.tls.diagnose'" in err
         count, err = await probe()
         assert count == 2
         assert err.endswith("aiohttp imported: False\n")
+        # Answered from the cache and the memo (a plain name, a JSON page): no seam opened.
+        assert "seams: []\n" in err
 
 
 async def test_exit_statuses_of_a_real_process(pki: Pki, tmp_path: Path) -> None:

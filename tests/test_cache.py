@@ -13,9 +13,10 @@ from conftest import Pki
 
 from indexclient import IndexClient
 from indexclient.errors import OfflineError
+from indexclient.settings.environment import default_cache_dir
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
-from indexclient.transport.cache import CacheEntry, HttpCache, default_cache_dir
+from indexclient.transport.cache import CacheEntry, HttpCache
 
 PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
 HEADERS = {"Accept": "text/html"}

@@ -37,8 +37,8 @@ _COMMANDS = {
     "download": ("indexclient.cli.index_commands", "download"),
     "tls show": ("indexclient.cli.tls_show", "show"),
     "tls check": ("indexclient.cli.tls_check", "check"),
-    "config show": ("indexclient.cli.config_commands", "show"),
-    "config set": ("indexclient.cli.config_commands", "set_key"),
+    "config show": ("indexclient.cli.config_show", "show"),
+    "config set": ("indexclient.cli.config_set", "set_key"),
 }
 
 

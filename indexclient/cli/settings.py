@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from indexclient.errors import ConfigurationWarning
 from indexclient.settings import Origin, Settings, Value
-from indexclient.transport.cache import default_cache_dir
+from indexclient.settings.environment import default_cache_dir
 
 if TYPE_CHECKING:
     from indexclient.cli.parser import Given

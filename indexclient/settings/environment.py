@@ -8,7 +8,9 @@ once. An empty variable counts as unset, except where uv reads it otherwise.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from indexclient.settings.values import (
     BOOL_WORDS,
@@ -22,6 +24,7 @@ from indexclient.settings.values import (
 
 __all__ = [
     "ENV_VARS",
+    "default_cache_dir",
     "env_bool",
     "env_default_index",
     "env_dirs",
@@ -136,3 +139,18 @@ def env_seconds(env: Mapping[str, str], name: str, problems: Problems) -> Value[
         problems.add(f"{name}={raw!r} (environment)", "not a positive number of seconds")
         return None
     return Value(seconds, Origin("env", name))
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``INDEXCLIENT_CACHE_DIR``, else the platform's per-user cache directory."""
+    env = os.environ if environ is None else environ
+    if env.get("INDEXCLIENT_CACHE_DIR"):
+        return Path(env["INDEXCLIENT_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "indexclient" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "indexclient"
+    xdg = env.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "indexclient"

@@ -34,7 +34,6 @@ import hmac
 import json
 import os
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -43,7 +42,7 @@ from pathlib import Path
 
 from indexclient.userfiles import UnreadableFile, read_user_file
 
-__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "default_cache_dir", "write_atomically"]
+__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "write_atomically"]
 
 # Version 2 records each entry's FetchProfile: entries of version 1 do not say how they
 # were fetched, so they are treated as unknown and fetched again.
@@ -67,21 +66,6 @@ _KEPT_HEADERS = (
     "date",
     "vary",
 )
-
-
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``INDEXCLIENT_CACHE_DIR``, else the platform's per-user cache directory."""
-    env = os.environ if environ is None else environ
-    if env.get("INDEXCLIENT_CACHE_DIR"):
-        return Path(env["INDEXCLIENT_CACHE_DIR"])
-    if sys.platform == "win32":
-        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "indexclient" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "indexclient"
-    xdg = env.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "indexclient"
 
 
 def _directives(cache_control: str | None) -> dict[str, str | None]:

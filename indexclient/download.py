@@ -137,11 +137,9 @@ async def download_file(
 
 def _create_temporary(directory: Path, filename: str) -> tuple[int, Path]:
     """A new, empty temporary file in ``directory`` (the rename target's directory)."""
-    import secrets  # downloads only: the rest of the client never writes temp files
-
     stem = filename[:_TEMP_NAME_KEEP]
     for _ in range(100):
-        temp = directory / f".{stem}.{secrets.token_hex(6)}.part"
+        temp = directory / f".{stem}.{os.urandom(6).hex()}.part"
         try:
             return os.open(temp, _CREATE_FLAGS, 0o666), temp
         except FileExistsError:

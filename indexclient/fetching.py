@@ -29,17 +29,13 @@ from indexclient.indexes import open_file
 from indexclient.indexes.files import MAX_RANGE_REQUESTS, MIN_RANGE_PROGRESS, Ranges
 from indexclient.memo import Memo, MetadataSource, metadata_key, sha256_of
 from indexclient.simple import DistributionFile
+
+# Its archive readers (the ZIP structures, zipfile, tarfile) load at their first use, as
+# module attributes: most metadata comes from .metadata files or the memo.
+from indexclient.simple import metadata as archives
 from indexclient.simple.metadata import (
     DEFAULT_MAX_METADATA_SIZE,
-    TAIL_SIZE,
     CoreMetadata,
-    NeedBytes,
-    extract_entry,
-    find_metadata_entry,
-    locate_central_directory,
-    metadata_from_sdist,
-    metadata_from_wheel,
-    parse_central_directory,
     parse_metadata,
     verify_digest,
 )
@@ -186,19 +182,21 @@ class MetadataFetcher:
     async def _via_ranges(self, file: DistributionFile, source: Ranges) -> FileMetadata | None:
         """Metadata read piecewise; None when the source cannot serve ranges."""
         shown = redact_url(file.url)
-        first = await source.tail(TAIL_SIZE)
+        first = await source.tail(archives.TAIL_SIZE)
         if first is None:
             return None
         tail, size = first
-        plan = locate_central_directory(tail, size, url=shown)
-        while isinstance(plan, NeedBytes):
+        plan = archives.locate_central_directory(tail, size, url=shown)
+        while isinstance(plan, archives.NeedBytes):
             more = await source.read(plan.range)
             if more is None:
                 return None
             tail = more + tail
-            plan = locate_central_directory(tail, size, url=shown)
-        entries = parse_central_directory(plan.central_directory(tail), url=shown, location=plan)
-        entry = find_metadata_entry(
+            plan = archives.locate_central_directory(tail, size, url=shown)
+        entries = archives.parse_central_directory(
+            plan.central_directory(tail), url=shown, location=plan
+        )
+        entry = archives.find_metadata_entry(
             entries, file.filename, url=shown, max_size=self.max_metadata_size
         )
         span = entry.local_span()
@@ -216,18 +214,18 @@ class MetadataFetcher:
             if not more:
                 raise MetadataError(shown, "the server sent less than the range asked for")
             local += more
-        raw = extract_entry(entry, local, url=shown, max_size=self.max_metadata_size)
+        raw = archives.extract_entry(entry, local, url=shown, max_size=self.max_metadata_size)
         return FileMetadata(file, parse_metadata(raw, shown), "range")
 
     def _from_archive(self, file: DistributionFile, data: bytes) -> FileMetadata:
         shown = redact_url(file.url)
         if file.is_wheel:
-            raw = metadata_from_wheel(
+            raw = archives.metadata_from_wheel(
                 data, file.filename, url=shown, max_size=self.max_metadata_size
             )
             return FileMetadata(file, parse_metadata(raw, shown), "wheel")
         if file.is_sdist:
-            sdist = metadata_from_sdist(
+            sdist = archives.metadata_from_sdist(
                 data, file.filename, url=shown, max_size=self.max_metadata_size
             )
             return FileMetadata(file, sdist.core, "sdist", reliable=sdist.is_reliable)

@@ -28,13 +28,10 @@ are kept beside the entries by :class:`indexclient.memo.Memo`, which shares only
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import hashlib
 import hmac
 import json
 import os
-import secrets
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,15 +74,24 @@ def _directives(cache_control: str | None) -> dict[str, str | None]:
     return found
 
 
-def _http_date(value: str | None) -> float | None:
+def http_date(value: str | None) -> float | None:
+    """An HTTP-date (Expires, Last-Modified, Retry-After) as a timestamp, or None.
+
+    The email package parses it, loaded here on first use (a seam: most answers carry
+    max-age and most retries delay-seconds, so a warm run never needs it).
+    """
     if not value:
         return None
+    import email.utils
 
     try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
+        moment: float = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
+    return moment
 
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 #: ``(scheme, host, port)`` of one hop (see indexclient.transport.auth.origin_of).
 Origin = tuple[str, str, int | None]
@@ -163,11 +169,11 @@ class CacheEntry:
         max_age = directives.get("max-age")
         if max_age is not None:
             return float(max_age) if max_age.isdigit() else 0.0
-        expires = _http_date(self.headers.get("expires"))
-        date = _http_date(self.headers.get("date")) or self.stored_at
+        expires = http_date(self.headers.get("expires"))
+        date = http_date(self.headers.get("date")) or self.stored_at
         if expires is not None:
             return max(0.0, expires - date)
-        modified = _http_date(self.headers.get("last-modified"))
+        modified = http_date(self.headers.get("last-modified"))
         if modified is not None:
             return min(_HEURISTIC_CAP, max(0.0, (date - modified) / 10))
         return 0.0
@@ -383,10 +389,9 @@ def _new_key(path: str) -> bytes:
     one first, whose key is then used. When none can be stored the key lives for this
     process only: entries with credentials then never match in a later run, and are
     revalidated, which is slower but never wrong."""
-    key = secrets.token_bytes(_KEY_SIZE)
+    key = os.urandom(_KEY_SIZE)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")  # 0600
+        fd, temp = _new_temporary(path)
     except OSError:
         return key
     try:
@@ -410,13 +415,24 @@ def _new_key(path: str) -> bytes:
     return key
 
 
+def _new_temporary(path: str) -> tuple[int, str]:
+    """A new file beside ``path``, mode 0600 (entries may hold private pages), named at
+    random: tempfile's own machinery is more than a warm run should import."""
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    while True:
+        temp = os.path.join(parent, f".tmp-{os.urandom(6).hex()}{os.path.splitext(path)[1]}")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+
+
 def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory, so a
     reader in another process sees the old file, the new one, or none; never part."""
     try:
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=parent, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+        fd, temp = _new_temporary(path)
     except OSError:
         return  # a cache that cannot be written is only a slower client
     try:

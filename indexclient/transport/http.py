@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 import random
 import time
@@ -46,7 +45,7 @@ from indexclient.errors import (
 from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
-from indexclient.transport.cache import CacheEntry, HttpCache
+from indexclient.transport.cache import CacheEntry, HttpCache, http_date
 from indexclient.transport.profile import compare, expected_profile, fetch_profile
 from indexclient.urls import redact_url
 
@@ -95,12 +94,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
-
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    when = http_date(value)
+    return None if when is None else max(0.0, when - (time.time() if now is None else now))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,6 @@ from indexclient.settings.files._checks import Invalid
 from indexclient.settings.files._toml_scan import ShapeError, check_shape
 from indexclient.userfiles import MAX_CONFIG_FILE, UnreadableFile, read_user_file
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 
 def read_text(path: Path) -> str:
     """The text of the configuration file at ``path``; raises Invalid with the reason.
@@ -41,8 +36,15 @@ def parse_toml(text: str) -> dict[str, Any]:
     """Parse TOML text; raises Invalid with the reason (the parser's message with line).
 
     The shape is checked first: tomllib spends quadratic time and memory on a key of
-    many dotted parts and recurses once per nesting level (see ``_toml_scan``).
+    many dotted parts and recurses once per nesting level (see ``_toml_scan``). The
+    parser loads here, with the first configuration file found (a seam: most runs find
+    none).
     """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 gets tomli from the project's dependencies
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
     try:
         check_shape(text)
         document: dict[str, Any] = tomllib.loads(text)

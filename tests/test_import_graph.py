@@ -234,3 +234,43 @@ def test_type_checking_imports_and_attributes_are_not_edges(tmp_path: Path) -> N
     # `from pkg import NAME` (an attribute) is an edge to the package itself.
     assert graph["pkg.c"] == {"pkg"}
     assert cycles(graph) == [["pkg", "pkg.a", "pkg.c"]]
+
+
+# The README's layout, bottom up: a module may import only from its own layer or those
+# before it. The package root (the public namespace) and __main__ sit above them all.
+LAYERS = (
+    ("errors", "_version", "_lazy"),
+    ("urls", "userfiles"),
+    ("tls",),
+    ("settings",),
+    ("transport",),
+    ("simple",),
+    ("select", "requirements"),
+    ("indexes",),
+    ("memo",),
+    ("fetching",),
+    ("remembered",),
+    ("download",),
+    ("client",),
+    ("diagnostics",),
+    ("cli",),
+    ("testing",),
+)
+
+
+def _layer(module: str) -> int:
+    part = module.split(".")[1] if "." in module else ""
+    for rank, names in enumerate(LAYERS):
+        if part in names:
+            return rank
+    return len(LAYERS)  # the package root and __main__
+
+
+def test_imports_follow_the_readme_layout() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if _layer(target) > _layer(module)
+    )
+    assert not upward, "imports reaching up the layout:\n" + "\n".join(upward)

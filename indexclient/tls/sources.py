@@ -3,7 +3,8 @@
 Exactly one source is in effect per client:
 
 * :class:`BundledRoots`: the Mozilla roots shipped by certifi (the default);
-* :class:`PlatformRoots`: the operating system's verifier, through truststore;
+* :class:`PlatformRoots`: the operating system's verifier (truststore) on macOS and
+  Windows, the system store elsewhere;
 * :class:`CustomRoots`: only the certificates in ``SSL_CERT_FILE`` and/or ``SSL_CERT_DIR``.
 
 A source only knows how to make a client context holding its roots; the verification
@@ -149,8 +150,9 @@ class PlatformRoots(TrustSource):
         return ctx
 
     def describe(self) -> str:
-        how = "OS verifier" if self.os_verifier else "system store loaded once"
-        return f"platform roots via truststore ({how}) [{self.origin}]"
+        if self.os_verifier:
+            return f"platform roots (the OS verifier, via truststore) [{self.origin}]"
+        return f"platform roots (the system store loaded once) [{self.origin}]"
 
 
 @dataclass(frozen=True, slots=True)

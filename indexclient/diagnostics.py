@@ -3,7 +3,8 @@
 :func:`check_tls` connects twice: once without verification (still presenting the
 client certificate) to see the chain the server sends, and once exactly as a request
 would (the trust source, the policy, allow-insecure-host) to get the verdict. Neither
-connection sends a request.
+connection sends a request. The chain is then checked against every other trust source
+on this machine, as the hint after a refused request does (docs/trust.md, "Errors").
 """
 
 from __future__ import annotations
@@ -18,16 +19,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from yarl import URL
 
-from indexclient.errors import IndexClientError
+from indexclient.errors import CertificateVerificationError, IndexClientError
+from indexclient.tls.alternatives import SourceVerdict, check_sources, in_effect
 from indexclient.tls.contexts import presented_chain
-from indexclient.tls.diagnose import parse_chain
+from indexclient.tls.diagnose import leaf_problem, parse_chain
 from indexclient.tls.hosts import InsecureHost
 from indexclient.tls.policy import check_chain, subject_of
 from indexclient.tls.trust import Trust
 from indexclient.transport.errors import translate_error
 from indexclient.urls import check_authority, redact_url
 
-__all__ = ["CertificateInfo", "TlsCheck", "check_tls", "describe_key", "describe_signature"]
+__all__ = [
+    "CertificateInfo",
+    "SourceVerdict",
+    "TlsCheck",
+    "check_tls",
+    "describe_key",
+    "describe_signature",
+]
 
 
 def describe_key(cert: x509.Certificate) -> str:
@@ -110,7 +119,9 @@ class TlsCheck:
     ``verified`` is True when a request would be accepted with verification, False when
     it would be rejected, None when the URL's host is an allow-insecure-host match (no
     verification is done) or the server could not be reached. ``error`` explains a
-    rejection or a failure to connect.
+    rejection or a failure to connect. ``sources`` says, for the source in effect and
+    every other trust source on this machine, whether it accepts the chain (empty when
+    no chain was seen).
     """
 
     url: str
@@ -123,6 +134,7 @@ class TlsCheck:
     chain: tuple[CertificateInfo, ...]
     verified: bool | None
     error: IndexClientError | None
+    sources: tuple[SourceVerdict, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -155,11 +167,13 @@ async def check_tls(trust: Trust, url: str, *, timeout: float = 10.0) -> TlsChec
     shown = redact_url(url)
     entry = trust.insecure_match("https", host, port)
     chain: tuple[CertificateInfo, ...] = ()
+    presented: list[bytes] = []
     version = cipher = None
     try:
         sslobj, writer = await _handshake(host, port, trust.unverified_context(), timeout)
         if sslobj is not None:
-            certs = parse_chain(presented_chain(sslobj))
+            presented = presented_chain(sslobj)
+            certs = parse_chain(presented)
             chain = tuple(
                 CertificateInfo.from_certificate(c, is_top=i == len(certs) - 1)
                 for i, c in enumerate(certs)
@@ -184,5 +198,37 @@ async def check_tls(trust: Trust, url: str, *, timeout: float = 10.0) -> TlsChec
         error = translate_error(exc, shown, host, trust)
         verified = False
     return TlsCheck(
-        shown, host, port, trust.source.describe(), entry, version, cipher, chain, verified, error
+        shown,
+        host,
+        port,
+        trust.source.describe(),
+        entry,
+        version,
+        cipher,
+        chain,
+        verified,
+        error,
+        _sources(trust, presented, host, verified, error),
     )
+
+
+def _sources(
+    trust: Trust,
+    presented: list[bytes],
+    host: str,
+    verified: bool | None,
+    error: IndexClientError | None,
+) -> tuple[SourceVerdict, ...]:
+    """The source in effect, as the handshake judged it, then every other one."""
+    if not presented:
+        return ()
+    if isinstance(error, CertificateVerificationError):
+        current = in_effect(trust.source, False, error.kind)
+    elif error is not None:
+        current = in_effect(trust.source, None, "not checked: the handshake failed")
+    elif verified is None:
+        current = in_effect(trust.source, None, "not checked: allow-insecure-host")
+    else:
+        current = in_effect(trust.source, True)
+    problem = leaf_problem(parse_chain(presented), host)
+    return (current, *check_sources(presented, trust.source, leaf_problem=problem))

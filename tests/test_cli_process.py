@@ -31,6 +31,7 @@ SEAMS = (
     "html.parser",
     "indexclient.transport.wire",
     "indexclient.tls.diagnose",
+    "indexclient.tls.alternatives",
     "indexclient.tls.identity",
     "indexclient.requirements",
     "indexclient.simple._html",

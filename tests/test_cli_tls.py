@@ -192,6 +192,7 @@ def test_check_json(
         "verified",
         "ok",
         "error",
+        "sources",
     ]
     assert (data["verified"], data["ok"], data["error"]) == (True, True, None)
     leaf = data["chain"][0]
@@ -208,6 +209,20 @@ def test_check_json(
     ]
     assert leaf["names"] == ["DNS:localhost", "IP:127.0.0.1"]
     assert leaf["not_after"].endswith("Z")
+    # The source in effect as the handshake judged it, then the others, checked.
+    in_effect, *others = data["sources"]
+    assert in_effect == {
+        "source": "custom roots",
+        "where": f"SSL_CERT_FILE={pki.ca_file} (environment)",
+        "in_effect": True,
+        "trusts": True,
+        "note": None,
+        "fix": None,
+    }
+    assert [(s["source"], s["trusts"], s["in_effect"]) for s in others[:2]] == [
+        ("bundled roots", False, False),
+        ("system store", False, False),
+    ]
 
 
 def test_check_untrusted_exits_3_with_the_fix(
@@ -221,7 +236,9 @@ def test_check_untrusted_exits_3_with_the_fix(
         f"verdict: REJECTED: certificate verification failed for {server_url}"
     )
     assert lines[-1].startswith("hint: The bundled roots do not include this issuer")
-    assert "--system-certs" in lines[-1]
+    # Checked and not holding a root made for this run: not suggested.
+    assert "--system-certs" not in lines[-1]
+    assert "(checked: system store" in lines[-1]
     data = json.loads(run_cli(capsys, "tls", "check", server_url, "--json").out)
     assert data["verified"] is False
     assert data["error"]["type"] == "CertificateVerificationError"

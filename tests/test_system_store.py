@@ -168,3 +168,46 @@ def test_openssl_default_directory_counts_only_with_hashed_names(tmp_path: Path,
     (capath / "9d66eef0.0").symlink_to("corp-root.pem")
     store = find_system_store(openssl_defaults(capath=capath), root=str(tmp_path / "root"))
     assert store == SystemStore("openssl", None, str(capath))
+
+
+# --------------------------------------------------------------------------- for the hint
+
+
+def test_store_files_are_what_the_store_loads(tmp_path: Path, pki: Pki) -> None:
+    # The hint after a refused chain reads the store as its context would load it
+    # (indexclient.tls.alternatives): OpenSSL's default directory by hashed name only.
+    from indexclient.tls.system_store import store_files
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for name in ("corp-root.pem", "0123abcd.0", "0123abcd.1"):
+        (certs / name).write_bytes(pki.root.cert_pem)
+    hashed = [str(certs / "0123abcd.0"), str(certs / "0123abcd.1")]
+    store = find_system_store(openssl_defaults(capath=certs), root=str(tmp_path))
+    assert store.how == "openssl"
+    assert store_files(store) == hashed
+    assert store_files(SystemStore("directory", capath=str(certs))) == [
+        *hashed,
+        str(certs / "corp-root.pem"),
+    ]
+    assert store_files(SystemStore("directory", capath=str(certs)), limit=1) == hashed[:1]
+    bundle = str(tmp_path / "bundle.pem")
+    assert store_files(SystemStore("file", cafile=bundle)) == [bundle]
+    assert store_files(SystemStore("none")) == []
+    assert store_files(SystemStore("directory", capath=str(tmp_path / "gone"))) == []
+
+
+def test_built_in_defaults_ignore_the_variables(
+    tmp_path: Path, pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While SSL_CERT_FILE is set it is indexclient's custom roots, so the store that
+    # --system-certs would load is OpenSSL's own default, without the variable.
+    from indexclient.tls.system_store import built_in_defaults
+    from indexclient.tls.system_store import openssl_defaults as defaults
+
+    before = built_in_defaults()
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    assert defaults() == (str(pki.ca_file), str(tmp_path))
+    assert built_in_defaults() == before
+    assert str(pki.ca_file) not in before

@@ -10,9 +10,9 @@ import argparse
 
 from indexclient.cli.exits import OK, UsageError, exit_code
 from indexclient.cli.loop import run_async
-from indexclient.cli.output import Console, iso
+from indexclient.cli.output import Console, iso, table
 from indexclient.cli.settings import load_settings
-from indexclient.diagnostics import CertificateInfo, TlsCheck, check_tls
+from indexclient.diagnostics import CertificateInfo, SourceVerdict, TlsCheck, check_tls
 from indexclient.errors import CertificateVerificationError
 from indexclient.urls import redact_url
 
@@ -31,6 +31,22 @@ def _certificate_json(cert: CertificateInfo) -> dict[str, object]:
         "self_signed": cert.self_signed,
         "policy_problem": cert.policy_problem,
     }
+
+
+def _source_json(verdict: SourceVerdict) -> dict[str, object]:
+    return {
+        "source": verdict.source,
+        "where": verdict.where,
+        "in_effect": verdict.in_effect,
+        "trusts": verdict.trusts,
+        "note": verdict.note or None,
+        "fix": verdict.fix or None,
+    }
+
+
+def _trusts(verdict: SourceVerdict) -> str:
+    word = {True: "yes", False: "no", None: "unknown"}[verdict.trusts]
+    return f"{word}: {verdict.note}" if verdict.note else word
 
 
 def _check_json(result: TlsCheck) -> dict[str, object]:
@@ -57,6 +73,7 @@ def _check_json(result: TlsCheck) -> dict[str, object]:
             "message": str(error),
             "hint": error.hint,
         },
+        "sources": [_source_json(v) for v in result.sources],
     }
 
 
@@ -77,6 +94,14 @@ def _print_check(console: Console, result: TlsCheck) -> None:
             console.print(f"      names:     {', '.join(cert.names)}")
         if cert.policy_problem:
             console.print(f"      policy:    REFUSED: {cert.policy_problem}")
+    if result.sources:
+        console.print("trust sources on this machine:")
+        rows = [
+            (f"{v.source}{' (in effect)' if v.in_effect else ''}", v.where, _trusts(v))
+            for v in result.sources
+        ]
+        for line in table(("source", "path and origin", "trusts the chain"), rows).splitlines():
+            console.print(f"  {line}")
     entry = result.insecure_entry
     if result.error is not None:
         # REJECTED: the certificate was refused; FAILED: no verdict (could not connect...).

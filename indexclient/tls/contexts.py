@@ -98,10 +98,17 @@ def _policy_object_class(base: type[ssl.SSLObject], source: TrustSource) -> type
 
     def reject(sslobj: ssl.SSLObject, code: int | None, message: str) -> CertificateRejected:
         checks = _checks()
-        chain = checks.parse_chain(presented_chain(sslobj))
+        presented = presented_chain(sslobj)
+        chain = checks.parse_chain(presented)
         rejection = checks.diagnose(chain, sslobj.server_hostname, code, message)
+        # The hint here is the plain one; the transport asks for the full one, which
+        # checks the machine's other trust sources, once per failed request.
         rejected: CertificateRejected = checks.CertificateRejected(
-            rejection, trust, checks.hint_for(rejection.kind, source)
+            rejection,
+            trust,
+            checks.hint_for(rejection.kind, source),
+            presented=presented,
+            host=sslobj.server_hostname,
         )
         return rejected
 

@@ -26,9 +26,16 @@ from indexclient.tls.policy import PolicyViolation, check_chain, subject_of
 from indexclient.tls.sources import CustomRoots, TrustSource
 
 if TYPE_CHECKING:
-    from cryptography import x509
+    from indexclient.tls.alternatives import SourceVerdict
 
-__all__ = ["CertificateRejected", "Rejection", "diagnose", "parse_chain"]
+__all__ = [
+    "CertificateRejected",
+    "Rejection",
+    "diagnose",
+    "hint_for",
+    "leaf_problem",
+    "parse_chain",
+]
 
 # OpenSSL X509_V_ERR_* codes (x509_vfy.h) this module tells apart.
 _UNABLE_TO_GET_ISSUER_CERT = 2
@@ -72,11 +79,23 @@ class CertificateRejected(ssl.SSLCertVerificationError):
     :class:`indexclient.errors.CertificateVerificationError` with the URL.
     """
 
-    def __init__(self, rejection: Rejection, trust: str, hint: str | None) -> None:
+    def __init__(
+        self,
+        rejection: Rejection,
+        trust: str,
+        hint: str | None,
+        *,
+        presented: Sequence[bytes] = (),
+        host: str | None = None,
+    ) -> None:
         super().__init__(rejection.reason)
         self.rejection = rejection
         self.trust = trust
         self.hint = hint
+        #: The chain the server sent (DER, leaf first) and the host asked for: what the
+        #: hint checks against the machine's other trust sources (see hint_for).
+        self.presented = tuple(presented)
+        self.host = host
         # The attributes of ssl.SSLCertVerificationError, for code that reads them.
         self.verify_message = rejection.reason
         self.verify_code = 0
@@ -136,42 +155,133 @@ def diagnose(
     return Rejection("other", verify_message)
 
 
-def hint_for(kind: CertificateErrorKind, source: TrustSource) -> str | None:
-    """What a person can do about a rejection of ``kind`` under a trust source."""
+def hint_for(
+    kind: CertificateErrorKind,
+    source: TrustSource,
+    presented: Sequence[bytes] = (),
+    host: str | None = None,
+) -> str | None:
+    """What a person can do about a rejection of ``kind`` under a trust source.
+
+    For an untrusted issuer, given the ``presented`` chain (DER, leaf first), the other
+    trust sources on this machine are checked (:mod:`indexclient.tls.alternatives`,
+    loaded here: only a refused chain needs it) and the hint names the settings that
+    would make the chain verify, or says that none would; never one that would not.
+    """
+    if kind not in _UNTRUSTED_KINDS:
+        return _OTHER_HINTS.get(kind)
+    verdicts = _elsewhere(presented, source, host) if presented else None
+    return _untrusted_hint(kind, source, verdicts)
+
+
+_OTHER_HINTS: dict[str, str] = {
+    "expired": "The server's certificate must be renewed; check this machine's clock too.",
+    "not-yet-valid": "Check this machine's clock; otherwise the certificate was "
+    "issued with a start date in the future.",
+    "hostname-mismatch": "Connect with a name the certificate lists, or reissue the "
+    "certificate with this host in its subjectAltName.",
+    "cn-only": "Reissue the certificate with the host in its subjectAltName; "
+    "the subject CN is not used for host names.",
+    "weak-algorithm": "Reissue the certificate with ECDSA P-256/P-384, Ed25519 or "
+    "RSA 2048+ and SHA-256 or better.",
+}
+
+
+def _elsewhere(
+    presented: Sequence[bytes], source: TrustSource, host: str | None
+) -> tuple[SourceVerdict, ...] | None:
+    """The verdict of every other trust source, or None when they could not be asked."""
+    try:
+        from indexclient.tls import alternatives
+
+        return alternatives.check_sources(
+            presented, source, leaf_problem=leaf_problem(parse_chain(presented), host)
+        )
+    except Exception:  # a hint must never fail on its own: the plain one is given
+        return None
+
+
+def leaf_problem(chain: Sequence[x509.Certificate], host: str | None) -> str | None:
+    """Why no trust source could make ``chain`` acceptable for ``host``: the leaf does
+    not name it (the roots do not change that)."""
+    if not chain or not host:
+        return None
+    problem = _name_problem(chain[0], host, check=True)
+    return problem.reason if problem else None
+
+
+def _untrusted_hint(
+    kind: CertificateErrorKind,
+    source: TrustSource,
+    verdicts: Sequence[SourceVerdict] | None,
+) -> str:
     if kind == "incomplete-chain":
-        return (
+        base = (
             "The server must send its intermediate certificate(s) with its own (configure "
             "the full chain on the server), or add the intermediate to SSL_CERT_FILE."
         )
-    if kind in _UNTRUSTED_KINDS:
-        if isinstance(source, CustomRoots):
+    elif isinstance(source, CustomRoots):
+        base = (
+            f"{source.setting_names()} replaces every other root: add the issuer's CA "
+            "certificate there, or use --allow-insecure-host for this host."
+        )
+    elif source.kind == "bundled":
+        base = "The bundled roots do not include this issuer."
+        if verdicts is None:
+            # The other sources could not be asked: name the usual fixes, unverified.
             return (
-                f"{source.setting_names()} replaces every other root: add the issuer's CA "
-                "certificate there, or use --allow-insecure-host for this host."
+                f"{base} A TLS-intercepting corporate proxy or a private CA is the usual "
+                "cause: use --system-certs (UV_SYSTEM_CERTS=1) to trust the operating "
+                "system's store, or set SSL_CERT_FILE to a PEM file holding your CA; for "
+                "a host you accept unverified, use --allow-insecure-host."
             )
-        if source.kind == "bundled":
-            return (
-                "The bundled roots do not include this issuer. A TLS-intercepting corporate "
-                "proxy or a private CA is the usual cause: use --system-certs "
-                "(UV_SYSTEM_CERTS=1) to trust the operating system's store, or set "
-                "SSL_CERT_FILE to a PEM file holding your CA; for a host you accept "
-                "unverified, use --allow-insecure-host."
-            )
-        return (
+    else:
+        base = (
             "Add the issuer's CA to the operating system's trust store, or set "
             "SSL_CERT_FILE to a PEM file holding it."
         )
-    return {
-        "expired": "The server's certificate must be renewed; check this machine's clock too.",
-        "not-yet-valid": "Check this machine's clock; otherwise the certificate was "
-        "issued with a start date in the future.",
-        "hostname-mismatch": "Connect with a name the certificate lists, or reissue the "
-        "certificate with this host in its subjectAltName.",
-        "cn-only": "Reissue the certificate with the host in its subjectAltName; "
-        "the subject CN is not used for host names.",
-        "weak-algorithm": "Reissue the certificate with ECDSA P-256/P-384, Ed25519 or "
-        "RSA 2048+ and SHA-256 or better.",
-    }.get(kind)
+    if verdicts is None:
+        return base
+    return " ".join([base, *_elsewhere_sentences(source, verdicts)])
+
+
+def _elsewhere_sentences(source: TrustSource, verdicts: Sequence[SourceVerdict]) -> list[str]:
+    """What the other trust sources say, as sentences: the ones that verify the chain
+    with the setting that selects each (sources with the same fix together), else that
+    none of those checked does."""
+    fixes: dict[str, list[str]] = {}
+    for verdict in verdicts:
+        if verdict.trusts:
+            fixes.setdefault(verdict.fix, []).append(verdict.label)
+    sentences = []
+    for fix, labels in fixes.items():
+        verb = "holds" if len(labels) == 1 else "hold"
+        sentences.append(f"{_capital(' and '.join(labels))} {verb} it: {fix}.")
+    unknown = [v for v in verdicts if v.trusts is None and v.source == "system store"]
+    if not fixes:
+        checked = [v.source for v in verdicts if v.trusts is False]
+        if checked:
+            sentences.append(
+                f"No other trust source on this machine holds it (checked: "
+                f"{', '.join(dict.fromkeys(checked))})."
+            )
+        if source.kind == "bundled":
+            sentences.append(
+                "A TLS-intercepting corporate proxy or a private CA is the usual cause: set "
+                "SSL_CERT_FILE to a PEM file holding your CA; for a host you accept "
+                "unverified, use --allow-insecure-host."
+            )
+    if unknown:
+        sentences.append(
+            "The operating system's verifier cannot be asked without connecting: "
+            "--system-certs (UV_SYSTEM_CERTS=1) may work."
+        )
+    return sentences
+
+
+def _capital(text: str) -> str:
+    # "The system store ...", but "pip's cert ..." and variables as they are written.
+    return "The" + text[3:] if text.startswith("the ") else text
 
 
 def _weak(violation: PolicyViolation) -> Rejection:

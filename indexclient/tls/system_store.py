@@ -33,8 +33,10 @@ __all__ = [
     "CA_DIRECTORIES",
     "CA_FILES",
     "SystemStore",
+    "built_in_defaults",
     "find_system_store",
     "openssl_defaults",
+    "store_files",
 ]
 
 CA_FILES: tuple[str, ...] = (
@@ -96,6 +98,20 @@ def openssl_defaults() -> tuple[str | None, str | None]:
     return paths.cafile or None, paths.capath or None
 
 
+def built_in_defaults() -> tuple[str | None, str | None]:
+    """OpenSSL's compiled-in default file and directory, each ``None`` unless it exists.
+
+    Unlike :func:`openssl_defaults`, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are not read:
+    while either is set indexclient uses them as custom roots, so the store that
+    ``--system-certs`` would load is the one OpenSSL finds once they are unset. The
+    hint after a rejected chain asks this (indexclient.tls.alternatives).
+    """
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
+    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath) else None
+    return cafile, capath
+
+
 def find_system_store(
     defaults: tuple[str | None, str | None] | None = None, *, root: str = "/"
 ) -> SystemStore:
@@ -119,6 +135,25 @@ def find_system_store(
         if os.path.isdir(path) and _holds(path, hashed_only=False):
             return SystemStore("directory", capath=path)
     return SystemStore("none")
+
+
+def store_files(store: SystemStore, *, limit: int = 4096) -> list[str]:
+    """The paths the store's roots are read from, as its context loads them: the bundle
+    file; in a directory of OpenSSL's defaults only the hashed names, since OpenSSL looks
+    certificates up by them; in a directory found otherwise every entry. At most
+    ``limit`` entries of a directory, in name order. For reading the store without
+    loading it (the hint after a rejected chain); a directory that cannot be listed
+    gives nothing."""
+    paths = [store.cafile] if store.cafile else []
+    if store.capath:
+        try:
+            names = sorted(os.listdir(store.capath))
+        except OSError:
+            names = []
+        if store.how == "openssl":
+            names = [name for name in names if _HASHED_NAME.fullmatch(name)]
+        paths += [os.path.join(store.capath, name) for name in names[:limit]]
+    return paths
 
 
 def _under(root: str, path: str) -> str:

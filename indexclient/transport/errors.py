@@ -97,7 +97,7 @@ def translate_error(
             trust.source.describe(),
             ssl_exc.rejection.reason,
             kind=ssl_exc.rejection.kind,
-            hint=hint_for(ssl_exc.rejection.kind, trust.source),
+            hint=hint_for(ssl_exc.rejection.kind, trust.source, ssl_exc.presented, ssl_exc.host),
         )
     if isinstance(ssl_exc, ssl.SSLCertVerificationError):
         return CertificateVerificationError(

@@ -32,9 +32,6 @@ _CLEARED = {
     "CURL_CA_BUNDLE",
     "PIP_CERT",
     "UV_NO_CONFIG",
-    # Read by the hint after a refused chain (indexclient.tls.alternatives).
-    "NODE_EXTRA_CA_CERTS",
-    "PIP_CONFIG_FILE",
 }
 
 

@@ -56,6 +56,13 @@ ENV_VARS = (
     "NETRC",
     "INDEXCLIENT_CACHE_DIR",
     "INDEXCLIENT_HTTP_DEADLINE",
+    # Other tools' CA settings, read only for the hint after a refused chain
+    # (indexclient.tls.alternatives; docs/trust.md, "Errors").
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "PIP_CERT",
+    "PIP_CONFIG_FILE",
 )
 
 

@@ -50,7 +50,53 @@ def test_storable() -> None:
     assert HttpCache.storable(200, {})
     assert not HttpCache.storable(200, {"Cache-Control": "private, no-store"})
     assert not HttpCache.storable(200, {"Vary": "*"})
-    assert not HttpCache.storable(404, {})
+    # "Not on this index" is remembered too (RFC 9111 4.2.2: heuristically cacheable).
+    assert HttpCache.storable(404, {})
+    assert HttpCache.storable(410, {"Cache-Control": "max-age=60"})
+    assert not HttpCache.storable(404, {"Cache-Control": "no-store"})
+    assert not HttpCache.storable(410, {"Vary": "*"})
+    for status in (201, 203, 206, 301, 304, 401, 403, 500, 503):
+        assert not HttpCache.storable(status, {})
+
+
+def test_age_counts_towards_freshness() -> None:
+    # RFC 9111 4.2.3: the Age an answer arrived with, plus the time since it was stored.
+    assert entry({"cache-control": "max-age=600", "age": "500"}).is_fresh()
+    assert not entry({"cache-control": "max-age=600", "age": "700"}).is_fresh()
+    assert not entry({"cache-control": "max-age=600", "age": "500"}, time.time() - 200).is_fresh()
+    assert entry({"cache-control": "max-age=600", "age": "500, 900"}).is_fresh()  # the first
+    for invalid in ("-5", "soon", "1e9", "", "\u00b2"):
+        fresh = entry({"cache-control": "max-age=600", "age": invalid})
+        assert fresh.age() < 5, invalid  # ignored
+    stale = entry({"expires": http_date(-60), "date": http_date(0), "age": "61"})
+    assert not stale.is_fresh()
+
+
+def test_a_not_found_answer_is_stored_without_its_body_and_revalidated_with_its_age(
+    tmp_path: Path,
+) -> None:
+    cache = HttpCache(tmp_path)
+    url = "https://i.example/simple/absent/"
+    stored = cache.put(
+        url,
+        HEADERS,
+        final_url=url,
+        status=404,
+        headers={"Cache-Control": "max-age=600", "Age": "700", "ETag": '"n"'},
+        body=b"<html>a large error page</html>" * 100,
+    )
+    assert stored is not None
+    found = cache.get(url, HEADERS)
+    assert found is not None
+    assert (found.status, found.body, found.headers["age"]) == (404, b"", "700")
+    assert not found.is_fresh()
+    # A 304 revalidates it: its age restarts with that answer, not the stored one.
+    refreshed = cache.refresh(url, HEADERS, found, {"Cache-Control": "max-age=600"})
+    assert "age" not in refreshed.headers
+    assert refreshed.is_fresh()
+    again = cache.refresh(url, HEADERS, refreshed, {"Age": "30"})
+    assert again.headers["age"] == "30"
+    assert again.is_fresh()
 
 
 def test_round_trip_vary_and_corruption(tmp_path: Path) -> None:
@@ -236,3 +282,21 @@ async def test_no_cache_writes_nothing(pki: Pki, cache_env: dict[str, str]) -> N
                 await client.project("demo")
     assert len(handler.conditional) == 2
     assert not Path(cache_env["INDEXCLIENT_CACHE_DIR"]).exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cache-Control": "max-age=\u00b2"},  # a digit to str.isdigit, not to float()
+        {"Cache-Control": "max-age=600", "Age": "\u00b2"},
+    ],
+)
+async def test_hostile_freshness_numbers_are_ignored(
+    pki: Pki, cache_env: dict[str, str], headers: dict[str, str]
+) -> None:
+    handler = Counting(**headers)
+    async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+        assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
+    # max-age=² means nothing: stale, asked again; an Age that means nothing counts as 0.
+    assert len(handler.conditional) == (2 if "Age" not in headers else 1)

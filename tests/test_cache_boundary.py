@@ -27,9 +27,14 @@ from aiohttp import web
 from conftest import Pki, insecure_entry
 
 from indexclient import IndexClient
-from indexclient.errors import CertificateVerificationError, OfflineError, ResponseError
+from indexclient.errors import (
+    CertificateVerificationError,
+    OfflineError,
+    ProjectNotFound,
+    ResponseError,
+)
 from indexclient.simple import ACCEPT
-from indexclient.testing.faults import fault_server, ok, redirect
+from indexclient.testing.faults import fault_server, ok, redirect, status
 from indexclient.testing.pki import self_signed_leaf, server_context
 from indexclient.testing.servers import serve_https
 from indexclient.transport.cache import HttpCache
@@ -195,6 +200,26 @@ async def test_an_entry_fetched_over_http_never_answers_https(
         assert await files(secure.url + "simple/", env) == ["demo-1.0.tar.gz"]
     assert index.seen == [(None, None), (None, None)]
     assert plain.hits("/moved/demo/") == 1
+
+
+async def test_a_404_fetched_unverified_is_no_answer_for_a_verified_request(
+    env: dict[str, str],
+) -> None:
+    # "Not on this index" is cached (tests/test_cache_not_found.py), and crosses the
+    # trust boundary no more than a page does.
+    async with fault_server(server_context(self_signed_leaf())) as server:
+        server.script("/simple/demo/", status(404, b"none", headers=FRESH))
+        index_url = server.url + "simple/"
+        insecure = {**env, "UV_INSECURE_HOST": insecure_entry(server.url)}
+        for _ in range(2):
+            with pytest.raises(ProjectNotFound):
+                await files(index_url, insecure)
+        assert server.hits("/simple/demo/") == 1  # the second answered from the cache
+        with pytest.raises(CertificateVerificationError):
+            await files(index_url, env)
+        with pytest.raises(OfflineError, match="without certificate verification"):
+            await files(index_url, {**env, "UV_OFFLINE": "1"})
+    assert server.hits("/simple/demo/") == 1
 
 
 # --------------------------------------------------------------------------- credentials

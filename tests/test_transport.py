@@ -243,6 +243,7 @@ def _http_date(timestamp: float) -> str:
         ("soon", None),
         ("-1", None),
         ("1.5", None),
+        ("\u00b2", None),  # a digit to str.isdigit, not to float(): a server's choice
         ("Someday, 99 Foo 20xx", None),
     ],
 )

@@ -3,7 +3,8 @@
 Project ``name`` is at ``<index>/<name>/``; its page is asked for with the Accept
 header of :data:`~indexclient.simple.ACCEPT` and may come from the HTTP cache. A fresh
 cached page is taken as found from its entry's head alone, its body read only if the
-memo cannot answer from its digest (see :class:`Remote`).
+memo cannot answer from its digest (see :class:`Remote`); a fresh cached 404 or 410 is
+"not on this index", with no request either (docs/security.md, "The cache").
 """
 
 from __future__ import annotations
@@ -88,17 +89,22 @@ class SimpleApiIndex:
     def project_now(self, name: str) -> Found | None:
         """``name``'s page when the cache may give it now. A fresh page is taken as
         found without reading its body: the memo may answer from its digest alone,
-        and :meth:`Remote.page` reads it when needed."""
+        and :meth:`Remote.page` reads it when needed. A fresh 404 or 410 gives None
+        too: :meth:`project` then answers "not here" from the same entry."""
         url = self.project_url(name)
         head = self.pages.fresh_head(url)
-        return None if head is None else Remote(self.pages, name, url, head=head)
+        if head is None or head.status in _NOT_FOUND:
+            return None
+        return Remote(self.pages, name, url, head=head)
 
     async def project(self, name: str) -> Found | None:
         """``name``'s page, from the cache or the server; None for a 404 or 410."""
-        found = self.project_now(name)
-        if found is not None:
-            return found
         url = self.project_url(name)
+        head = self.pages.fresh_head(url)
+        if head is not None:
+            # A fresh (or, offline, any) cached answer, read without its body: a 404 or
+            # 410 means not on this index, without a request or the network stack.
+            return None if head.status in _NOT_FOUND else Remote(self.pages, name, url, head=head)
         response = await self.pages.get(url)
         if response.status in _NOT_FOUND:
             return None

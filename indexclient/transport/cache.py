@@ -1,9 +1,16 @@
 """An HTTP cache on disk for index pages and metadata files (RFC 9111, the parts we need).
 
+* What is stored: 200 answers, and 404 and 410 ones (RFC 9111 4.2.2 names them
+  heuristically cacheable), so that "not on this index" is remembered like a page and a
+  warm run with several indexes asks none of them (docs/security.md, "The cache"). A
+  404 or 410 is stored without its body, which nothing reads.
 * Freshness: ``Cache-Control: max-age`` (``s-maxage`` is for shared caches: ignored),
   else ``Expires``, else the heuristic of RFC 9111 4.2.2 (10% of the time since
-  ``Last-Modified``, at most a day). ``no-store`` responses are not stored; ``no-cache``
-  ones are stored but always revalidated.
+  ``Last-Modified``, at most a day), for every stored status alike. ``no-store``
+  responses are not stored; ``no-cache`` ones are stored but always revalidated.
+* Age (RFC 9111 4.2.3): an entry's age is the ``Age`` its response arrived with (the
+  time it spent in caches on the way) plus the time since it was stored; it is fresh
+  while that is below its lifetime, and a stale one is revalidated.
 * Revalidation: a stale entry is asked for with ``If-None-Match`` / ``If-Modified-Since``;
   a 304 refreshes it and its body is used.
 * ``Vary``: an entry records the request headers it varies on and only serves requests
@@ -47,6 +54,10 @@ _MAGIC = b"indexclient-cache-2\n"
 # Enough for an entry's head (magic and metadata line) in one read.
 _HEAD_READ = 8192
 _HEURISTIC_CAP = 24 * 3600.0
+#: The statuses stored: a page, and "not here" (RFC 9111 4.2.2, heuristically cacheable).
+STORED_STATUSES = frozenset({200, 404, 410})
+#: The statuses stored without their body: an error page nobody reads.
+_BODILESS = frozenset({404, 410})
 #: The HMAC key for credential digests, beside the entries (see HttpCache.credential_digest).
 KEY_FILE = "credentials.key"
 _KEY_SIZE = 32
@@ -62,6 +73,7 @@ _KEPT_HEADERS = (
     "expires",
     "date",
     "vary",
+    "age",
 )
 
 
@@ -89,6 +101,19 @@ def http_date(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     return moment
+
+
+def _age_value(value: str | None) -> float:
+    """An Age header's seconds; 0 when absent or invalid (RFC 9111 5.1: the first member
+    of a list is used, anything but a non-negative integer is ignored)."""
+    return _seconds((value or "").split(",")[0]) or 0.0
+
+
+def _seconds(value: str | None) -> float | None:
+    """delta-seconds (RFC 9111 1.2.2): ASCII digits only. str.isdigit alone accepts
+    characters float() refuses ("\u00b2"), and a header is the server's to choose."""
+    value = (value or "").strip()
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -162,13 +187,21 @@ class CacheEntry:
     profile: FetchProfile | None = None
 
     def freshness_lifetime(self) -> float:
-        """How long the entry is fresh for, in seconds (0 when it must be revalidated)."""
+        """How long the entry is fresh for, in seconds (0 when it must be revalidated).
+
+        The same rules for a 404 or 410 as for a page. Without max-age or Expires the
+        lifetime is RFC 9111's heuristic from Last-Modified, which a 404 seldom has: it
+        is then 0, so "not on this index" is asked again on the next run, unless
+        offline. A longer guess would be allowed (4.2.2), but a project published on
+        the first index would then go on coming from a later one for that long, the
+        dependency-confusion window; a server that wants its 404 kept says so.
+        """
         directives = _directives(self.headers.get("cache-control"))
         if "no-cache" in directives:
             return 0.0
         max_age = directives.get("max-age")
         if max_age is not None:
-            return float(max_age) if max_age.isdigit() else 0.0
+            return _seconds(max_age) or 0.0
         expires = http_date(self.headers.get("expires"))
         date = http_date(self.headers.get("date")) or self.stored_at
         if expires is not None:
@@ -178,10 +211,17 @@ class CacheEntry:
             return min(_HEURISTIC_CAP, max(0.0, (date - modified) / 10))
         return 0.0
 
+    def age(self, now: float | None = None) -> float:
+        """The entry's current age in seconds (RFC 9111 4.2.3): the Age it arrived with
+        plus the time since it was stored. The apparent age from Date is left out: it
+        measures the server's clock against this one, and a skewed clock would make
+        fresh entries stale (or stale ones fresh)."""
+        resident = (time.time() if now is None else now) - self.stored_at
+        return _age_value(self.headers.get("age")) + max(0.0, resident)
+
     def is_fresh(self, now: float | None = None) -> bool:
         """Whether the entry may be used without asking the server."""
-        age = (time.time() if now is None else now) - self.stored_at
-        return age < self.freshness_lifetime()
+        return self.age(now) < self.freshness_lifetime()
 
     def validators(self) -> dict[str, str]:
         """Conditional request headers that ask the server whether this is current."""
@@ -239,10 +279,11 @@ class HttpCache:
 
     @staticmethod
     def storable(status: int, headers: Mapping[str, str]) -> bool:
-        """Whether a response may be stored at all."""
+        """Whether a response may be stored at all: a 200, 404 or 410 without
+        ``no-store`` or ``Vary: *``."""
         directives = _directives(headers.get("Cache-Control"))
         vary = headers.get("Vary", "")
-        return status == 200 and "no-store" not in directives and vary.strip() != "*"
+        return status in STORED_STATUSES and "no-store" not in directives and vary.strip() != "*"
 
     def _path(self, url: str, request_headers: Mapping[str, str]) -> str:
         # The key covers the Accept header, which every page request varies on; other
@@ -296,6 +337,8 @@ class HttpCache:
             return None
         kept = {k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS}
         lowered = {k.lower(): v for k, v in request_headers.items()}
+        if status in _BODILESS:
+            body = b""
         vary_names = [v.strip().lower() for v in kept.get("vary", "").split(",") if v.strip()]
         entry = CacheEntry(
             url=final_url,
@@ -320,7 +363,9 @@ class HttpCache:
     ) -> CacheEntry:
         """After a 304: the entry with the new headers, a new storage time, and the profile
         of the request the server answered (``None``: the entry's own)."""
-        updated = dict(entry.headers)
+        # The entry's age starts again with the answer that validated it: an Age stored
+        # with the first answer would make it look older than it is (RFC 9111 4.2.3).
+        updated = {k: v for k, v in entry.headers.items() if k != "age"}
         updated.update({k.lower(): v for k, v in headers.items() if k.lower() in _KEPT_HEADERS})
         fresh = CacheEntry(
             entry.url,

@@ -92,7 +92,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # isdigit alone accepts "\u00b2", float() not
         return float(value)
     when = http_date(value)
     return None if when is None else max(0.0, when - (time.time() if now is None else now))

@@ -113,7 +113,8 @@ from indexclient.settings.files._model import (
     Scope,
     merged,
 )
-from indexclient.settings.files._read import read_file
+from indexclient.settings.files._read import read_file, read_index_tables
+from indexclient.settings.files._toml import load_toml
 
 if TYPE_CHECKING:
     from indexclient.settings.files._write import set_value
@@ -128,9 +129,11 @@ __all__ = [
     "IndexEntry",
     "Scope",
     "discover",
+    "load_toml",
     "merged",
     "project_config_path",
     "read_file",
+    "read_index_tables",
     "set_value",
     "user_config_path",
 ]

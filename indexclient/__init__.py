@@ -234,8 +234,8 @@ __all__ = [
     "UnsafeLinkError",
     "UnsupportedDigestError",
     "Value",
-    "read_pyproject",
     "__version__",
+    "read_pyproject",
 ]
 
 

@@ -20,6 +20,10 @@ from pathlib import Path
 import pytest
 from test_cli_support import run_cli
 
+from indexclient import IndexClient
+from indexclient.errors import ConfigurationError
+from indexclient.indexes import MemoryIndex
+from indexclient.simple import DistributionFile
 from indexclient.testing.index import tiny_wheel
 from support.index_lab import Lab, UvResult, find_uv, serve_lab, uv_compile
 
@@ -527,3 +531,72 @@ def test_a_git_source_is_refused_by_name(both: Runner, lab: Lab) -> None:
     assert "tool.uv.sources.bar" in outcome.err
     assert "a git source cannot be served" in outcome.err
     assert outcome.uv is None or outcome.uv.code != 0
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def sdist(name: str, version: str) -> DistributionFile:
+    """An sdist that is never read (choosing looks at names only)."""
+    filename = f"{name}-{version}.tar.gz"
+    return DistributionFile(filename, f"https://files.invalid/{filename}")
+
+
+def memory(url: str, *projects: tuple[str, str], **options: bool | str) -> MemoryIndex:
+    found: dict[str, list[DistributionFile]] = {}
+    for name, version in projects:
+        found.setdefault(name, []).append(sdist(name, version))
+    return MemoryIndex(found, url=url, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "version", "asked_b"),
+    [
+        ("first-index", "1.0", []),
+        ("unsafe-first-match", "1.0", ["baz"]),
+        ("unsafe-best-match", "3.0", ["baz"]),
+    ],
+)
+async def test_strategies_in_memory(strategy: str, version: str, asked_b: list[str]) -> None:
+    """The strategies' logic alone: with first-index the later index is never asked."""
+    a = memory("memory://a/", ("baz", "1.0"))
+    b = memory("memory://b/", ("baz", "3.0"), default=True)
+    client = IndexClient(indexes=[a, b], environ={"UV_INDEX_STRATEGY": strategy})
+    selection = await client.choose("baz")
+    assert str(selection.version) == version
+    assert selection.index == (b.spec if version == "3.0" else a.spec)
+    assert b.asked == asked_b
+
+
+async def test_an_explicit_memory_index_is_asked_only_when_pinned() -> None:
+    vendor = memory("memory://vendor/", ("foo", "9.0"), name="vendor", explicit=True)
+    public = memory("memory://public/", ("foo", "2.0"), default=True)
+    client = IndexClient(indexes=[vendor, public], environ={})
+    assert str((await client.choose("foo")).version) == "2.0"
+    assert vendor.asked == []
+    pinned = await client.choose("foo", index="vendor")
+    assert (str(pinned.version), pinned.index) == ("9.0", vendor.spec)
+    assert public.asked == ["foo"]  # not again for the pinned one
+
+
+async def test_an_unknown_pin_is_refused_before_any_index_is_asked() -> None:
+    public = memory("memory://public/", ("foo", "2.0"))
+    client = IndexClient(indexes=[public], environ={})
+    with pytest.raises(ConfigurationError, match="no index of that name is configured"):
+        await client.metadata_for(["foo"], pins={"foo": "nope"})
+    assert public.asked == []
+
+
+async def test_find_links_in_memory_join_the_first_index() -> None:
+    links = memory("memory://links/", ("foo", "5.0"), ("qux", "1.0"), find_links=True)
+    a = memory("memory://a/", ("foo", "1.0"))
+    client = IndexClient(indexes=[a, links], environ={})
+    assert client.indexes == (a.spec,)
+    assert client.find_links == (links.spec,)
+    chosen = await client.choose("foo")
+    assert (str(chosen.version), chosen.index) == ("5.0", links.spec)
+    assert (await client.choose("foo<2")).index == a.spec
+    found = await client.find("foo")
+    assert found.index == a.spec
+    assert [found.index_of(f).url for f in found.page.files] == ["memory://links/", "memory://a/"]
+    assert (await client.find("qux")).index == links.spec

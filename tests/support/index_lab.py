@@ -9,7 +9,8 @@ One plain-HTTP server on 127.0.0.1 (a background thread) serves:
 - ``/flat/``: a page of links to foo 5.0 and qux 1.0 (find-links);
 - ``/sNNN/simple/<project>/``: every project page answered with status NNN.
 
-uv is found at ``INDEXCLIENT_TEST_UV``, on PATH, or where ``make bench`` installs it;
+uv is found at ``INDEXCLIENT_TEST_UV``, beside the interpreter (the ``dev`` group
+installs it), on PATH, or where ``make bench`` installs it;
 :func:`uv_compile` runs ``uv pip compile`` with no configuration but what a test gives,
 a throwaway cache and home, no retries, and the running interpreter as the target.
 """
@@ -127,10 +128,14 @@ def serve_lab() -> Iterator[Lab]:
 
 
 def find_uv() -> str | None:
-    """uv's executable: INDEXCLIENT_TEST_UV, else on PATH, else make bench's."""
+    """uv's executable: INDEXCLIENT_TEST_UV, else the one installed beside the running
+    interpreter (the dev group's), else on PATH, else make bench's."""
     given = os.environ.get("INDEXCLIENT_TEST_UV")
     if given:
         return given
+    beside = Path(sys.executable).parent / "uv"
+    if os.access(beside, os.X_OK):
+        return str(beside)
     found = shutil.which("uv")
     if found:
         return found

@@ -12,6 +12,7 @@ docstring of each test names the uv behaviour it pins. The lab's indexes:
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_cli_support import run_cli
 
-from indexclient import IndexClient
+from indexclient import IndexClient, cli
 from indexclient.errors import ConfigurationError
 from indexclient.indexes import MemoryIndex
 from indexclient.simple import DistributionFile
@@ -600,3 +601,43 @@ async def test_find_links_in_memory_join_the_first_index() -> None:
     assert found.index == a.spec
     assert [found.index_of(f).url for f in found.page.files] == ["memory://links/", "memory://a/"]
     assert (await client.find("qux")).index == links.spec
+
+
+# --------------------------------------------------------------------------- no answer changed
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("how", ["flag", "variable", "unset"])
+def test_no_progress(lab: Lab, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """--no-progress and UV_NO_PROGRESS: no bar on a terminal (uv's meaning; the answer
+    does not change, so uv is not asked)."""
+    argv = ["metadata", "foo", "--default-index", lab.b, "--no-cache", "--no-config"]
+    if how == "flag":
+        argv.append("--no-progress")
+    elif how == "variable":
+        monkeypatch.setenv("UV_NO_PROGRESS", "1")
+    out, err = io.StringIO(), _Terminal()
+    assert cli.run(argv, out, err) == 0, err.getvalue()
+    assert ("\r" in err.getvalue()) == (how == "unset")
+    assert "foo 2.0" in out.getvalue()
+
+
+def test_uv_no_cache(lab: Lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """UV_NO_CACHE (and no-cache in uv.toml): nothing read from or written to the cache."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("INDEXCLIENT_CACHE_DIR", str(cache))
+    argv = ["metadata", "foo", "--default-index", lab.b, "--no-config", "-q"]
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    assert cli.run(argv, io.StringIO(), io.StringIO()) == 0
+    assert not cache.exists()
+    monkeypatch.delenv("UV_NO_CACHE")
+    (tmp_path / "uv.toml").write_text("no-cache = true\n")
+    with_file = [*argv[:-2], "--config-file", str(tmp_path / "uv.toml"), "-q"]
+    assert cli.run(with_file, io.StringIO(), io.StringIO()) == 0
+    assert not cache.exists()
+    assert cli.run(argv, io.StringIO(), io.StringIO()) == 0
+    assert cache.is_dir()  # the control: the same run, caching

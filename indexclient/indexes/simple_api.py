@@ -110,12 +110,15 @@ class SimpleApiIndex:
         and :meth:`Remote.page` reads it when needed."""
         url = self.project_url(name)
         head = self.pages.fresh_head(url)
-        if head is None:
+        if head is None or head.status != 200:
+            # A remembered "not here" (or any other status) is decided by project(),
+            # through the same rule as a fresh answer.
             return None
         return Remote(self.pages, name, url, head=head, missing=self.missing)
 
     async def project(self, name: str) -> Found | None:
-        """``name``'s page, from the cache or the server; None for a 404 or 410."""
+        """``name``'s page, from the cache or the server; None for a status of
+        ``missing`` (404, and the index's ignore-error-codes: "not on this index")."""
         found = self.project_now(name)
         if found is not None:
             return found

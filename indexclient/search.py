@@ -21,7 +21,9 @@ the project. An index that is ``explicit`` is never asked, unless the project is
 to it; a pinned project is asked of its index only, without find-links (uv's
 ``[tool.uv.sources]``). Which statuses mean "not on this index" is the index's own
 decision (:func:`~indexclient.indexes.missing_statuses`); any other failure stops the
-search with its error.
+search with its error. Offline, an index whose page is not in the cache counts as not
+having the project, as in uv (the next one's cached page may answer); when no index
+answers at all, the search fails with that OfflineError rather than "not found".
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
 
+from indexclient.errors import OfflineError
 from indexclient.indexes import Found, Index
 from indexclient.settings import IndexSpec
 from indexclient.settings.values import IndexStrategy
@@ -143,15 +146,18 @@ class Search:
     async def candidates(self, name: str, pin: Index | None = None) -> Candidates:
         """What the indexes have of project ``name`` (valid and normalised), grouped by
         the strategy; only ``pin`` is asked when given."""
+        offline: list[OfflineError] = []
         if pin is not None:
-            pinned = await self._ask(pin, name)
+            pinned = await self._ask(pin, name, offline)
+            if pinned is None and offline:
+                raise offline[0]
             return Candidates(name, ((pinned,),) if pinned else (), (pin.spec,))
-        links_task = asyncio.gather(*(self._ask(i, name) for i in self.find_links))
+        links_task = asyncio.gather(*(self._ask(i, name, offline) for i in self.find_links))
         try:
             if self.strategy == "first-index":
-                answers = await self._first(name)
+                answers = await self._first(name, offline)
             else:
-                every = await asyncio.gather(*(self._ask(i, name) for i in self.indexes))
+                every = await asyncio.gather(*(self._ask(i, name, offline) for i in self.indexes))
                 answers = [a for a in every if a is not None]
         except BaseException:
             links_task.cancel()
@@ -160,6 +166,8 @@ class Search:
         links = tuple(a for a in await links_task if a is not None)
         groups: tuple[tuple[Answer, ...], ...]
         if not answers:
+            if not links and offline:
+                raise offline[0]
             groups = (links,) if links else ()
         elif self.strategy == "unsafe-best-match":
             groups = ((*links, *answers),)
@@ -167,14 +175,18 @@ class Search:
             groups = tuple((*links, answer) for answer in answers)
         return Candidates(name, groups, self.asked())
 
-    async def _first(self, name: str) -> list[Answer]:
+    async def _first(self, name: str, offline: list[OfflineError]) -> list[Answer]:
         for index in self.indexes:
-            answer = await self._ask(index, name)
+            answer = await self._ask(index, name, offline)
             if answer is not None:
                 return [answer]
         return []
 
     @staticmethod
-    async def _ask(index: Index, name: str) -> Answer | None:
-        found = await index.project(name)
+    async def _ask(index: Index, name: str, offline: list[OfflineError]) -> Answer | None:
+        try:
+            found = await index.project(name)
+        except OfflineError as exc:
+            offline.append(exc)  # uv: offline and not cached is "not on this index"
+            return None
         return None if found is None else Answer(index.spec, found)

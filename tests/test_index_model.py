@@ -641,3 +641,31 @@ def test_uv_no_cache(lab: Lab, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert not cache.exists()
     assert cli.run(argv, io.StringIO(), io.StringIO()) == 0
     assert cache.is_dir()  # the control: the same run, caching
+
+
+def test_offline_an_index_not_in_the_cache_is_passed_over(
+    both: Runner, lab: Lab, tmp_path: Path
+) -> None:
+    """uv, offline: an index whose page is not cached counts as not having the project,
+    so the next index's cached page answers; with none cached, the run fails."""
+    cache = tmp_path / "cache"
+    argv = ["metadata", "foo", "--json", "--cache-dir", str(cache), "--no-config", "-q"]
+    out = io.StringIO()
+    assert cli.run([*argv, "--default-index", lab.b], out, io.StringIO()) == 0
+    offline = [*argv, "--offline", "--index", lab.a, "--default-index", lab.b]
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(offline, out, err) == 0, err.getvalue()
+    assert [(e["version"], e["index"]) for e in json.loads(out.getvalue())] == [("2.0", lab.b)]
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run([*argv, "--offline", "--default-index", lab.a], out, err) != 0
+    assert "offline mode, and this is not in the cache" in err.getvalue()
+    if UV is not None:
+        src = tmp_path / "requirements.in"
+        src.write_text("foo\n")
+        filled = uv_compile(UV, src, tmp_path, ["--default-index", lab.b], cache=True)
+        assert filled.versions == {"foo": "2.0"}, filled.err
+        args = ["--offline", "--index", lab.a, "--default-index", lab.b]
+        compiled = uv_compile(UV, src, tmp_path, args, cache=True)
+        assert compiled.versions == {"foo": "2.0"}, compiled.err
+        args = ["--offline", "--default-index", lab.a]
+        assert uv_compile(UV, src, tmp_path, args, cache=True).code != 0

@@ -160,9 +160,12 @@ def uv_compile(
     work: Path,
     args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    *,
+    cache: bool = False,
 ) -> UvResult:
     """``uv pip compile SRC`` in ``work`` with no configuration file unless ``args``
-    give one (``--config-file``), a fresh cache, no retries."""
+    give one (``--config-file``), no retries, and no cache (``cache``: the one in
+    ``work``, kept from run to run)."""
     environ = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(work),
@@ -176,7 +179,7 @@ def uv_compile(
         uv,
         "pip",
         "compile",
-        "--no-cache",
+        *(() if cache else ("--no-cache",)),
         "--no-deps",
         "--no-header",
         "--no-annotate",

@@ -131,8 +131,17 @@ class IndexClient:
         self._pages = Pages(self._limit, max_page_size)
         strategy = settings.index_strategy.value
         # Each index's kind is decided here, once, from its spec.
+        nothing_to_search = None
         if indexes is None:
-            searched = [open_index(s, self._pages, strategy) for s in settings.indexes()]
+            try:
+                searching = settings.indexes()
+            except ConfigurationError as exc:
+                # Only explicit indexes: usable for pinned projects; any other project
+                # is this error (raised here when there is no index at all).
+                if not settings.configured_indexes():
+                    raise
+                searching, nothing_to_search = (), exc
+            searched = [open_index(s, self._pages, strategy) for s in searching]
             links = [open_index(s, self._pages) for s in settings.find_links]
             pinnable = [
                 next((i for i in searched if i.spec == s), None)
@@ -145,7 +154,7 @@ class IndexClient:
             links = [i for i in indexes if i.spec.find_links]
             searched = [i for i in indexes if not i.spec.find_links and not i.spec.explicit]
             pinnable = [i for i in indexes if not i.spec.find_links]
-        self._search = Search(searched, links, strategy)
+        self._search = Search(searched, links, strategy, nothing_to_search)
         self._pinnable: tuple[Index, ...] = tuple(pinnable)
         self._opened: dict[IndexSpec, Index] = {}
         #: The indexes searched, in order (explicit ones and find-links left out).
@@ -223,7 +232,14 @@ class IndexClient:
         return await chosen.index_page()
 
     def _index(self, index: str | IndexSpec) -> Index:
-        """The index a pin names: a configured index's name, or a spec (opened once)."""
+        """The index a pin names: a configured index's name, or a spec (opened once).
+        With ``no_index`` no index is used, pinned or not (uv's --no-index)."""
+        if self.settings.no_index.value:
+            name = index.name or redact_url(index.url) if isinstance(index, IndexSpec) else index
+            raise ConfigurationError.single(
+                f"index {name!r}",
+                f"no index is used ({self.settings.no_index.origin}), pinned ones included",
+            )
         if isinstance(index, IndexSpec):
             mine = next((i for i in self._known() if i.spec == index), None)
             if mine is None:

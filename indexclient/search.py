@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
 
-from indexclient.errors import OfflineError
+from indexclient.errors import IndexClientError, OfflineError
 from indexclient.indexes import Found, Index
 from indexclient.settings import IndexSpec
 from indexclient.settings.values import IndexStrategy
@@ -121,17 +121,21 @@ class Search:
     """Asks ``indexes`` (in search order, explicit ones left out by the caller) and
     ``find_links`` for projects, with ``strategy``."""
 
-    __slots__ = ("find_links", "indexes", "strategy")
+    __slots__ = ("find_links", "indexes", "nothing_to_search", "strategy")
 
     def __init__(
         self,
         indexes: Sequence[Index],
         find_links: Sequence[Index] = (),
         strategy: IndexStrategy = "first-index",
+        nothing_to_search: IndexClientError | None = None,
     ) -> None:
         self.indexes = tuple(indexes)
         self.find_links = tuple(find_links)
         self.strategy = strategy
+        #: Raised for a project that is not pinned when there is nothing to search
+        #: (every configured index is explicit).
+        self.nothing_to_search = nothing_to_search
 
     @property
     def simple(self) -> bool:
@@ -152,6 +156,8 @@ class Search:
             if pinned is None and offline:
                 raise offline[0]
             return Candidates(name, ((pinned,),) if pinned else (), (pin.spec,))
+        if self.nothing_to_search is not None:
+            raise self.nothing_to_search
         links_task = asyncio.gather(*(self._ask(i, name, offline) for i in self.find_links))
         try:
             if self.strategy == "first-index":

@@ -418,3 +418,9 @@ def test_a_pyproject_that_cannot_be_read_as_asked(
     result = run_cli(capsys, "metadata", "-r", str(path), "--extra", "x", "--default-index", A)
     assert result.code == 2, result.err
     assert message in result.err
+
+
+def test_only_explicit_indexes_is_no_index_to_search(tmp_path: Path) -> None:
+    settings = discover(tmp_path, f'[[index]]\nname = "v"\nurl = "{A}"\nexplicit = true\n')
+    with pytest.raises(ConfigurationError, match="every configured index is explicit"):
+        settings.indexes()

@@ -669,3 +669,24 @@ def test_offline_an_index_not_in_the_cache_is_passed_over(
         assert compiled.versions == {"foo": "2.0"}, compiled.err
         args = ["--offline", "--default-index", lab.a]
         assert uv_compile(UV, src, tmp_path, args, cache=True).code != 0
+
+
+def test_only_explicit_indexes_serve_the_pinned_projects(both: Runner, lab: Lab) -> None:
+    """A configuration of explicit indexes alone serves the pins; any other project is
+    the configuration error (uv would ask its built-in default, indexclient has none)."""
+    path = project(both.work / "proj", 'foo = { index = "vendor" }', indexes=vendor(lab))
+    outcome = both.run(path, uv=False)
+    assert outcome.versions == {"foo": "9.0", "bar": None}
+    assert "every configured index is explicit" in outcome.err
+
+
+def test_no_index_leaves_out_pinned_indexes_too(both: Runner, lab: Lab) -> None:
+    """uv: "If --no-index is specified, avoid fetching regardless of whether the index is
+    implicit, explicit, etc.": a pinned project fails rather than reach its index."""
+    path = project(both.work / "proj", 'foo = { index = "vendor" }', indexes=vendor(lab))
+    start = lab.mark()
+    outcome = both.run(path, "--no-index", "-f", lab.flat)
+    assert outcome.code == 2
+    assert "no index is used (--no-index), pinned ones included" in outcome.err
+    assert outcome.uv is None or outcome.uv.code != 0
+    assert not [p for p in lab.paths_since(start) if p.startswith("/v/")]

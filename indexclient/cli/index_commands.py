@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,26 @@ __all__ = ["download", "metadata", "project", "read_requirements", "versions"]
 
 def _client(settings: Settings) -> IndexClient:
     return IndexClient(settings=settings)
+
+
+def _with_pinned(
+    settings: Settings, pins: dict[str, IndexSpec]
+) -> tuple[Settings, dict[str, IndexSpec]]:
+    """The settings with the indexes only a pyproject.toml's pins name (its own
+    ``[[tool.uv.index]]``) added as explicit ones: asked about their pinned projects
+    only, never searched, and enough for a run whose every project is pinned."""
+    known = set(settings.configured_indexes())
+    moved = {
+        spec: dataclasses.replace(spec, explicit=True)
+        for spec in dict.fromkeys(pins.values())
+        if spec not in known
+    }
+    if not moved or settings.no_index.value:
+        return settings, pins
+    extra = settings.extra_indexes + tuple(moved.values())
+    return dataclasses.replace(settings, extra_indexes=extra), {
+        name: moved.get(spec, spec) for name, spec in pins.items()
+    }
 
 
 def _settings(args: argparse.Namespace, console: Console) -> Settings:
@@ -270,6 +291,7 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
     """``metadata REQ... [-r FILE]``: core metadata of the newest matching versions."""
     settings = _settings(args, console)
     requirements, pins = _requirements(args, settings)
+    settings, pins = _with_pinned(settings, pins)
 
     async def fetch() -> list[MetadataResult | IndexClientError]:
         bar = console.progress("metadata")
@@ -362,7 +384,9 @@ def download(args: argparse.Namespace, console: Console) -> int:
     """``download REQ... [-r FILE] [--dest DIR]``: the best file of each, hash-verified."""
     settings = _settings(args, console)
     requirements, pins = _requirements(args, settings)
-    settings.indexes()  # no index configured: fail before creating --dest
+    settings, pins = _with_pinned(settings, pins)
+    if not pins:
+        settings.indexes()  # no index configured: fail before creating --dest
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is not a directory")

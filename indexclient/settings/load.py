@@ -559,6 +559,13 @@ class Settings:
                     "no index is searched and no find-links location is given",
                     "pass --find-links DIR_OR_URL, or drop --no-index (no-index = true)",
                 )
+            if self.extra_indexes:
+                raise ConfigurationError.single(
+                    "index",
+                    "every configured index is explicit (asked only about the projects "
+                    "pinned to it), and there is no default index",
+                    _NO_INDEX_HINT,
+                )
             raise ConfigurationError.single("index", "no index URL is configured", _NO_INDEX_HINT)
         return searched
 

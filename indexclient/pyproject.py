@@ -60,7 +60,7 @@ class ProjectRequirements:
 
     path: str
     requirements: tuple[str, ...]
-    pins: Mapping[NormalizedName, IndexSpec]
+    pins: Mapping[str, IndexSpec]
     indexes: tuple[IndexSpec, ...]
 
 
@@ -102,7 +102,7 @@ def read_pyproject(
         problems.add(f"tool.uv.sources in {path}", f"expected a table, got {describe(sources)}")
         sources = {}
     skipped = _without_sources(settings)
-    pins: dict[NormalizedName, IndexSpec] = {}
+    pins: dict[str, IndexSpec] = {}
     for text, extra in given:
         if requirement_problem(text) is not None:
             continue  # reported by _requirements

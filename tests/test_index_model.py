@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 from test_cli_support import run_cli
 
-from indexclient import IndexClient, cli
+from indexclient import IndexClient, MetadataResult, Settings, cli, read_pyproject
 from indexclient.errors import ConfigurationError
 from indexclient.indexes import MemoryIndex
 from indexclient.simple import DistributionFile
@@ -690,3 +691,18 @@ def test_no_index_leaves_out_pinned_indexes_too(both: Runner, lab: Lab) -> None:
     assert "no index is used (--no-index), pinned ones included" in outcome.err
     assert outcome.uv is None or outcome.uv.code != 0
     assert not [p for p in lab.paths_since(start) if p.startswith("/v/")]
+
+
+async def test_the_library_reads_a_project_and_its_pins(lab: Lab, tmp_path: Path) -> None:
+    """read_pyproject + metadata_for(pins=...): what -r pyproject.toml does, as an API."""
+    path = project(tmp_path / "proj", 'foo = { index = "vendor" }', indexes=vendor(lab))
+    settings = Settings.load({}, default_index=lab.b)
+    read = read_pyproject(str(path), settings=settings)
+    assert read.requirements == ("foo", "bar")
+    assert {name: spec.url for name, spec in read.pins.items()} == {"foo": lab.v}
+    async with IndexClient(settings=settings) as client:
+        results = await client.metadata_for(list(read.requirements), pins=read.pins)
+    assert [(r.version, r.index) for r in results if isinstance(r, MetadataResult)] == [
+        (Version("9.0"), read.pins["foo"]),
+        (Version("1.0"), settings.index_url),
+    ]

@@ -41,15 +41,23 @@ from indexclient.errors import (
 )
 
 if TYPE_CHECKING:
-    from indexclient.client import IndexClient
+    from indexclient.client import IndexClient, Pins
     from indexclient.download import DownloadResult, Progress
     from indexclient.fetching import FileMetadata, MetadataResult
     from indexclient.indexes import Found, Index, MemoryIndex
     from indexclient.memo import MetadataSource
+    from indexclient.pyproject import ProjectRequirements, read_pyproject
+    from indexclient.search import FoundProject
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.settings.files import ConfigFile, Discovery, FileValues, IndexEntry
-    from indexclient.settings.values import OriginKind, Problems
+    from indexclient.settings.values import (
+        CacheControl,
+        IndexFormat,
+        IndexStrategy,
+        OriginKind,
+        Problems,
+    )
     from indexclient.simple import (
         DistributionFile,
         FilenameInfo,
@@ -89,6 +97,13 @@ from indexclient._version import __version__
 
 _LAZY = {
     "IndexClient": "indexclient.client",
+    "Pins": "indexclient.client",
+    "FoundProject": "indexclient.search",
+    "ProjectRequirements": "indexclient.pyproject",
+    "read_pyproject": "indexclient.pyproject",
+    "CacheControl": "indexclient.settings.values",
+    "IndexFormat": "indexclient.settings.values",
+    "IndexStrategy": "indexclient.settings.values",
     "DownloadResult": "indexclient.download",
     "Progress": "indexclient.download",
     "FileMetadata": "indexclient.fetching",
@@ -140,6 +155,7 @@ _LAZY = {
 
 __all__ = [
     "BundledRoots",
+    "CacheControl",
     "CacheEntry",
     "CertificateErrorKind",
     "CertificateVerificationError",
@@ -167,6 +183,7 @@ __all__ = [
     "FileWriteError",
     "FilenameInfo",
     "Found",
+    "FoundProject",
     "FrozenDict",
     "HttpCache",
     "HttpClient",
@@ -174,8 +191,10 @@ __all__ = [
     "IndexClient",
     "IndexClientError",
     "IndexEntry",
+    "IndexFormat",
     "IndexPage",
     "IndexSpec",
+    "IndexStrategy",
     "InsecureHost",
     "InsecureHosts",
     "LoadedLocation",
@@ -190,12 +209,14 @@ __all__ = [
     "Origin",
     "OriginKind",
     "ParseError",
+    "Pins",
     "PlatformRoots",
     "Problems",
     "Progress",
     "ProjectLink",
     "ProjectNotFound",
     "ProjectPage",
+    "ProjectRequirements",
     "RedirectError",
     "RequestTimeoutError",
     "Response",
@@ -214,6 +235,7 @@ __all__ = [
     "UnsupportedDigestError",
     "Value",
     "__version__",
+    "read_pyproject",
 ]
 
 

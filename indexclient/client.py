@@ -1,7 +1,9 @@
 """IndexClient: the facade over settings, trust, transport, indexes and parsing.
 
-It asks its indexes (:mod:`indexclient.indexes`) in order, chooses through
-:class:`~indexclient.remembered.Chooser` (the memo's fast path), reads metadata through
+It asks its indexes (:mod:`indexclient.indexes`) as uv does
+(:class:`~indexclient.search.Search`: the index strategy, find-links, explicit indexes
+and pins), chooses through :class:`~indexclient.remembered.Chooser` (the memo's fast
+path), reads metadata through
 :class:`~indexclient.fetching.MetadataFetcher` and downloads through
 :mod:`indexclient.download`; parsing is :mod:`indexclient.simple`'s, which never does IO.
 """
@@ -17,12 +19,13 @@ from typing import TYPE_CHECKING, Literal, overload
 from packaging.version import Version
 
 from indexclient.download import DEFAULT_MAX_DOWNLOAD_SIZE, download_file
-from indexclient.errors import IndexClientError, ProjectNotFound
+from indexclient.errors import ConfigurationError, IndexClientError, ProjectNotFound
 from indexclient.fetching import FileMetadata, MetadataFetcher, MetadataResult
-from indexclient.indexes import Found, Index, open_index
+from indexclient.indexes import Index, open_index
 from indexclient.indexes.simple_api import Pages
 from indexclient.memo import Memo, RememberedSelection
 from indexclient.remembered import Chooser, name_and_text
+from indexclient.search import FoundProject, Search, merged
 from indexclient.select import Selection, project_name
 from indexclient.settings import IndexSpec, Settings
 from indexclient.simple import DistributionFile, IndexPage, ProjectPage
@@ -37,7 +40,11 @@ if TYPE_CHECKING:
 
     from indexclient.download import DownloadResult, Progress
 
-__all__ = ["IndexClient", "MetadataResult"]
+__all__ = ["IndexClient", "MetadataResult", "Pins"]
+
+#: Pins of projects to indexes: a project name (any spelling) to the name of a
+#: configured index, or to an index given whole (uv's ``[tool.uv.sources]``).
+Pins = Mapping[str, str | IndexSpec]
 
 
 class IndexClient:
@@ -49,11 +56,20 @@ class IndexClient:
             page = await client.project("requests")
 
     Indexes come from the arguments or from ``settings`` (environment variables such as
-    ``UV_DEFAULT_INDEX``); there is no built-in default. With several indexes (extra
-    indexes plus a default), a project is taken from the first index that has it, in
-    uv's order: extra indexes first, the default last ("first index wins"). ``indexes``
-    gives the :class:`~indexclient.indexes.Index` objects to ask instead, in order (an
-    :class:`~indexclient.indexes.MemoryIndex` tests the facade without sockets).
+    ``UV_DEFAULT_INDEX``, configuration files with :meth:`Settings.discover`); there is
+    no built-in default. With several indexes they are searched as uv searches them
+    (:mod:`indexclient.search`): in the settings' order (``--index`` before
+    ``--extra-index-url`` before the files' indexes, the default last), with the index
+    strategy of the settings (``first-index`` unless ``index_strategy`` or
+    ``UV_INDEX_STRATEGY`` says otherwise: the first index that has a project is the only
+    one used for it), find-links locations alongside, and explicit indexes only for the
+    projects pinned to them (``pins=``, ``index=``). ``indexes`` gives the
+    :class:`~indexclient.indexes.Index` objects to ask instead, in order (an
+    :class:`~indexclient.indexes.MemoryIndex` tests the facade without sockets; one
+    whose spec is explicit or a find-links location is used as such).
+
+    Every answer says which index gave it: :attr:`Selection.index`,
+    :attr:`MetadataResult.index`, :meth:`find`.
 
     At most ``concurrency`` requests are in flight at once (default 50, or
     ``UV_CONCURRENT_DOWNLOADS``). Failed requests are retried per ``retry`` (by default
@@ -70,6 +86,8 @@ class IndexClient:
         index_url: str | None = None,
         *,
         extra_index_urls: Sequence[str] = (),
+        find_links: Sequence[str] = (),
+        index_strategy: str | None = None,
         indexes: Sequence[Index] | None = None,
         settings: Settings | None = None,
         trust: Trust | None = None,
@@ -80,19 +98,29 @@ class IndexClient:
         retry: RetryPolicy | None = None,
         max_page_size: int = DEFAULT_MAX_BODY,
     ) -> None:
-        if indexes is not None and (index_url or extra_index_urls):
+        if indexes is not None and (index_url or extra_index_urls or find_links):
             raise TypeError("pass index URLs or indexes, not both")
         if settings is None:
             settings = Settings.load(
                 environ,
                 index_url=index_url,
                 extra_index_urls=extra_index_urls,
+                find_links=find_links,
+                index_strategy=index_strategy,
                 concurrency=concurrency,
                 deadline=deadline,
             )
-        elif index_url or extra_index_urls or concurrency or deadline is not None:
+        elif (
+            index_url
+            or extra_index_urls
+            or find_links
+            or index_strategy
+            or concurrency
+            or deadline is not None
+        ):
             raise TypeError(
-                "pass the index URLs, concurrency and deadline in settings, or settings=None"
+                "pass the index URLs, strategy, concurrency and deadline in settings, "
+                "or settings=None"
             )
         self.settings = settings
         self._trust = trust
@@ -101,13 +129,38 @@ class IndexClient:
         self.max_page_size = max_page_size
         self._limit = asyncio.Semaphore(settings.concurrency.value)
         self._pages = Pages(self._limit, max_page_size)
-        # Each index's kind is decided here, once, from its URL.
+        strategy = settings.index_strategy.value
+        # Each index's kind is decided here, once, from its spec.
+        nothing_to_search = None
         if indexes is None:
-            indexes = [open_index(spec, self._pages) for spec in settings.indexes()]
+            try:
+                searching = settings.indexes()
+            except ConfigurationError as exc:
+                # Only explicit indexes: usable for pinned projects; any other project
+                # is this error (raised here when there is no index at all).
+                if not settings.configured_indexes():
+                    raise
+                searching, nothing_to_search = (), exc
+            searched = [open_index(s, self._pages, strategy) for s in searching]
+            links = [open_index(s, self._pages) for s in settings.find_links]
+            pinnable = [
+                next((i for i in searched if i.spec == s), None)
+                or open_index(s, self._pages, strategy)
+                for s in settings.configured_indexes()
+            ]
         elif not indexes:
             raise ValueError("indexes= names no index")
-        self._indexes: tuple[Index, ...] = tuple(indexes)
-        self.indexes: tuple[IndexSpec, ...] = tuple(i.spec for i in self._indexes)
+        else:
+            links = [i for i in indexes if i.spec.find_links]
+            searched = [i for i in indexes if not i.spec.find_links and not i.spec.explicit]
+            pinnable = [i for i in indexes if not i.spec.find_links]
+        self._search = Search(searched, links, strategy, nothing_to_search)
+        self._pinnable: tuple[Index, ...] = tuple(pinnable)
+        self._opened: dict[IndexSpec, Index] = {}
+        #: The indexes searched, in order (explicit ones and find-links left out).
+        self.indexes: tuple[IndexSpec, ...] = tuple(i.spec for i in searched)
+        #: The find-links locations searched alongside them.
+        self.find_links: tuple[IndexSpec, ...] = tuple(i.spec for i in links)
         self._http: HttpClient | None = None
         self._fetcher: MetadataFetcher | None = None
         # Pages and metadata files are cached, and answers computed from them remembered,
@@ -128,7 +181,7 @@ class IndexClient:
             retry=self._retry,
             read_timeout=self.settings.timeout.value,
             deadline=self.settings.deadline.value,
-            credentials=Credentials(i.url for i in self.indexes),
+            credentials=Credentials(i.spec.url for i in self._known()),
             cache=None if self._cache_dir is None else HttpCache(self._cache_dir),
             offline=self.settings.offline.value,
             refresh=self.settings.refresh,
@@ -156,33 +209,85 @@ class IndexClient:
         """The HTTP client (only while the IndexClient is open)."""
         return self._pages.http
 
+    def _known(self) -> tuple[Index, ...]:
+        """Every index this client may ask: searched, find-links, pinnable, opened."""
+        found = {
+            id(i): i
+            for i in (
+                *self._search.indexes,
+                *self._search.find_links,
+                *self._pinnable,
+                *self._opened.values(),
+            )
+        }
+        return tuple(found.values())
+
     async def list_projects(self, index: IndexSpec | None = None) -> IndexPage:
         """The root page of ``index`` (default: the default index, else the first)."""
         if index is None:
-            chosen = next((i for i in self._indexes if i.spec.default), self._indexes[0])
+            candidates = self._search.indexes + self._search.find_links
+            chosen = next((i for i in candidates if i.spec.default), candidates[0])
         else:
-            mine = (i for i in self._indexes if i.spec == index)
-            chosen = next(mine, None) or open_index(index, self._pages)
+            chosen = self._index(index)
         return await chosen.index_page()
 
-    async def project(self, name: str) -> ProjectPage:
-        """The page of project ``name`` from the first index that has it.
+    def _index(self, index: str | IndexSpec) -> Index:
+        """The index a pin names: a configured index's name, or a spec (opened once).
+        With ``no_index`` no index is used, pinned or not (uv's --no-index)."""
+        if self.settings.no_index.value:
+            name = index.name or redact_url(index.url) if isinstance(index, IndexSpec) else index
+            raise ConfigurationError.single(
+                f"index {name!r}",
+                f"no index is used ({self.settings.no_index.origin}), pinned ones included",
+            )
+        if isinstance(index, IndexSpec):
+            mine = next((i for i in self._known() if i.spec == index), None)
+            if mine is None:
+                strategy = self._search.strategy
+                mine = self._opened[index] = open_index(index, self._pages, strategy)
+            return mine
+        named = next((i for i in self._pinnable if i.spec.name == index), None)
+        if named is not None:
+            return named
+        known = ", ".join(sorted({i.spec.name for i in self._pinnable if i.spec.name}))
+        if self.settings.no_index.value:
+            reason = f"no index is used ({self.settings.no_index.origin})"
+        else:
+            reason = f"the configured ones are: {known}" if known else "no index has a name"
+        raise ConfigurationError.single(
+            f"index {index!r}",
+            f"no index of that name is configured; {reason}",
+            'define it in an [[index]] table with name = "..." (or --index NAME=URL)',
+        )
+
+    def _pins(self, pins: Pins | None) -> dict[str, Index]:
+        """``pins`` by normalised project name, each index looked up now (an unknown
+        name is a ConfigurationError before any request)."""
+        return {project_name(name): self._index(index) for name, index in (pins or {}).items()}
+
+    async def find(self, name: str, *, index: str | IndexSpec | None = None) -> FoundProject:
+        """Project ``name``'s files from the indexes the search lets count, and where
+        each came from (see :class:`~indexclient.FoundProject`); only from ``index``
+        (a configured index's name, or a spec) when given, as for a pinned project.
 
         Raises :class:`~indexclient.errors.ProjectNotFound` when no index has it.
         """
-        return await (await self._locate(name)).page()
-
-    async def _locate(self, name: str) -> Found:
-        """The first index's answer for project ``name``, not parsed yet.
-
-        An invalid name is a ConfigurationError before any index is asked.
-        """
         normalized = project_name(name)
-        for index in self._indexes:
-            found = await index.project(normalized)
-            if found is not None:
-                return found
-        raise ProjectNotFound(name, [redact_url(i.url) for i in self.indexes])
+        pin = None if index is None else self._index(index)
+        candidates = await self._search.candidates(normalized, pin)
+        answers = candidates.answers()
+        if not answers:
+            raise ProjectNotFound(name, [redact_url(i.url) for i in candidates.asked])
+        page, sources = await merged(answers)
+        return FoundProject(page, tuple(dict.fromkeys(a.index for a in answers)), sources)
+
+    async def project(self, name: str, *, index: str | IndexSpec | None = None) -> ProjectPage:
+        """The page of project ``name``: its files from the indexes that count for it
+        (see :meth:`find`, which also says where each file came from).
+
+        Raises :class:`~indexclient.errors.ProjectNotFound` when no index has it.
+        """
+        return (await self.find(name, index=index)).page
 
     @overload
     async def projects(
@@ -214,23 +319,32 @@ class IndexClient:
 
         return list(await asyncio.gather(*(one(n) for n in names)))
 
-    async def versions(self, name: str) -> tuple[Version, ...]:
+    async def versions(
+        self, name: str, *, index: str | IndexSpec | None = None
+    ) -> tuple[Version, ...]:
         """The versions of ``name`` with at least one parsable file, oldest first."""
-        return (await self.project(name)).versions_available()
+        return (await self.project(name, index=index)).versions_available()
 
-    async def choose(self, requirement: str | Requirement) -> Selection:
-        """The newest acceptable version for a PEP 508 requirement and its files.
+    async def choose(
+        self, requirement: str | Requirement, *, index: str | IndexSpec | None = None
+    ) -> Selection:
+        """The newest acceptable version for a PEP 508 requirement and its files, and
+        the index it came from (:attr:`Selection.index`); from ``index`` only when
+        given (a configured index's name, or a spec: a pin).
 
-        See :func:`indexclient.select.select_files` for the rules. Raises
-        ProjectNotFound when no file matches.
+        See :func:`indexclient.select.select_files` for the rules and
+        :mod:`indexclient.search` for the indexes'. Raises ProjectNotFound when no file
+        matches.
         """
-        return (await self._choose(requirement))[0]
+        pin = None if index is None else self._index(index)
+        return (await self._choose(requirement, pin))[0]
 
     async def _choose(
-        self, requirement: str | Requirement
+        self, requirement: str | Requirement, pin: Index | None = None
     ) -> tuple[Selection, RememberedSelection | None]:
         name, text = name_and_text(requirement)
-        return await self._chooser.choose(await self._locate(name), requirement, text)
+        candidates = await self._search.candidates(project_name(name), pin)
+        return await self._chooser.choose(candidates, requirement, text)
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
@@ -243,6 +357,7 @@ class IndexClient:
         self,
         requirements: Sequence[str],
         *,
+        pins: Pins | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[MetadataResult | IndexClientError]:
         """Core metadata for many PEP 508 requirements at once, in input order.
@@ -251,11 +366,17 @@ class IndexClient:
         wheel of it when there is one, else its sdist. A requirement that fails gives its
         error in its place. ``progress(done, total)`` is called as each one finishes (the
         ones answered whole from the cache's memo count at once, before any IO).
+
+        ``pins`` maps project names to the index each must come from, as uv's
+        ``[tool.uv.sources]`` does (``{"torch": "pytorch"}``: an index name from the
+        configuration, or an :class:`IndexSpec`): every requirement on a pinned project
+        is asked of that index only, explicit or not, and no other index is asked about
+        it. An unknown index name raises ConfigurationError before any request.
         """
+        pinned = self._pins(pins)
         total = len(requirements)
-        first = self._indexes[0]
         results: list[MetadataResult | IndexClientError | None] = [
-            self._chooser.answer_now(first, r) for r in requirements
+            self._answer_now(r, pinned) for r in requirements
         ]
         done = sum(r is not None for r in results)
         if progress is not None and done:
@@ -264,7 +385,9 @@ class IndexClient:
         async def one(requirement: str) -> MetadataResult | IndexClientError:
             nonlocal done
             try:
-                selection, memo = await self._choose(requirement)
+                name, _ = name_and_text(requirement)
+                pin = pinned.get(project_name(name))
+                selection, memo = await self._choose(requirement, pin)
                 return await self._chooser.result(requirement, selection, memo, self.core_metadata)
             except IndexClientError as exc:
                 return exc
@@ -278,6 +401,24 @@ class IndexClient:
         for i, result in zip(missing, fetched, strict=True):
             results[i] = result
         return [r for r in results if r is not None]
+
+    def _answer_now(self, requirement: str, pinned: Mapping[str, Index]) -> MetadataResult | None:
+        """The memo's whole answer, when the index the search would find first (the
+        first index, or the pinned one) gives its page without IO. Not when find-links
+        or an unsafe strategy could add files from elsewhere."""
+        if self._memo is None:
+            return None
+        index = None
+        if pinned:
+            try:
+                index = pinned.get(project_name(name_and_text(requirement)[0]))
+            except ConfigurationError:
+                return None
+        if index is None:
+            if not self._search.simple or not self._search.indexes:
+                return None
+            index = self._search.indexes[0]
+        return self._chooser.answer_now(index, requirement)
 
     async def download(
         self,

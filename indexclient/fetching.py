@@ -28,6 +28,7 @@ from indexclient.errors import DigestMismatchError, MetadataError, ResponseError
 from indexclient.indexes import open_file
 from indexclient.indexes.files import MAX_RANGE_REQUESTS, MIN_RANGE_PROGRESS, Ranges
 from indexclient.memo import Memo, MetadataSource, metadata_key, sha256_of
+from indexclient.settings import IndexSpec
 from indexclient.simple import DistributionFile
 
 # Its archive readers (the ZIP structures, zipfile, tarfile) load at their first use, as
@@ -81,7 +82,9 @@ class MetadataResult:
     """Core metadata for one requirement: the version and file chosen, and the metadata.
 
     ``metadata.to_json()`` gives the PEP 566 JSON form; ``source`` says how it was
-    obtained (``pep658``, ``range``, ``wheel`` or ``sdist``).
+    obtained (``pep658``, ``range``, ``wheel`` or ``sdist``); ``index`` is the index
+    (or find-links location) the file came from: its ``url`` (redact it with
+    :func:`indexclient.urls.redact_url` to show it) and ``name``.
     """
 
     __module__ = "indexclient"
@@ -92,6 +95,7 @@ class MetadataResult:
     file: DistributionFile
     metadata: CoreMetadata
     source: MetadataSource
+    index: IndexSpec | None = None
 
 
 class MetadataFetcher:

@@ -11,6 +11,7 @@ warm run of hundreds spends no time scheduling tasks that never wait.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from indexclient.memo import (
     selection_key,
     selection_to_json,
 )
+from indexclient.search import Answer, Candidates, merged
 from indexclient.select import (
     Selection,
     is_plain_name,
@@ -32,6 +34,7 @@ from indexclient.select import (
     requirement_problem,
     select_files,
 )
+from indexclient.settings import IndexSpec
 from indexclient.simple import DistributionFile
 from indexclient.urls import redact_url
 
@@ -50,19 +53,50 @@ class Chooser:
         self.memo = memo
 
     async def choose(
-        self, found: Found, requirement: str | Requirement, text: str
+        self, candidates: Candidates, requirement: str | Requirement, text: str
     ) -> tuple[Selection, RememberedSelection | None]:
-        """The selection for ``requirement`` (whose canonical text is ``text``) from
-        ``found``, and its memo entry when the page has a digest to key it by.
+        """The selection for ``requirement`` (whose canonical text is ``text``) from the
+        first group of ``candidates`` that has an acceptable file, with the index its
+        best file came from, and its memo entry when the group is one page with a
+        digest to key it by.
 
-        Raises ProjectNotFound when no file matches."""
+        Raises ProjectNotFound when no file matches (naming the pages looked at), or
+        when no index has the project (naming the indexes asked)."""
+        if not candidates.groups:
+            raise ProjectNotFound(text, [redact_url(i.url) for i in candidates.asked])
+        looked_at: list[str] = []
+        parsed = None
+        for group in candidates.groups:
+            if len(group) == 1:
+                chosen = await self._choose_one(group[0], requirement, text)
+                if chosen is not None:
+                    return chosen
+                looked_at.append(group[0].found.url)
+                continue
+            if parsed is None:
+                parsed = parse_requirement(requirement)
+            page, sources = await merged(group)
+            selection = select_files(page, parsed)
+            if selection is not None:
+                index = sources.get(id(selection.best), group[0].index)
+                return dataclasses.replace(selection, index=index), None
+            looked_at += [a.found.url for a in group]
+        raise ProjectNotFound(text, [redact_url(u) for u in dict.fromkeys(looked_at)])
+
+    async def _choose_one(
+        self, answer: Answer, requirement: str | Requirement, text: str
+    ) -> tuple[Selection, RememberedSelection | None] | None:
+        """The selection from one index's page (remembered, or chosen and remembered),
+        or None when no file of it is acceptable."""
+        found, index = answer.found, answer.index
         remembered = self._remembered(found, text)
         if remembered is not None:
-            return remembered
+            return dataclasses.replace(remembered[0], index=index), remembered[1]
         page = await found.page()
         selection = select_files(page, parse_requirement(requirement))
         if selection is None:
-            raise ProjectNotFound(text, [redact_url(page.url)])
+            return None
+        selection = dataclasses.replace(selection, index=index)
         # Keyed by the body actually parsed (page() may have had to fetch it again).
         memo = self.memo if found.digest else None
         if memo is None:
@@ -104,10 +138,13 @@ class Chooser:
             core, source = found.metadata, found.source
             if memo is not None:
                 memo.add_metadata(file, core, source)
-        return MetadataResult(requirement, selection.name, selection.version, file, core, source)
+        return MetadataResult(
+            requirement, selection.name, selection.version, file, core, source, selection.index
+        )
 
     def answer_now(self, index: Index, requirement: str) -> MetadataResult | None:
-        """``requirement``'s answer when ``index`` (the first) and the memo give all of
+        """``requirement``'s answer when ``index`` (the one the search would find first:
+        the first index, or the one the project is pinned to) and the memo give all of
         it now, with no await. None whenever anything would need IO or parsing (the
         async path does that, and reports an invalid requirement in its place)."""
         if self.memo is None:
@@ -126,7 +163,10 @@ class Chooser:
         if metadata is None:
             return None
         core, source = metadata
-        return MetadataResult(requirement, selection.name, selection.version, file, core, source)
+        spec: IndexSpec = index.spec
+        return MetadataResult(
+            requirement, selection.name, selection.version, file, core, source, spec
+        )
 
 
 def name_and_text(requirement: str | Requirement) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from indexclient.errors import ConfigurationError
+from indexclient.settings.values import IndexSpec
 from indexclient.simple.models import DistributionFile, ProjectPage
 
 if TYPE_CHECKING:
@@ -64,13 +65,18 @@ def project_name(name: str) -> NormalizedName:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The version chosen for a requirement and its files, best first."""
+    """The version chosen for a requirement and its files, best first, and the index
+    (or find-links location) the best file came from: ``index.url`` (which may hold
+    credentials: show it through :func:`indexclient.urls.redact_url`) and
+    ``index.name``. ``index`` is None only for a selection made from a page alone
+    (:func:`select_files`)."""
 
     __module__ = "indexclient"
 
     name: NormalizedName
     version: Version
     files: tuple[DistributionFile, ...]
+    index: IndexSpec | None = None
 
     @property
     def best(self) -> DistributionFile:

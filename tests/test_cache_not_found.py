@@ -22,7 +22,7 @@ from aiohttp import web
 from conftest import Pki
 
 from indexclient import IndexClient
-from indexclient.errors import OfflineError
+from indexclient.errors import ResponseError
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
 
@@ -71,10 +71,9 @@ def url(server: LocalServer) -> str:
     return server.url + "simple/"
 
 
-@pytest.mark.parametrize("status", [404, 410])
-async def test_a_warm_run_asks_neither_index(pki: Pki, env: dict[str, str], status: int) -> None:
+async def test_a_warm_run_asks_neither_index(pki: Pki, env: dict[str, str]) -> None:
     absent, present = (
-        Server(status, **{"Cache-Control": FRESH}),
+        Server(404, **{"Cache-Control": FRESH}),
         Server(200, **{"Cache-Control": FRESH}),
     )
     tls = server_context(pki.root.issue_leaf())
@@ -84,6 +83,23 @@ async def test_a_warm_run_asks_neither_index(pki: Pki, env: dict[str, str], stat
         assert await files(url(a), url(b), env) == ["demo-1.0.tar.gz"]
         assert await files(url(a), url(b), {**env, "UV_OFFLINE": "1"}) == ["demo-1.0.tar.gz"]
         assert (len(absent.seen), len(present.seen)) == (1, 1)  # no request at all
+
+
+async def test_a_cached_410_stops_the_search_as_a_fresh_one_does(
+    pki: Pki, env: dict[str, str]
+) -> None:
+    # uv: a 410 is not "not on this index" (only 404 and ignore-error-codes are); the
+    # cached answer ends the search the same way, without asking the server again.
+    absent, present = (
+        Server(410, **{"Cache-Control": FRESH}),
+        Server(200, **{"Cache-Control": FRESH}),
+    )
+    tls = server_context(pki.root.issue_leaf())
+    async with serve_https(tls, absent.handle) as a, serve_https(tls, present.handle) as b:
+        for _ in range(2):
+            with pytest.raises(ResponseError, match="HTTP 410"):
+                await files(url(a), url(b), env)
+        assert (len(absent.seen), len(present.seen)) == (1, 0)
 
 
 async def test_a_404_without_freshness_is_asked_again_and_answers_offline(
@@ -129,8 +145,10 @@ async def test_a_404_with_no_store_is_not_stored(pki: Pki, env: dict[str, str]) 
         await files(url(a), url(b), env)
         await files(url(a), url(b), env)
         assert (len(absent.seen), len(present.seen)) == (2, 1)
-        with pytest.raises(OfflineError, match="not in the cache"):
-            await files(url(a), url(b), {**env, "UV_OFFLINE": "1"})
+        # uv, offline: an index whose answer is not in the cache is passed over; the
+        # next index's cached page answers, and nothing is asked.
+        assert await files(url(a), url(b), {**env, "UV_OFFLINE": "1"}) == ["demo-1.0.tar.gz"]
+        assert (len(absent.seen), len(present.seen)) == (2, 1)
 
 
 def basic(user: str, password: str) -> str:
@@ -154,8 +172,10 @@ async def test_a_404_fetched_with_credentials_answers_no_request_without_them(
         # Now stored as fetched without them, the one with credentials is asked again.
         await files(private, url(b), env)
         assert absent.seen[2:] == [(basic("alice", "s3cret"), None)]
-        with pytest.raises(OfflineError, match="cannot be used offline"):
-            await files(url(a), url(b), {**env, "UV_OFFLINE": "1"})
+        # Offline, the entry (fetched with credentials) is no answer for this request:
+        # like an index with nothing cached, it is passed over (uv's offline rule).
+        assert await files(url(a), url(b), {**env, "UV_OFFLINE": "1"}) == ["demo-1.0.tar.gz"]
+        assert absent.seen[3:] == []
     assert len(present.seen) == 1
 
 

@@ -54,7 +54,8 @@ def test_show_human(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
 
 def test_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     data = show(capsys)
-    assert list(data) == ["settings", "trust_source", "config_files"]
+    assert list(data) == ["settings", "indexes", "trust_source", "config_files"]
+    assert data["indexes"] == []
     settings = data["settings"]
     assert isinstance(settings, dict)
     assert list(settings) == [
@@ -70,8 +71,15 @@ def test_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         "http-deadline",
         "http-retries",
         "offline",
+        "find-links",
+        "no-index",
+        "index-strategy",
+        "keyring-provider",
+        "no-cache",
+        "no-progress",
     ]
     assert settings["index-url"] == {"value": None, "source": None, "name": None}
+    assert settings["index-strategy"] == {"value": "first-index", "source": "default"}
     assert settings["concurrent-downloads"] == {"value": 50, "source": "default"}
     assert settings["http-deadline"] == {"value": 3600.0, "source": "default"}
     assert data["config_files"] == []
@@ -148,8 +156,8 @@ def test_precedence_flag_env_project_user_system(
         assert isinstance(settings, dict)
         return settings[key]["value"], settings[key]["source"]
 
-    flag = ("--index-url", "https://flag.example/simple")
-    assert setting("index-url", *flag) == ("https://flag.example/simple", "--index-url")
+    flag = ("--default-index", "https://flag.example/simple")
+    assert setting("index-url", *flag) == ("https://flag.example/simple", "--default-index")
     assert setting("index-url") == ("https://env.example/simple", "UV_DEFAULT_INDEX (environment)")
     assert setting("system-certs") == (True, "UV_SYSTEM_CERTS (environment)")
     assert setting("system-certs", "--no-system-certs") == (False, "--no-system-certs")

@@ -70,8 +70,9 @@ def test_project_json(
     result = run_cli(capsys, "project", "demo-package", "--json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert list(data) == ["name", "files"]
+    assert list(data) == ["name", "index", "index_name", "files"]
     assert data["name"] == "demo-package"
+    assert (data["index"], data["index_name"]) == (index_url, None)
     first, yanked = data["files"][0], data["files"][3]
     expected = index.projects["demo-package"][0]
     assert first == {
@@ -83,6 +84,7 @@ def test_project_json(
         "core_metadata": {"sha256": hashlib.sha256(expected.metadata or b"").hexdigest()},
         "size": len(expected.content),
         "upload_time": None,
+        "index": index_url,
     }
     assert yanked["yanked"] == "broken build"
 
@@ -112,14 +114,16 @@ def test_project_json_dates_and_flags(capsys: pytest.CaptureFixture[str], pki: P
         app.router.add_get("/simple/dated/", handler)
 
     with running_server(server_context(pki.root.issue_leaf()), register) as server:
-        result = run_cli(capsys, "project", "dated", "--json", "--index-url", server.url + "simple")
+        result = run_cli(
+            capsys, "project", "dated", "--json", "--default-index", server.url + "simple"
+        )
     assert result.code == 0, result.err
     (entry,) = json.loads(result.out)["files"]
     assert entry["yanked"] == ""
     assert entry["core_metadata"] == {}
     assert entry["hashes"] == {}
     assert entry["upload_time"] == "2024-01-02T03:04:05.123456Z"
-    human = run_cli(capsys, "project", "dated", "--index-url", server.url + "simple")
+    human = run_cli(capsys, "project", "dated", "--default-index", server.url + "simple")
     assert "(not" not in human.out
 
 
@@ -190,11 +194,14 @@ def test_metadata_human(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_metadata_json_in_input_order(capsys: pytest.CaptureFixture[str]) -> None:
+def test_metadata_json_in_input_order(capsys: pytest.CaptureFixture[str], index_url: str) -> None:
     result = run_cli(capsys, "metadata", "tiny-utils", "demo-package<2", "--json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert [list(entry) for entry in data] == [["name", "version", "filename", "metadata"]] * 2
+    assert [list(entry) for entry in data] == [
+        ["name", "version", "filename", "index", "metadata"]
+    ] * 2
+    assert {entry["index"] for entry in data} == {index_url}
     assert [(e["name"], e["version"]) for e in data] == [
         ("tiny-utils", "0.4"),
         ("demo-package", "1.1"),
@@ -311,7 +318,7 @@ def test_download_without_an_index_creates_nothing(
 
 
 def test_download_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: SimpleIndex
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: SimpleIndex, index_url: str
 ) -> None:
     dest = tmp_path / "wheels" / "new"
     result = run_cli(
@@ -325,6 +332,7 @@ def test_download_json(
         "name": "demo-package",
         "version": "1.1",
         "filename": expected.filename,
+        "index": index_url,
         "path": str(dest / expected.filename),
         "size": len(expected.content),
         "hashes_checked": ["sha256"],

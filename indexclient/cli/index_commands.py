@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
 
 from indexclient.cli.exits import OK, UsageError, exit_code_of_failures
 from indexclient.cli.loop import run_async
@@ -20,7 +23,8 @@ from indexclient.cli.output import Console, human_size, iso, table
 from indexclient.cli.settings import load_settings
 from indexclient.client import IndexClient
 from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
-from indexclient.select import requirement_problem
+from indexclient.pyproject import is_pyproject, read_pyproject
+from indexclient.select import parsed_requirement, requirement_problem
 from indexclient.urls import redact_url
 from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
 
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
     from indexclient.download import DownloadResult
     from indexclient.select import Selection
-    from indexclient.settings import Settings
+    from indexclient.settings import IndexSpec, Settings
     from indexclient.simple import DistributionFile
 
 __all__ = ["download", "metadata", "project", "read_requirements", "versions"]
@@ -36,6 +40,38 @@ __all__ = ["download", "metadata", "project", "read_requirements", "versions"]
 
 def _client(settings: Settings) -> IndexClient:
     return IndexClient(settings=settings)
+
+
+def _with_pinned(
+    settings: Settings, pins: dict[str, IndexSpec]
+) -> tuple[Settings, dict[str, IndexSpec]]:
+    """The settings with the indexes only a pyproject.toml's pins name (its own
+    ``[[tool.uv.index]]``) added as explicit ones: asked about their pinned projects
+    only, never searched, and enough for a run whose every project is pinned."""
+    known = set(settings.configured_indexes())
+    moved = {
+        spec: dataclasses.replace(spec, explicit=True)
+        for spec in dict.fromkeys(pins.values())
+        if spec not in known
+    }
+    if not moved or settings.no_index.value:
+        return settings, pins
+    extra = settings.extra_indexes + tuple(moved.values())
+    return dataclasses.replace(settings, extra_indexes=extra), {
+        name: moved.get(spec, spec) for name, spec in pins.items()
+    }
+
+
+def _settings(args: argparse.Namespace, console: Console) -> Settings:
+    settings = load_settings(args)
+    if settings.no_progress.value:
+        console.quiet = True  # --no-progress, UV_NO_PROGRESS: the bars only
+    return settings
+
+
+def index_json(index: IndexSpec | None) -> str | None:
+    """The index of an answer as ``--json`` gives it: its URL, redacted."""
+    return None if index is None else redact_url(index.url)
 
 
 # --------------------------------------------------------------------------- project
@@ -69,17 +105,30 @@ def file_json(file: DistributionFile) -> dict[str, object]:
 
 
 def project(args: argparse.Namespace, console: Console) -> int:
-    """``project NAME``: the project's files."""
-    settings = load_settings(args)
+    """``project NAME``: the project's files, and the index each came from."""
+    settings = _settings(args, console)
 
     async def fetch() -> None:
         async with _client(settings) as client:
-            page = await client.project(args.name)
+            found = await client.find(args.name)
+        page = found.page
         name = page.name or args.name
         if console.json_mode:
-            console.json({"name": name, "files": [file_json(f) for f in page.files]})
+            files = [{**file_json(f), "index": index_json(found.index_of(f))} for f in page.files]
+            console.json(
+                {
+                    "name": name,
+                    "index": index_json(found.index),
+                    "index_name": found.index.name,
+                    "files": files,
+                }
+            )
             return
-        console.print(f"{name}: {len(page.files)} files ({redact_url(page.url)})")
+        if len(found.indexes) == 1:
+            where = redact_url(page.url)
+        else:
+            where = "from " + ", ".join(redact_url(i.url) for i in found.indexes)
+        console.print(f"{name}: {len(page.files)} files ({where})")
         rows = [
             (
                 str(f.version) if f.version is not None else "?",
@@ -101,7 +150,7 @@ def project(args: argparse.Namespace, console: Console) -> int:
 
 def versions(args: argparse.Namespace, console: Console) -> int:
     """``versions NAME``: every version, oldest first (newest last)."""
-    settings = load_settings(args)
+    settings = _settings(args, console)
 
     async def fetch() -> list[str]:
         async with _client(settings) as client:
@@ -150,11 +199,34 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
     return found
 
 
-def _requirements(args: argparse.Namespace) -> list[str]:
-    """The requirements from the arguments then the files; all checked before any IO."""
+def _requirements(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[list[str], dict[str, IndexSpec]]:
+    """The requirements from the arguments then the files, all checked before any IO,
+    and the pins of the pyproject.toml files among them (uv pip's rule: only a
+    project's own dependencies are pinned, by its [tool.uv.sources])."""
     given = [(r, "argument") for r in args.requirements]
+    pins: dict[str, IndexSpec] = {}
+    projects = [p for p in args.requirement_files if is_pyproject(p)]
+    if (args.extras or args.all_extras) and not projects:
+        raise UsageError(
+            "--extra and --all-extras need a pyproject.toml given with -r",
+            hint="e.g. indexclient metadata -r pyproject.toml --extra NAME",
+        )
     for path in args.requirement_files:
-        given += read_requirements(path)
+        if not is_pyproject(path):
+            given += read_requirements(path)
+            continue
+        read = read_pyproject(
+            path, extras=args.extras, all_extras=args.all_extras, settings=settings
+        )
+        given += [(r, path) for r in read.requirements]
+        for name, spec in read.pins.items():
+            if pins.setdefault(name, spec) != spec:
+                raise ConfigurationError.single(
+                    f"tool.uv.sources.{name} in {path}",
+                    f"{name!r} is pinned to another index by an earlier pyproject.toml",
+                )
     if not given:
         raise UsageError(
             "no requirement given", hint="name at least one, e.g. 'attrs>=22', or use -r FILE"
@@ -167,7 +239,7 @@ def _requirements(args: argparse.Namespace) -> list[str]:
             problems.append(ConfigProblem(origin, f"not a PEP 508 requirement: {reason}"))
     if problems:
         raise ConfigurationError(problems)
-    return [text for text, _ in given]
+    return [text for text, _ in given], pins
 
 
 def _error_json(requirement: str, error: IndexClientError) -> dict[str, object]:
@@ -198,6 +270,7 @@ def _metadata_json(result: MetadataResult) -> dict[str, object]:
         "name": result.name,
         "version": str(result.version),
         "filename": result.file.filename,
+        "index": index_json(result.index),
         "metadata": result.metadata.to_json(),
     }
 
@@ -216,15 +289,16 @@ def _print_metadata(console: Console, result: MetadataResult) -> None:
 
 def metadata(args: argparse.Namespace, console: Console) -> int:
     """``metadata REQ... [-r FILE]``: core metadata of the newest matching versions."""
-    requirements = _requirements(args)
-    settings = load_settings(args)
+    settings = _settings(args, console)
+    requirements, pins = _requirements(args, settings)
+    settings, pins = _with_pinned(settings, pins)
 
     async def fetch() -> list[MetadataResult | IndexClientError]:
         bar = console.progress("metadata")
         bar.update(0, len(requirements), force=True)
         try:
             async with _client(settings) as client:
-                return await client.metadata_for(requirements, progress=bar.update)
+                return await client.metadata_for(requirements, pins=pins, progress=bar.update)
         finally:
             bar.close()
 
@@ -252,18 +326,25 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
 # --------------------------------------------------------------------------- download
 
 
-async def _choose(client: IndexClient, requirement: str) -> Selection | IndexClientError:
+async def _choose(
+    client: IndexClient, requirement: str, pins: dict[str, IndexSpec]
+) -> Selection | IndexClientError:
     try:
-        return await client.choose(requirement)
+        pin = pins.get(canonicalize_name(parsed_requirement(requirement).name)) if pins else None
+        return await client.choose(requirement, index=pin)
     except IndexClientError as exc:
         return exc
 
 
 async def _download_all(
-    settings: Settings, requirements: Sequence[str], dest: Path, console: Console
+    settings: Settings,
+    requirements: Sequence[str],
+    pins: dict[str, IndexSpec],
+    dest: Path,
+    console: Console,
 ) -> list[tuple[Selection, DownloadResult] | IndexClientError]:
     async with _client(settings) as client:
-        chosen = await asyncio.gather(*(_choose(client, r) for r in requirements))
+        chosen = await asyncio.gather(*(_choose(client, r, pins) for r in requirements))
         sizes = [c.best.size for c in chosen if not isinstance(c, IndexClientError)]
         total = sum(s for s in sizes if s is not None) if None not in sizes else None
         done: dict[int, int] = {}
@@ -301,14 +382,16 @@ def _checked(result: DownloadResult) -> str:
 
 def download(args: argparse.Namespace, console: Console) -> int:
     """``download REQ... [-r FILE] [--dest DIR]``: the best file of each, hash-verified."""
-    requirements = _requirements(args)
-    settings = load_settings(args)
-    settings.indexes()  # no index configured: fail before creating --dest
+    settings = _settings(args, console)
+    requirements, pins = _requirements(args, settings)
+    settings, pins = _with_pinned(settings, pins)
+    if not pins:
+        settings.indexes()  # no index configured: fail before creating --dest
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is not a directory")
     dest.mkdir(parents=True, exist_ok=True)
-    results = run_async(_download_all(settings, requirements, dest, console))
+    results = run_async(_download_all(settings, requirements, pins, dest, console))
     if console.json_mode:
         entries: list[dict[str, object]] = []
         for requirement, result in zip(requirements, results, strict=True):
@@ -322,6 +405,7 @@ def download(args: argparse.Namespace, console: Console) -> int:
                     "name": selection.name,
                     "version": str(selection.version),
                     "filename": selection.best.filename,
+                    "index": index_json(selection.index),
                     "path": str(saved.path),
                     "size": saved.size,
                     "hashes_checked": list(saved.hashes_checked),

@@ -128,22 +128,62 @@ class _Option:
     help: str
     metavar: str | None = None
     const: object = True
+    choices: tuple[str, ...] | None = None
 
 
 _GLOBAL_OPTIONS = (
     _Option(
-        ("--index-url", "--default-index"),
+        ("--index",),
+        "index",
+        "append",
+        "an index, searched before the default one, earlier ones first: URL, a path, "
+        "NAME=URL, or the name of an [[index]] of the configuration (repeatable)",
+        "INDEX",
+    ),
+    _Option(
+        ("--default-index",),
+        "default_index",
+        "store",
+        f"the default index, e.g. {EXAMPLE_INDEX} (or a path, or an [[index]] name); searched last",
+        "URL",
+    ),
+    _Option(
+        ("-i", "--index-url"),
         "index_url",
         "store",
-        f"the default index, e.g. {EXAMPLE_INDEX} (or a path); searched last",
+        "the default index (uv's older name; --default-index wins when both are given)",
         "URL",
     ),
     _Option(
         ("--extra-index-url",),
         "extra_index_url",
         "append",
-        "an extra index, searched before the default one (repeatable)",
+        "an extra index, searched after the --index ones and before the default one (repeatable)",
         "URL",
+    ),
+    _Option(
+        ("-f", "--find-links"),
+        "find_links",
+        "append",
+        "a directory of distributions, or the URL of a page of links to them, searched "
+        "alongside the indexes (repeatable; comma-separated)",
+        "LOCATION",
+    ),
+    _Option(
+        ("--no-index",),
+        "no_index",
+        "flag",
+        "search no index: only the --find-links locations",
+    ),
+    _Option(
+        ("--index-strategy",),
+        "index_strategy",
+        "store",
+        "first-index (default): a project comes from the first index that has it; "
+        "unsafe-first-match: from the first index with an acceptable version; "
+        "unsafe-best-match: the best version of any index",
+        "STRATEGY",
+        choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
     ),
     _Option(
         ("--system-certs",),
@@ -195,6 +235,7 @@ _GLOBAL_OPTIONS = (
         "flag",
         "revalidate every cached page with the server, even fresh ones",
     ),
+    _Option(("--no-progress",), "no_progress", "flag", "draw no progress bars"),
     _Option(("--json",), "json", "flag", "print machine-readable JSON on stdout"),
     _Option(("-v", "--verbose"), "verbose", "count", "more output; show a traceback on errors"),
     _Option(("-q", "--quiet"), "quiet", "count", "less output: no progress bars"),
@@ -222,6 +263,8 @@ def _add_global_options(parser: argparse.ArgumentParser, prefix: str) -> None:
             extra["metavar"] = option.metavar
         if option.kind == "flag":
             extra["const"] = option.const
+        if option.choices:
+            extra["choices"] = option.choices
         group.add_argument(
             *option.flags,
             dest=prefix + option.dest,
@@ -293,7 +336,21 @@ def _requirements(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="read requirements from FILE (one per line; '#' comments and '-' option "
-        "lines are skipped); repeatable",
+        "lines are skipped), or a pyproject.toml's [project] dependencies with its "
+        "[tool.uv.sources] pins; repeatable",
+    )
+    parser.add_argument(
+        "--extra",
+        dest="extras",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with -r pyproject.toml, also its optional dependencies NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--all-extras",
+        action="store_true",
+        help="with -r pyproject.toml, also all its optional dependencies",
     )
 
 

@@ -3,6 +3,7 @@
 * :mod:`~indexclient.indexes.base`: the :class:`Index` protocol the facade asks, and
   :class:`Found`, a page as found (parsed on first need);
 * :mod:`~indexclient.indexes.simple_api`: the simple repository API over HTTP(S);
+* :mod:`~indexclient.indexes.flat_page`: a remote page of links (``--find-links URL``);
 * :mod:`~indexclient.indexes.tree`, :mod:`~indexclient.indexes.flat`: a PEP 503 tree
   on disk, a flat directory of distributions; :mod:`~indexclient.indexes.local` picks
   one for a ``file://`` URL, with the rules every local index keeps in
@@ -20,10 +21,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from indexclient._lazy import lazy_attributes
-from indexclient.indexes.base import Found, Index, Parsed
+from indexclient.indexes.base import Found, Index, Parsed, missing_statuses
 from indexclient.indexes.files import FileSource, HttpFile
+from indexclient.indexes.flat_page import FlatPage
 from indexclient.indexes.simple_api import Pages, SimpleApiIndex
 from indexclient.settings import IndexSpec
+from indexclient.settings.values import IndexStrategy
 from indexclient.transport.http import HttpClient
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FileSource",
     "FlatDirectory",
+    "FlatPage",
     "Found",
     "HttpFile",
     "Index",
@@ -47,6 +51,7 @@ __all__ = [
     "Parsed",
     "SimpleApiIndex",
     "is_local",
+    "missing_statuses",
     "open_file",
     "open_index",
 ]
@@ -71,20 +76,29 @@ def is_local(url: str) -> bool:
     return url[:5].lower() == "file:"
 
 
-def open_index(spec: IndexSpec, pages: Pages) -> Index:
-    """The index ``spec`` names, of the kind its URL says; remote ones ask ``pages``.
+def open_index(spec: IndexSpec, pages: Pages, strategy: IndexStrategy = "first-index") -> Index:
+    """The index ``spec`` names, of the kind its URL and format say; remote ones ask
+    ``pages``.
 
-    A local URL is a tree or a flat directory, which the directory itself says
-    (:class:`LocalIndex` asks it on first use). A remote flat page (find-links) will be
-    chosen here too, from the spec.
+    A local URL with the flat format (``--find-links DIR``) is a flat directory; any
+    other local URL is a tree or a flat directory, which the directory itself says
+    (:class:`LocalIndex` asks it on first use). A remote URL with the flat format is a
+    page of links (:class:`FlatPage`), any other the simple API, for which the
+    ``strategy`` says which statuses mean "not here" (:func:`missing_statuses`).
     """
     if is_local(spec.url):
         # Loaded here, the one seam for local indexes: a warm run against a server
         # spends nothing on them.
+        if spec.format == "flat":
+            from indexclient.indexes.flat import FlatDirectory
+
+            return FlatDirectory(spec, max_page_size=pages.max_page_size)
         from indexclient.indexes.local import LocalIndex
 
         return LocalIndex(spec, max_page_size=pages.max_page_size)
-    return SimpleApiIndex(spec, pages)
+    if spec.format == "flat":
+        return FlatPage(spec, pages)
+    return SimpleApiIndex(spec, pages, missing_statuses(spec, strategy))
 
 
 def open_file(url: str, http: HttpClient) -> FileSource:

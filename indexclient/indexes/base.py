@@ -5,9 +5,10 @@ each: a project's page (:meth:`Index.project`), the same when it can be had with
 awaiting anything (:meth:`Index.project_now`, the memo's fast path), and the list of
 projects (:meth:`Index.index_page`). A kind is a way of answering those: the HTTP
 simple API, a PEP 503 tree on disk, a flat directory of distributions, an in-memory
-index for tests; a remote flat page (find-links) is the next. Each index carries its
-:class:`~indexclient.settings.IndexSpec` (URL, name, whether it is the default, origin),
-which is where per-index options (explicit, credentials) come to it.
+index for tests, a remote flat page of links (find-links). Each index carries its
+:class:`~indexclient.settings.IndexSpec` (URL, name, whether it is the default, its
+options and origin). Which statuses mean "not on this index" is decided here once
+(:func:`missing_statuses`), for every kind.
 
 A found page is a :class:`Found`: read, but parsed only when :meth:`Found.page` is
 awaited, so the memo can answer from the body's digest without parsing it.
@@ -15,12 +16,37 @@ awaited, so the memo can answer from the body's digest without parsing it.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Final, Protocol
 
 from indexclient.settings import IndexSpec, Origin
+from indexclient.settings.values import IndexStrategy
 from indexclient.simple import IndexPage, ProjectPage
 
-__all__ = ["Found", "Index", "Parsed", "as_spec"]
+__all__ = ["AUTH_STATUSES", "Found", "Index", "Parsed", "as_spec", "missing_statuses"]
+
+#: What an index answers for a project it does not have, as uv takes it by default.
+NOT_FOUND: Final = 404
+#: Statuses of authentication that uv's unsafe strategies take as "not on this index":
+#: 401, 403, 407 and 511.
+AUTH_STATUSES: Final = frozenset({401, 403, 407, 511})
+
+
+def missing_statuses(spec: IndexSpec, strategy: IndexStrategy = "first-index") -> frozenset[int]:
+    """The statuses of a project page that mean "not on this index, ask the next",
+    decided here once for every kind of index (uv's rules): 404, and the index's
+    ``ignore-error-codes``; with an ``unsafe-*`` strategy, the authentication statuses
+    too (:data:`AUTH_STATUSES`). Any other status stops the search with an error.
+
+    uv also takes a 403 as "not here" from one public host by default; indexclient has
+    no host-specific rule: ``ignore-error-codes = [403]`` says so for any index. And
+    where uv's unsafe strategies use only the authentication statuses, indexclient adds
+    them to the index's own ``ignore-error-codes``, so that a status the user listed
+    never stops a search.
+    """
+    codes = {NOT_FOUND, *(spec.ignore_error_codes or ())}
+    if strategy != "first-index":
+        codes |= AUTH_STATUSES
+    return frozenset(codes)
 
 
 class Found(Protocol):

@@ -62,8 +62,10 @@ class _Body:
 class MemoryIndex:
     """An index whose projects are given (names are normalised, PEP 503).
 
-    ``asked`` lists the names asked of it, as asked, in order, found or not (an invalid
-    name is then refused, as every kind refuses one).
+    ``name``, ``default`` and ``explicit`` are an index's options; with ``find_links``
+    it stands for a find-links location (searched alongside the indexes). ``asked``
+    lists the names asked of it, as asked, in order, found or not (an invalid name is
+    then refused, as every kind refuses one).
     """
 
     __module__ = "indexclient"
@@ -75,9 +77,19 @@ class MemoryIndex:
         url: str = "memory://index/",
         name: str | None = None,
         default: bool = False,
+        explicit: bool = False,
+        find_links: bool = False,
         content_type: str | None = "text/html",
     ) -> None:
-        self.spec = IndexSpec(url, Origin("api", "indexes"), name, default)
+        self.spec = IndexSpec(
+            url,
+            Origin("api", "indexes"),
+            name,
+            default,
+            explicit,
+            "flat" if find_links else "simple",
+            find_links=find_links,
+        )
         self.url = url if url.endswith("/") else url + "/"
         self.content_type = content_type
         #: The projects by normalised name (changes show in later answers).

@@ -10,9 +10,10 @@ memo cannot answer from its digest (see :class:`Remote`); a fresh cached 404 or 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from indexclient.errors import ProjectNotFound, ResponseError
-from indexclient.indexes.base import Found, as_spec
+from indexclient.indexes.base import Found, as_spec, missing_statuses
 from indexclient.select import project_name
 from indexclient.settings import IndexSpec
 from indexclient.simple import ACCEPT, IndexPage, ProjectPage, parse_index_page, parse_project_page
@@ -24,7 +25,6 @@ __all__ = ["PAGE_REQUEST", "Pages", "Remote", "SimpleApiIndex"]
 
 #: The headers of every page request: the cache keys entries on them too.
 PAGE_REQUEST = {"Accept": ACCEPT}
-_NOT_FOUND = frozenset({404, 410})
 
 
 class Pages:
@@ -50,35 +50,54 @@ class Pages:
     def http(self, http: HttpClient | None) -> None:
         self._http = http
 
-    async def get(self, url: str) -> Response:
-        """The page at ``url``."""
+    async def get(self, url: str, headers: Mapping[str, str] = PAGE_REQUEST) -> Response:
+        """The page at ``url`` (a project page unless ``headers`` say otherwise)."""
         async with self.limit:
             return await self.http.get(
-                url, headers=PAGE_REQUEST, max_size=self.max_page_size, cacheable=True
+                url, headers=headers, max_size=self.max_page_size, cacheable=True
             )
 
-    def fresh_head(self, url: str) -> CacheEntry | None:
+    def fresh_head(self, url: str, headers: Mapping[str, str] = PAGE_REQUEST) -> CacheEntry | None:
         """The cache's entry for ``url`` when it may answer now, without its body; None
         too while the client is not open (then :meth:`get` says so)."""
         http = self._http
-        return None if http is None else http.fresh_head(url, PAGE_REQUEST)
+        return None if http is None else http.fresh_head(url, headers)
 
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def page_error(response: Response, url: str, what: str) -> ResponseError:
+    """The error of a page answered with a status that does not mean "not here"."""
+    error = ResponseError(redact_url(url), response.status, f"cannot fetch {what}")
+    if 400 <= response.status < 500 and response.status not in (401, 407):
+        error.hint = (
+            f"if this index answers {response.status} for a project it does not have, "
+            f"add ignore-error-codes = [{response.status}] to its [[index]] table, and "
+            "the next index is asked"
+        )
+    return error
+
+
 def _check_page(response: Response, url: str, name: str) -> None:
     if response.status != 200:
-        raise ResponseError(redact_url(url), response.status, f"cannot fetch the page of {name!r}")
+        raise page_error(response, url, f"the page of {name!r}")
 
 
 class SimpleApiIndex:
-    """An index at an ``http://`` or ``https://`` URL, asked through ``pages``."""
+    """An index at an ``http://`` or ``https://`` URL, asked through ``pages``.
 
-    def __init__(self, spec: IndexSpec | str, pages: Pages) -> None:
+    A page answered with one of ``missing`` (by default :func:`missing_statuses` of the
+    spec) is "not on this index"; any other status but 200 is an error.
+    """
+
+    def __init__(
+        self, spec: IndexSpec | str, pages: Pages, missing: frozenset[int] | None = None
+    ) -> None:
         self.spec = as_spec(spec)
         self.pages = pages
+        self.missing = missing_statuses(self.spec) if missing is None else missing
 
     def project_url(self, name: str) -> str:
         """The URL of project ``name``'s page: always ``<index>/<name>/``, since a valid
@@ -89,27 +108,33 @@ class SimpleApiIndex:
     def project_now(self, name: str) -> Found | None:
         """``name``'s page when the cache may give it now. A fresh page is taken as
         found without reading its body: the memo may answer from its digest alone,
-        and :meth:`Remote.page` reads it when needed. A fresh 404 or 410 gives None
-        too: :meth:`project` then answers "not here" from the same entry."""
+        and :meth:`Remote.page` reads it when needed. A cached answer of another status
+        gives None too: :meth:`project` decides it from the same entry."""
         url = self.project_url(name)
         head = self.pages.fresh_head(url)
-        if head is None or head.status in _NOT_FOUND:
+        if head is None or head.status != 200:
+            # A remembered "not here" (or any other status) is decided by project(),
+            # through the same rule as a fresh answer.
             return None
-        return Remote(self.pages, name, url, head=head)
+        return Remote(self.pages, name, url, head=head, missing=self.missing)
 
     async def project(self, name: str) -> Found | None:
-        """``name``'s page, from the cache or the server; None for a 404 or 410."""
+        """``name``'s page, from the cache or the server; None for a status of
+        ``missing`` (404, and the index's ignore-error-codes: "not on this index")."""
         url = self.project_url(name)
         head = self.pages.fresh_head(url)
         if head is not None:
-            # A fresh (or, offline, any) cached answer, read without its body: a 404 or
-            # 410 means not on this index, without a request or the network stack.
-            return None if head.status in _NOT_FOUND else Remote(self.pages, name, url, head=head)
+            # A fresh (or, offline, any) cached answer, read without its body: a status of
+            # ``missing`` means not on this index, without a request or the network stack.
+            if head.status in self.missing:
+                return None
+            if head.status == 200:
+                return Remote(self.pages, name, url, head=head, missing=self.missing)
         response = await self.pages.get(url)
-        if response.status in _NOT_FOUND:
+        if response.status in self.missing:
             return None
         _check_page(response, url, name)
-        return Remote(self.pages, name, url, response=response)
+        return Remote(self.pages, name, url, response=response, missing=self.missing)
 
     async def index_page(self) -> IndexPage:
         """The root page of the index."""
@@ -126,7 +151,7 @@ class Remote:
     """A project's page from a server: a response, or a fresh cache entry's head whose
     body is read on demand."""
 
-    __slots__ = ("_name", "_page", "_pages", "_url", "head", "response")
+    __slots__ = ("_missing", "_name", "_page", "_pages", "_url", "head", "response")
 
     def __init__(
         self,
@@ -136,9 +161,11 @@ class Remote:
         *,
         head: CacheEntry | None = None,
         response: Response | None = None,
+        missing: frozenset[int] = frozenset({404}),
     ) -> None:
         self._pages, self._name, self._url = pages, name, url
         self.head, self.response = head, response
+        self._missing = missing
         self._page: ProjectPage | None = None
 
     @property
@@ -170,7 +197,7 @@ class Remote:
                 # The cache said fresh a moment ago; should the entry have gone bad
                 # since, this asks the server, which may now answer anything.
                 response = await self._pages.get(self._url)
-                if response.status in _NOT_FOUND:
+                if response.status in self._missing:
                     raise ProjectNotFound(self._name, [redact_url(self._url)])
                 _check_page(response, self._url, self._name)
                 self.response, self.head = response, None

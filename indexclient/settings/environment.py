@@ -14,6 +14,8 @@ from pathlib import Path
 
 from indexclient.settings.values import (
     BOOL_WORDS,
+    INDEX_STRATEGIES,
+    KEYRING_PROVIDERS,
     IndexSpec,
     Origin,
     Problems,
@@ -26,13 +28,17 @@ __all__ = [
     "ENV_VARS",
     "default_cache_dir",
     "env_bool",
-    "env_default_index",
+    "env_choice",
     "env_dirs",
-    "env_extra_indexes",
+    "env_index",
+    "env_index_list",
+    "env_index_strategy",
     "env_int",
+    "env_keyring_provider",
     "env_path",
     "env_seconds",
     "env_system_certs",
+    "warn_not_uv",
 ]
 
 #: Every environment variable indexclient reads (tests clear them all).
@@ -46,6 +52,13 @@ ENV_VARS = (
     "UV_DEFAULT_INDEX",
     "UV_INDEX_URL",
     "UV_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_NO_INDEX",
+    "UV_INDEX_STRATEGY",
+    "UV_KEYRING_PROVIDER",
+    "UV_NO_CACHE",
+    "UV_NO_PROGRESS",
     "PIP_INDEX_URL",
     "UV_CONCURRENT_DOWNLOADS",
     "UV_NO_CONFIG",
@@ -90,23 +103,72 @@ def env_dirs(env: Mapping[str, str]) -> Value[tuple[str, ...]] | None:
     return Value(dirs, Origin("env", "SSL_CERT_DIR")) if dirs else None
 
 
-def env_default_index(env: Mapping[str, str], problems: Problems) -> IndexSpec | None:
-    """UV_DEFAULT_INDEX, then its deprecated predecessor UV_INDEX_URL, then pip's
-    PIP_INDEX_URL: the first one set."""
-    for variable in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
-        raw = env.get(variable, "").strip()
-        if raw:
-            return index_spec(raw, Origin("env", variable), problems, default=True)
-    return None
+def env_index(
+    env: Mapping[str, str], variable: str, problems: Problems, *, default: bool
+) -> IndexSpec | None:
+    """One index URL (or path) from ``variable``: ``UV_DEFAULT_INDEX``, ``UV_INDEX_URL``,
+    ``PIP_INDEX_URL``. Blank counts as unset, as in uv."""
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return None
+    return index_spec(raw, Origin("env", variable), problems, default=default)
 
 
-def env_extra_indexes(env: Mapping[str, str], problems: Problems) -> tuple[IndexSpec, ...]:
-    """UV_INDEX: blank-separated entries, each ``URL`` or ``name=URL``."""
-    origin = Origin("env", "UV_INDEX")
-    specs = [
-        index_spec(raw, origin, problems, default=False) for raw in env.get("UV_INDEX", "").split()
-    ]
+#: How uv splits the list variables: UV_INDEX and UV_EXTRA_INDEX_URL on blanks,
+#: UV_FIND_LINKS on commas.
+_SEPARATORS = {"UV_INDEX": None, "UV_EXTRA_INDEX_URL": None, "UV_FIND_LINKS": ","}
+
+
+def env_index_list(
+    env: Mapping[str, str], variable: str, problems: Problems
+) -> tuple[IndexSpec, ...] | None:
+    """The indexes of ``UV_INDEX`` (each ``URL`` or ``name=URL``), of
+    ``UV_EXTRA_INDEX_URL`` (URLs), or the find-links locations of ``UV_FIND_LINKS``
+    (comma-separated); None when the variable is unset or blank, so that the flag it
+    stands for can be told apart from an empty list."""
+    raw = env.get(variable, "")
+    entries = [e.strip() for e in raw.split(_SEPARATORS[variable])]
+    entries = [e for e in entries if e]
+    if not entries:
+        return None
+    origin = Origin("env", variable)
+    find_links = variable == "UV_FIND_LINKS"
+    specs = [index_spec(e, origin, problems, default=False, find_links=find_links) for e in entries]
     return tuple(s for s in specs if s)
+
+
+def env_choice(
+    env: Mapping[str, str], name: str, choices: tuple[str, ...], problems: Problems
+) -> Value[str] | None:
+    """One of ``choices`` (UV_INDEX_STRATEGY, UV_KEYRING_PROVIDER); blank counts as unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if raw not in choices:
+        problems.add(f"{name}={raw!r} (environment)", f"expected one of {', '.join(choices)}")
+        return None
+    return Value(raw, Origin("env", name))
+
+
+def env_index_strategy(env: Mapping[str, str], problems: Problems) -> Value[str] | None:
+    """UV_INDEX_STRATEGY."""
+    return env_choice(env, "UV_INDEX_STRATEGY", INDEX_STRATEGIES, problems)
+
+
+def env_keyring_provider(env: Mapping[str, str], problems: Problems) -> Value[str] | None:
+    """UV_KEYRING_PROVIDER (read and shown; credentials from a keyring are not looked up
+    yet)."""
+    return env_choice(env, "UV_KEYRING_PROVIDER", KEYRING_PROVIDERS, problems)
+
+
+def warn_not_uv(env: Mapping[str, str], problems: Problems) -> None:
+    """Variables people expect uv to read that it does not: indexclient ignores them too,
+    so that they mean the same thing to both, and says so."""
+    if env.get("UV_NO_INDEX", "").strip():
+        problems.warn(
+            "UV_NO_INDEX (environment) is ignored: uv has no such variable, so neither "
+            "has indexclient; use --no-index or no-index = true in uv.toml"
+        )
 
 
 def env_int(env: Mapping[str, str], name: str, problems: Problems) -> Value[int] | None:

@@ -10,21 +10,25 @@ Every problem found is collected and raised together in one ConfigurationError.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from indexclient.errors import ConfigurationError
 from indexclient.settings.environment import (
     env_bool,
-    env_default_index,
     env_dirs,
-    env_extra_indexes,
+    env_index,
+    env_index_list,
+    env_index_strategy,
     env_int,
+    env_keyring_provider,
     env_path,
     env_seconds,
     env_system_certs,
+    warn_not_uv,
 )
 from indexclient.settings.files import discover
 from indexclient.settings.values import (
@@ -32,10 +36,13 @@ from indexclient.settings.values import (
     DEFAULT_DEADLINE,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
+    INDEX_STRATEGIES,
     IndexSpec,
+    IndexStrategy,
     Origin,
     Problems,
     Value,
+    index_name_problem,
     index_spec,
     parse_hosts,
 )
@@ -45,7 +52,7 @@ from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots
 from indexclient.tls.trust import Trust
 
 if TYPE_CHECKING:
-    from indexclient.settings.files import Discovery
+    from indexclient.settings.files import Discovery, FileValues
     from indexclient.tls.contexts import ContextCache
     from indexclient.tls.sources import TrustSource
     from indexclient.tls.trust import Trust
@@ -60,11 +67,12 @@ _DEFAULT_TIMEOUT = Value(DEFAULT_TIMEOUT, Origin("default"))
 _DEFAULT_DEADLINE = Value(DEFAULT_DEADLINE, Origin("default"))
 _DEFAULT_RETRIES = Value(DEFAULT_RETRIES, Origin("default"))
 _FALSE_BY_DEFAULT = Value(False, Origin("default"))
+_FIRST_INDEX: Value[IndexStrategy] = Value("first-index", Origin("default"))
 
 _NO_INDEX_HINT = (
-    "indexclient has no built-in index: pass index_url= (--index-url on the command "
-    "line), set UV_DEFAULT_INDEX (or UV_INDEX_URL / PIP_INDEX_URL), or add index-url to "
-    "uv.toml."
+    "indexclient has no built-in index: pass index_url= (--default-index or --index on "
+    "the command line, or --find-links), set UV_DEFAULT_INDEX (or UV_INDEX, UV_INDEX_URL, "
+    "PIP_INDEX_URL), or add an [[index]] to uv.toml."
 )
 
 
@@ -76,22 +84,205 @@ def _explicit(value: T | Value[T] | None, name: str) -> Value[T] | None:
 
 
 def _index_argument(
-    value: str | Value[str] | None, name: str, problems: Problems
+    value: str | Value[str] | None,
+    name: str,
+    problems: Problems,
+    *,
+    default: bool,
+    named: Sequence[IndexSpec] = (),
 ) -> IndexSpec | None:
     given = _explicit(value, name)
-    if given is None or not given.value:
+    if given is None or not given.value.strip():
         return None
-    return index_spec(given.value, given.origin, problems, default=name == "index_url")
+    return _index_entry(given.value, given.origin, problems, default=default, named=named)
+
+
+def _index_entry(
+    raw: str,
+    origin: Origin,
+    problems: Problems,
+    *,
+    default: bool,
+    named: Sequence[IndexSpec] = (),
+) -> IndexSpec | None:
+    """An index given as ``--index``, ``--default-index`` or in ``UV_INDEX``: ``URL``,
+    ``name=URL``, a path, or (as in uv) the name of an index a configuration file
+    defines, when no file or directory of that name exists. The named index is then
+    searched like one given on the command line: not explicit, and the default with
+    ``--default-index``."""
+    text = raw.strip()
+    if named and index_name_problem(text) is None and not os.path.lexists(text):
+        for spec in named:
+            if spec.name == text:
+                return dataclasses.replace(spec, origin=origin, default=default, explicit=False)
+    return index_spec(text, origin, problems, default=default)
+
+
+def _index_list(
+    given: Sequence[str | Value[str]],
+    name: str,
+    problems: Problems,
+    *,
+    find_links: bool = False,
+    named: Sequence[IndexSpec] = (),
+) -> tuple[IndexSpec, ...] | None:
+    """Indexes (or find-links locations) given as arguments; None when none is given,
+    so that the environment variable standing for the same flag is read instead."""
+    specs: list[IndexSpec] = []
+    for item in given:
+        value = _explicit(item, name)
+        assert value is not None
+        # uv splits --find-links on commas (-f a,b), and takes blank entries as none.
+        raws = value.value.split(",") if find_links else [value.value]
+        for raw in (r for r in raws if r.strip()):
+            if find_links:
+                spec = index_spec(
+                    raw.strip(), value.origin, problems, default=False, find_links=True
+                )
+            else:
+                spec = _index_entry(raw, value.origin, problems, default=False, named=named)
+            if spec is not None:
+                specs.append(spec)
+    return tuple(specs) if given else None
+
+
+def _first_by_url(specs: Sequence[IndexSpec]) -> tuple[IndexSpec, ...]:
+    """``specs`` with each URL kept at its first place only (uv asks an index once)."""
+    seen: set[str] = set()
+    kept = []
+    for spec in specs:
+        if spec.url not in seen:
+            seen.add(spec.url)
+            kept.append(spec)
+    return tuple(kept)
+
+
+def _env_default_index(
+    env: Mapping[str, str], problems: Problems, named: Sequence[IndexSpec]
+) -> IndexSpec | None:
+    raw = env.get("UV_DEFAULT_INDEX", "").strip()
+    if not raw:
+        return None
+    origin = Origin("env", "UV_DEFAULT_INDEX")
+    return _index_entry(raw, origin, problems, default=True, named=named)
+
+
+def _env_indexes(
+    env: Mapping[str, str], problems: Problems, named: Sequence[IndexSpec]
+) -> tuple[IndexSpec, ...]:
+    """UV_INDEX: blank-separated entries, each ``URL``, ``name=URL`` or an index name."""
+    origin = Origin("env", "UV_INDEX")
+    specs = [
+        _index_entry(raw, origin, problems, default=False, named=named)
+        for raw in env.get("UV_INDEX", "").split()
+    ]
+    return tuple(spec for spec in specs if spec)
+
+
+def _first_by_name(specs: Sequence[IndexSpec]) -> list[IndexSpec]:
+    """``specs`` with each name kept at its first definition only, as in uv (an index
+    on the command line replaces the configuration file's index of the same name)."""
+    seen: set[str] = set()
+    kept = []
+    for spec in specs:
+        if spec.name is not None:
+            if spec.name in seen:
+                continue
+            seen.add(spec.name)
+        kept.append(spec)
+    return kept
 
 
 def _setting_label(origin: Origin, variable: str) -> str:
     return variable if origin.kind == "env" else origin.name
 
 
+class _Indexes(NamedTuple):
+    default: IndexSpec | None
+    others: tuple[IndexSpec, ...]
+    find_links: tuple[IndexSpec, ...]
+    no_index: Value[bool]
+    strategy: Value[IndexStrategy]
+
+
+def _index_settings(
+    env: Mapping[str, str],
+    problems: Problems,
+    from_files: FileValues | None,
+    *,
+    default_index: str | Value[str] | None,
+    indexes: Sequence[str | Value[str]],
+    extra_index_urls: Sequence[str | Value[str]],
+    index_url: str | Value[str] | None,
+    find_links: Sequence[str | Value[str]],
+    index_strategy: str | Value[str] | None,
+    no_index: bool | Value[bool] | None,
+) -> _Indexes:
+    """The index settings, from the arguments, the environment and the files (see
+    :meth:`Settings.load` for the rules)."""
+    file_indexes = from_files.index_specs() if from_files else ()
+    named = [spec for spec in file_indexes if spec.name]
+    # uv's order (its IndexLocations): --default-index, --index, --extra-index-url,
+    # --index-url, then the files' [[index]], extra-index-url and index-url. A flag
+    # replaces the variable standing for it; the first definition of a name wins.
+    configured = [
+        _index_argument(default_index, "default_index", problems, default=True, named=named)
+        or _env_default_index(env, problems, named),
+        *(
+            _index_list(indexes, "indexes", problems, named=named)
+            or _env_indexes(env, problems, named)
+        ),
+        *(
+            _index_list(extra_index_urls, "extra_index_url", problems)
+            or env_index_list(env, "UV_EXTRA_INDEX_URL", problems)
+            or ()
+        ),
+        _index_argument(index_url, "index_url", problems, default=True)
+        or env_index(env, "UV_INDEX_URL", problems, default=True),
+        env_index(env, "PIP_INDEX_URL", problems, default=True),
+        *file_indexes,
+    ]
+    kept = _first_by_name([spec for spec in configured if spec is not None])
+    the_default = next((spec for spec in kept if spec.default), None)
+    links = (
+        _index_list(find_links, "find_links", problems, find_links=True)
+        or env_index_list(env, "UV_FIND_LINKS", problems)
+        or ()
+    ) + (from_files.find_links_specs() if from_files else ())
+    strategy = _explicit(index_strategy, "index_strategy")
+    if strategy is not None and strategy.value not in INDEX_STRATEGIES:
+        problems.add(strategy.origin, f"expected one of {', '.join(INDEX_STRATEGIES)}")
+        strategy = None
+    strategy = (
+        strategy
+        or env_index_strategy(env, problems)
+        or (from_files.index_strategy if from_files else None)
+    )
+    flag = _explicit(no_index, "no_index")
+    if flag is not None and not flag.value:
+        flag = None  # a flag only ever says yes (uv's --no-index)
+    return _Indexes(
+        the_default,
+        # The other defaults are replaced by the first, not searched (uv).
+        tuple(spec for spec in kept if not spec.default),
+        _first_by_url(links),
+        flag or (from_files.no_index if from_files else None) or _FALSE_BY_DEFAULT,
+        strategy or _FIRST_INDEX,  # type: ignore[arg-type]
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The trust settings in effect. Build with :meth:`load`; turn into a Trust with
-    :meth:`trust`."""
+    """The settings in effect, each with its origin. Build with :meth:`load` (or
+    :meth:`discover`, which adds uv's configuration files); turn into a Trust with
+    :meth:`trust`.
+
+    Indexes, as uv configures them: ``index_url`` is the default index (searched last)
+    and ``extra_indexes`` every other one in uv's order, explicit ones included
+    (:meth:`indexes` gives the search order, :meth:`named_index` an index by name);
+    ``find_links`` are flat locations searched alongside them; ``no_index`` leaves only
+    those; ``index_strategy`` says which indexes a project's versions come from.
+    """
 
     __module__ = "indexclient"
 
@@ -112,6 +303,13 @@ class Settings:
     no_cache: Value[bool] = _FALSE_BY_DEFAULT
     refresh: bool = False
     config_files: tuple[str, ...] = ()
+    find_links: tuple[IndexSpec, ...] = ()
+    no_index: Value[bool] = _FALSE_BY_DEFAULT
+    index_strategy: Value[IndexStrategy] = _FIRST_INDEX
+    keyring_provider: Value[str] | None = None
+    no_progress: Value[bool] = _FALSE_BY_DEFAULT
+    no_sources: Value[bool] = _FALSE_BY_DEFAULT
+    no_sources_package: tuple[Value[str], ...] = ()
 
     @classmethod
     def load(
@@ -126,6 +324,11 @@ class Settings:
         client_key: str | Value[str] | None = None,
         index_url: str | Value[str] | None = None,
         extra_index_urls: Sequence[str | Value[str]] = (),
+        default_index: str | Value[str] | None = None,
+        indexes: Sequence[str | Value[str]] = (),
+        find_links: Sequence[str | Value[str]] = (),
+        no_index: bool | Value[bool] | None = None,
+        index_strategy: str | Value[str] | None = None,
         concurrency: int | Value[int] | None = None,
         timeout: float | Value[float] | None = None,
         deadline: float | Value[float] | None = None,
@@ -133,6 +336,7 @@ class Settings:
         offline: bool | Value[bool] | None = None,
         cache_dir: str | Value[str] | None = None,
         no_cache: bool | Value[bool] | None = None,
+        no_progress: bool | Value[bool] | None = None,
         refresh: bool = False,
         files: Discovery | None = None,
     ) -> Settings:
@@ -142,6 +346,18 @@ class Settings:
         ``files`` (see :meth:`discover`), which win over defaults. Plain values are
         recorded as coming from the API; pass a :class:`Value` to give another origin
         (the command line does). Raises ConfigurationError listing every problem.
+
+        The index arguments are uv's flags: ``default_index`` (``--default-index``),
+        ``indexes`` (``--index``, each ``URL``, ``name=URL`` or a configured index's
+        name), ``extra_index_urls`` (``--extra-index-url``), ``index_url``
+        (``-i``/``--index-url``, a default index), ``find_links`` (``-f``), ``no_index``
+        and ``index_strategy`` (``first-index``, ``unsafe-first-match``,
+        ``unsafe-best-match``). Each replaces the environment variable standing for the
+        same flag (``--index`` replaces ``UV_INDEX``), and the indexes of configuration
+        files come after all of them. The default index is the first one given of:
+        ``default_index``/``UV_DEFAULT_INDEX``, ``index_url``/``UV_INDEX_URL``,
+        ``PIP_INDEX_URL``, a file's ``[[index]]`` with ``default = true``, a file's
+        ``index-url``.
         """
         env = os.environ if environ is None else environ
         problems = Problems()
@@ -182,16 +398,18 @@ class Settings:
             entries += [(v.value, v.origin) for v in from_files.allow_insecure_host]
         hosts = parse_hosts(entries, problems)
 
-        default_index = (
-            _index_argument(index_url, "index_url", problems)
-            or env_default_index(env, problems)
-            or (from_files.default_index(problems) if from_files else None)
-        )
-        extras = [_index_argument(u, "extra_index_url", problems) for u in extra_index_urls]
-        extra_indexes = (
-            tuple(e for e in extras if e)
-            + env_extra_indexes(env, problems)
-            + (from_files.extra_indexes(problems) if from_files else ())
+        warn_not_uv(env, problems)
+        found = _index_settings(
+            env,
+            problems,
+            from_files,
+            default_index=default_index,
+            indexes=indexes,
+            extra_index_urls=extra_index_urls,
+            index_url=index_url,
+            find_links=find_links,
+            index_strategy=index_strategy,
+            no_index=no_index,
         )
         workers = (
             _explicit(concurrency, "concurrency")
@@ -214,6 +432,17 @@ class Settings:
             or env_bool(env, "UV_OFFLINE", problems)
             or (from_files.offline if from_files else None)
         )
+        uncached = (
+            _explicit(no_cache, "no_cache")
+            or env_bool(env, "UV_NO_CACHE", problems)
+            or (from_files.no_cache if from_files else None)
+        )
+        keyring = env_keyring_provider(env, problems) or (
+            from_files.keyring_provider if from_files else None
+        )
+        quiet_progress = _explicit(no_progress, "no_progress") or env_bool(
+            env, "UV_NO_PROGRESS", problems
+        )
 
         problems.raise_if_any(stacklevel=2)
         return cls(
@@ -223,17 +452,24 @@ class Settings:
             client_cert=client,
             client_key=key,
             insecure_hosts=hosts,
-            index_url=default_index,
-            extra_indexes=extra_indexes,
+            index_url=found.default,
+            extra_indexes=found.others,
             concurrency=workers or _DEFAULT_CONCURRENCY,
             timeout=wait or _DEFAULT_TIMEOUT,
             deadline=overall or _DEFAULT_DEADLINE,
             retries=attempts or _DEFAULT_RETRIES,
             offline=offline_mode or _FALSE_BY_DEFAULT,
             cache_dir=_explicit(cache_dir, "cache_dir") or env_path(env, "INDEXCLIENT_CACHE_DIR"),
-            no_cache=_explicit(no_cache, "no_cache") or _FALSE_BY_DEFAULT,
+            no_cache=uncached or _FALSE_BY_DEFAULT,
             refresh=refresh,
             config_files=tuple(f.path for f in files.files) if files else (),
+            find_links=found.find_links,
+            no_index=found.no_index,
+            index_strategy=found.strategy,
+            keyring_provider=keyring,
+            no_progress=quiet_progress or _FALSE_BY_DEFAULT,
+            no_sources=(from_files.no_sources if from_files else None) or _FALSE_BY_DEFAULT,
+            no_sources_package=from_files.no_sources_package if from_files else (),
         )
 
     @classmethod
@@ -252,6 +488,11 @@ class Settings:
         client_key: str | Value[str] | None = None,
         index_url: str | Value[str] | None = None,
         extra_index_urls: Sequence[str | Value[str]] = (),
+        default_index: str | Value[str] | None = None,
+        indexes: Sequence[str | Value[str]] = (),
+        find_links: Sequence[str | Value[str]] = (),
+        no_index: bool | Value[bool] | None = None,
+        index_strategy: str | Value[str] | None = None,
         concurrency: int | Value[int] | None = None,
         timeout: float | Value[float] | None = None,
         deadline: float | Value[float] | None = None,
@@ -259,6 +500,7 @@ class Settings:
         offline: bool | Value[bool] | None = None,
         cache_dir: str | Value[str] | None = None,
         no_cache: bool | Value[bool] | None = None,
+        no_progress: bool | Value[bool] | None = None,
         refresh: bool = False,
     ) -> Settings:
         """:meth:`load` with uv's configuration files: ``uv.toml`` or ``[tool.uv]`` in
@@ -279,6 +521,11 @@ class Settings:
             client_key=client_key,
             index_url=index_url,
             extra_index_urls=extra_index_urls,
+            default_index=default_index,
+            indexes=indexes,
+            find_links=find_links,
+            no_index=no_index,
+            index_strategy=index_strategy,
             concurrency=concurrency,
             timeout=timeout,
             deadline=deadline,
@@ -286,19 +533,52 @@ class Settings:
             offline=offline,
             cache_dir=cache_dir,
             no_cache=no_cache,
+            no_progress=no_progress,
             refresh=refresh,
             files=found,
         )
 
     def indexes(self) -> tuple[IndexSpec, ...]:
-        """The indexes to search, in order: extra indexes first, the default index last
-        (uv's order; with its first-index-wins rule the first index that knows a
-        project is the only one used for it). Raises ConfigurationError when none is set.
+        """The indexes to search, in uv's order: every index that is neither the default
+        nor explicit, as configured (``--index`` before ``--extra-index-url`` before the
+        files' ``[[index]]`` and ``extra-index-url``), then the default index; an index
+        whose URL comes again is asked once. None with ``no_index``: only the
+        find-links locations are searched then. Raises ConfigurationError when there is
+        neither an index nor a find-links location.
         """
-        indexes = self.extra_indexes + ((self.index_url,) if self.index_url else ())
-        if not indexes:
+        searched: tuple[IndexSpec, ...] = ()
+        if not self.no_index.value:
+            candidates = [s for s in self.extra_indexes if not s.explicit]
+            if self.index_url is not None:
+                candidates.append(self.index_url)
+            searched = _first_by_url(candidates)
+        if not searched and not self.find_links:
+            if self.no_index.value:
+                raise ConfigurationError.single(
+                    str(self.no_index.origin),
+                    "no index is searched and no find-links location is given",
+                    "pass --find-links DIR_OR_URL, or drop --no-index (no-index = true)",
+                )
+            if self.extra_indexes:
+                raise ConfigurationError.single(
+                    "index",
+                    "every configured index is explicit (asked only about the projects "
+                    "pinned to it), and there is no default index",
+                    _NO_INDEX_HINT,
+                )
             raise ConfigurationError.single("index", "no index URL is configured", _NO_INDEX_HINT)
-        return indexes
+        return searched
+
+    def configured_indexes(self) -> tuple[IndexSpec, ...]:
+        """Every configured index, explicit ones included, the default last (none with
+        ``no_index``): those ``[tool.uv.sources]`` pins may name."""
+        if self.no_index.value:
+            return ()
+        return self.extra_indexes + ((self.index_url,) if self.index_url else ())
+
+    def named_index(self, name: str) -> IndexSpec | None:
+        """The configured index called ``name`` (explicit or not), or None."""
+        return next((s for s in self.configured_indexes() if s.name == name), None)
 
     def trust_source(self) -> TrustSource:
         """The one trust source these settings select (custom > platform > bundled)."""

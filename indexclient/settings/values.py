@@ -13,6 +13,7 @@ This module imports only :mod:`indexclient.errors`, :mod:`indexclient.urls`,
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,16 +26,26 @@ from indexclient.tls.hosts import InsecureHost, InsecureHosts, parse_insecure_ho
 from indexclient.urls import index_url_problem, redact_url
 
 __all__ = [
+    "AUTHENTICATE_POLICIES",
     "BOOL_WORDS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_DEADLINE",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
+    "INDEX_FORMATS",
+    "INDEX_STRATEGIES",
+    "KEYRING_PROVIDERS",
+    "Authenticate",
+    "CacheControl",
+    "IndexFormat",
     "IndexSpec",
+    "IndexStrategy",
+    "KeyringProvider",
     "Origin",
     "OriginKind",
     "Problems",
     "Value",
+    "index_name_problem",
     "index_spec",
     "normalise_index_url",
     "parse_bool",
@@ -100,9 +111,59 @@ class Value(Generic[T]):
     origin: Origin
 
 
+#: uv's ``format`` of an index: the simple API, or a flat page (or directory) of links.
+IndexFormat = Literal["simple", "flat"]
+INDEX_FORMATS: Final = ("simple", "flat")
+#: uv's ``authenticate`` of an index.
+Authenticate = Literal["auto", "always", "never"]
+AUTHENTICATE_POLICIES: Final = ("auto", "always", "never")
+#: uv's ``index-strategy``: which indexes a project's versions come from.
+IndexStrategy = Literal["first-index", "unsafe-first-match", "unsafe-best-match"]
+INDEX_STRATEGIES: Final = ("first-index", "unsafe-first-match", "unsafe-best-match")
+#: uv's ``keyring-provider``.
+KeyringProvider = Literal["disabled", "subprocess"]
+KEYRING_PROVIDERS: Final = ("disabled", "subprocess")
+
+_INDEX_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def index_name_problem(name: str) -> str | None:
+    """Why ``name`` is not an index name (uv's rule: ASCII letters, digits, ``-``,
+    ``_`` and ``.``), or None when it is one."""
+    if _INDEX_NAME.fullmatch(name):
+        return None
+    return f"{name!r} is not a valid index name (use letters, digits, '-', '_' and '.')"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheControl:
+    """uv's ``cache-control`` table of an index: the Cache-Control header to assume for
+    its pages (``api``) and its files (``files``) instead of the server's."""
+
+    __module__ = "indexclient"
+
+    api: str | None = None
+    files: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
-    """One index: its URL, optional name, whether it is the default, and its origin."""
+    """One index as configured: its URL, its options, and where it came from.
+
+    The options are uv's keys of an ``[[index]]`` table, with uv's meanings and
+    defaults: ``name`` (what ``[tool.uv.sources]`` pins and ``--index NAME`` refer to),
+    ``default`` (the index searched last, in place of a built-in one), ``explicit``
+    (searched only for the projects pinned to it), ``format`` (``"simple"``: the simple
+    repository API; ``"flat"``: one page, or directory, of links to distributions),
+    ``authenticate`` (``"auto"``, ``"always"``, ``"never"``), ``ignore_error_codes``
+    (statuses that mean "not on this index" besides 404; None when not set) and
+    ``cache_control``. ``find_links`` marks an entry of ``--find-links``: a flat
+    location searched alongside the indexes rather than one of them.
+
+    Every option comes from the same place as the index (an ``[[index]]`` table holds
+    them all; an index given on the command line or in the environment has none), so
+    ``origin`` is the origin of each.
+    """
 
     __module__ = "indexclient"
 
@@ -110,12 +171,42 @@ class IndexSpec:
     origin: Origin
     name: str | None = None
     default: bool = False
+    explicit: bool = False
+    format: IndexFormat = "simple"
+    authenticate: Authenticate = "auto"
+    ignore_error_codes: tuple[int, ...] | None = None
+    cache_control: CacheControl | None = None
+    find_links: bool = False
+
+    def options(self) -> dict[str, object]:
+        """The options set to something other than their default, by uv's key names
+        (``explicit``, ``format``, ``authenticate``, ``ignore-error-codes``,
+        ``cache-control``), in that order."""
+        found: dict[str, object] = {}
+        if self.explicit:
+            found["explicit"] = True
+        if self.format != "simple" and not self.find_links:
+            found["format"] = self.format
+        if self.authenticate != "auto":
+            found["authenticate"] = self.authenticate
+        if self.ignore_error_codes is not None:
+            found["ignore-error-codes"] = list(self.ignore_error_codes)
+        control = self.cache_control
+        if control is not None:
+            found["cache-control"] = {
+                key: value
+                for key, value in (("api", control.api), ("files", control.files))
+                if value is not None
+            }
+        return found
 
     def __repr__(self) -> str:
         # The URL may carry credentials (user:token@host): never show the password.
+        options = "".join(f", {key}={value!r}" for key, value in self.options().items())
+        kind = ", find_links=True" if self.find_links else ""
         return (
             f"IndexSpec(url={redact_url(self.url)!r}, origin={self.origin!s}, "
-            f"name={self.name!r}, default={self.default})"
+            f"name={self.name!r}, default={self.default}{options}{kind})"
         )
 
 
@@ -210,19 +301,29 @@ def normalise_index_url(raw: str, *, paths: bool = True) -> str:
     return Path(text).expanduser().resolve().as_uri()
 
 
-def index_spec(raw: str, origin: Origin, problems: Problems, *, default: bool) -> IndexSpec | None:
+def index_spec(
+    raw: str, origin: Origin, problems: Problems, *, default: bool, find_links: bool = False
+) -> IndexSpec | None:
     """The index ``raw`` names (``URL``, a path, or ``name=URL`` as in ``UV_INDEX``), or
-    None with a problem recorded."""
+    None with a problem recorded. An entry of ``--find-links`` has no name (a ``=`` is
+    part of its URL or path) and the flat format."""
     name = None
-    # UV_INDEX entries may be "name=url"; an "=" after "://" belongs to the URL.
+    # UV_INDEX entries may be "name=url"; an "=" after "://" belongs to the URL (uv: the
+    # part before the first "=" is a name when it holds no ":").
     head, sep, tail = raw.partition("=")
-    if sep and "://" not in head and "/" not in head:
-        name, raw = head, tail
+    if sep and not find_links and ":" not in head and "/" not in head:
+        problem = index_name_problem(head.strip())
+        if problem is not None:
+            problems.add(origin, problem)
+            return None
+        name, raw = head.strip(), tail
     try:
         url = normalise_index_url(raw)
     except ValueError as exc:
         problems.add(origin, f"{redact_url(raw)!r}: {exc}")
         return None
+    if find_links:
+        return IndexSpec(url, origin, format="flat", find_links=True)
     return IndexSpec(url, origin, name, default)
 
 

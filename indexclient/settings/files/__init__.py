@@ -36,17 +36,26 @@ Keys read, at the top level of ``uv.toml`` or under ``[tool.uv]`` of ``pyproject
 warning; ``system-certs`` wins when a file has both), ``allow-insecure-host`` (list of
 strings, each checked with :func:`~indexclient.tls.hosts.parse_insecure_host`),
 ``index-url`` (URL string), ``extra-index-url`` (list of URL strings), ``[[index]]``
-tables (``url`` required, ``name`` and ``default`` optional; at most one
-``default = true`` per file), ``concurrent-downloads`` (positive integer) and ``offline``
-(bool). URLs must be ``http``, ``https`` (with a host) or ``file`` URLs. Every other key is
-ignored silently.
+tables (``url`` required; ``name``, ``default``, ``explicit``, ``format``,
+``authenticate``, ``ignore-error-codes``, ``cache-control`` optional, with uv's
+meanings; at most one ``default = true`` per file), ``find-links`` (list of URLs or
+paths, a relative path taken from the file's directory as uv takes it), ``no-index``
+(bool), ``index-strategy`` and ``keyring-provider`` (uv's words), ``no-cache`` (bool),
+``no-sources`` (bool), ``no-sources-package`` (list of names),
+``concurrent-downloads`` (positive integer) and ``offline`` (bool). Index URLs must be
+``http``, ``https`` (with a host) or ``file`` URLs. Every other key uv knows is
+handled as ``_keys`` says: refused by name when it changes which index, version or file
+uv would use and indexclient does not do it, a warning for the proxy keys, ignored
+quietly when it does not matter to an index client; keys uv does not know are ignored.
 
-The ``[pip]`` sub-table (``[tool.uv.pip]``): ``index-url``, ``extra-index-url``,
+The ``[pip]`` sub-table (``[tool.uv.pip]``): the index keys above (``index``,
+``index-url``, ``extra-index-url``, ``find-links``, ``no-index``, ``index-strategy``,
+``keyring-provider``, ``no-sources``, ``no-sources-package``) and
 ``allow-insecure-host``, ``system-certs`` and ``native-tls`` are read there too, as a
-fallback: for a single value the top level wins over ``[pip]``; the lists
-(``allow-insecure-host``, ``extra-index-url``) are concatenated, top level first. (``uv
-pip`` commands prefer the ``[pip]`` value while uv's other commands ignore ``[pip]``;
-indexclient is not the pip interface, so the general top-level setting comes first.)
+fallback: for a single value the top level wins over ``[pip]``; the lists are
+concatenated, top level first. (``uv pip`` commands prefer the ``[pip]`` value while
+uv's other commands ignore ``[pip]``; indexclient is not the pip interface, so the
+general top-level setting comes first.)
 
 Every problem of every file (wrong types and values, unparsable TOML, unreadable files)
 is collected and returned in :attr:`Discovery.problems`; the caller raises one
@@ -70,8 +79,10 @@ is one problem, never a ``RecursionError``.
 
 :func:`merged` combines files as uv does: for a single value the first file (in
 precedence order) that defines it wins; ``allow-insecure-host`` is the union of all
-files, each entry keeping its origin; ``extra-index-url`` and ``[[index]]`` lists are
-concatenated, the project's entries first.
+files, each entry keeping its origin; ``extra-index-url``, ``find-links``,
+``no-sources-package`` and ``[[index]]`` lists are concatenated, the project's entries
+first (so a user file's ``[[index]]`` with ``default = true`` wins over a project
+file's ``index-url``, as in uv).
 
 Writing (:func:`set_value`, for ``config set KEY VALUE``): the value is validated first
 (nothing is written when it is invalid). Then, holding an exclusive lock on
@@ -113,7 +124,8 @@ from indexclient.settings.files._model import (
     Scope,
     merged,
 )
-from indexclient.settings.files._read import read_file
+from indexclient.settings.files._read import read_file, read_index_tables
+from indexclient.settings.files._toml import load_toml
 
 if TYPE_CHECKING:
     from indexclient.settings.files._write import set_value
@@ -128,9 +140,11 @@ __all__ = [
     "IndexEntry",
     "Scope",
     "discover",
+    "load_toml",
     "merged",
     "project_config_path",
     "read_file",
+    "read_index_tables",
     "set_value",
     "user_config_path",
 ]

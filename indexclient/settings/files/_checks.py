@@ -7,6 +7,7 @@ which shows no credentials (docs/security.md, "Secrets").
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from indexclient.settings.values import normalise_index_url
 from indexclient.tls.hosts import parse_insecure_host
@@ -81,3 +82,47 @@ def check_insecure_host(value: str) -> str:
     except ValueError as exc:  # the message hides any userinfo of the entry
         raise Invalid(str(exc)) from None
     return value
+
+
+def check_choice(value: object, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (``index-strategy``, ``format``, ``authenticate``...)."""
+    if isinstance(value, str) and value in choices:
+        return value
+    expected = ", ".join(f'"{c}"' for c in choices)
+    raise Invalid(f"expected one of {expected}, got {describe(value)}")
+
+
+def check_status_codes(value: object) -> tuple[int, ...]:
+    """``ignore-error-codes``: a list of HTTP statuses (100 to 599), as uv takes them."""
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of HTTP status codes, got {describe(value)}")
+    codes = []
+    for position, item in enumerate(value, start=1):
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise Invalid(
+                f"expected a list of HTTP status codes, got {describe(item)} as item {position}"
+            )
+        if not 100 <= item <= 599:
+            raise Invalid(f"{item} is not an HTTP status code (100 to 599)")
+        codes.append(item)
+    return tuple(dict.fromkeys(codes))
+
+
+def check_header_value(value: object) -> str:
+    """A header value as written in a file: visible ASCII and blanks, no line breaks."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a string, got {describe(value)}")
+    if not all(c == "\t" or " " <= c <= "~" for c in value):
+        raise Invalid(f"{describe(value)} is not a valid HTTP header value")
+    return value
+
+
+def check_find_links(value: str, base: Path) -> str:
+    """A find-links location: an http, https or file URL, or a path (relative to the
+    directory of the file that names it, as uv takes it), as a URL."""
+    if "://" in value or value.lower().startswith("file:"):
+        return check_url(value)
+    if not value.strip():
+        raise Invalid("the location is empty")
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else base / path).resolve().as_uri()

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Final, Literal, TypeVar
 
 from indexclient.errors import ConfigProblem
-from indexclient.settings.values import IndexSpec, Origin, Problems, Value, index_spec
+from indexclient.settings.values import (
+    Authenticate,
+    CacheControl,
+    IndexFormat,
+    IndexSpec,
+    Origin,
+    Value,
+)
 from indexclient.tls.hosts import parse_insecure_host
 
 T = TypeVar("T")
@@ -16,7 +23,7 @@ T = TypeVar("T")
 Scope = Literal["project", "user", "system", "explicit"]
 
 #: The keys read from a file (at its top level; the ``[pip]`` ones are listed in the
-#: module docstring).
+#: module docstring, and what is done with every other key of uv's in ``_keys``).
 READ_KEYS: Final = (
     "system-certs",
     "native-tls",
@@ -24,6 +31,13 @@ READ_KEYS: Final = (
     "index-url",
     "extra-index-url",
     "index",
+    "find-links",
+    "no-index",
+    "index-strategy",
+    "keyring-provider",
+    "no-cache",
+    "no-sources",
+    "no-sources-package",
     "concurrent-downloads",
     "offline",
 )
@@ -55,13 +69,33 @@ def file_origin(key: str, path: str) -> Origin:
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One ``[[index]]`` table."""
+    """One ``[[index]]`` table: uv's keys, with uv's defaults (see
+    :class:`~indexclient.settings.IndexSpec` for their meanings)."""
 
     __module__ = "indexclient"
 
     url: str
     name: str | None = None
     default: bool = False
+    explicit: bool = False
+    format: IndexFormat = "simple"
+    authenticate: Authenticate = "auto"
+    ignore_error_codes: tuple[int, ...] | None = None
+    cache_control: CacheControl | None = None
+
+    def spec(self, origin: Origin) -> IndexSpec:
+        """The index this table configures, coming from ``origin``."""
+        return IndexSpec(
+            self.url,
+            origin,
+            self.name,
+            self.default,
+            self.explicit,
+            self.format,
+            self.authenticate,
+            self.ignore_error_codes,
+            self.cache_control,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,31 +117,30 @@ class FileValues:
     indexes: tuple[Value[IndexEntry], ...] = ()
     concurrent_downloads: Value[int] | None = None
     offline: Value[bool] | None = None
+    find_links: tuple[Value[str], ...] = ()
+    no_index: Value[bool] | None = None
+    index_strategy: Value[str] | None = None
+    keyring_provider: Value[str] | None = None
+    no_cache: Value[bool] | None = None
+    no_sources: Value[bool] | None = None
+    no_sources_package: tuple[Value[str], ...] = ()
 
-    def default_index(self, problems: Problems) -> IndexSpec | None:
-        """The default index: ``index-url``, else the ``[[index]]`` with ``default = true``."""
+    def index_specs(self) -> tuple[IndexSpec, ...]:
+        """Every index the files configure, in uv's order: the ``[[index]]`` tables, then
+        ``extra-index-url``, then ``index-url`` (a default). The default index is the
+        first one marked default, so an ``[[index]]`` with ``default = true`` wins over
+        ``index-url``, as in uv."""
+        specs = [entry.value.spec(entry.origin) for entry in self.indexes]
+        specs += [IndexSpec(v.value, v.origin) for v in self.extra_index_url]
         if self.index_url is not None:
-            return index_spec(self.index_url.value, self.index_url.origin, problems, default=True)
-        for entry in self.indexes:
-            if entry.value.default:
-                spec = index_spec(entry.value.url, entry.origin, problems, default=True)
-                return IndexSpec(spec.url, spec.origin, entry.value.name, True) if spec else None
-        return None
-
-    def extra_indexes(self, problems: Problems) -> tuple[IndexSpec, ...]:
-        """The other indexes: ``[[index]]`` entries first (uv gives ``index`` priority),
-        then ``extra-index-url``."""
-        specs = []
-        for entry in self.indexes:
-            if not entry.value.default:
-                spec = index_spec(entry.value.url, entry.origin, problems, default=False)
-                if spec:
-                    specs.append(IndexSpec(spec.url, spec.origin, entry.value.name))
-        for value in self.extra_index_url:
-            spec = index_spec(value.value, value.origin, problems, default=False)
-            if spec:
-                specs.append(spec)
+            specs.append(IndexSpec(self.index_url.value, self.index_url.origin, default=True))
         return tuple(specs)
+
+    def find_links_specs(self) -> tuple[IndexSpec, ...]:
+        """The ``find-links`` locations, as flat indexes searched alongside the others."""
+        return tuple(
+            IndexSpec(v.value, v.origin, format="flat", find_links=True) for v in self.find_links
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,36 +191,50 @@ def merged(files: Iterable[ConfigFile]) -> FileValues:
 
     Single values: the first file that defines one wins. ``allow-insecure-host``: the
     union of every file's entries (an entry equal to an earlier one, by scheme, host and
-    port, is dropped; each kept entry keeps its origin). ``extra-index-url`` (exact
-    duplicates dropped) and ``[[index]]``: concatenated, the first file's entries first.
+    port, is dropped; each kept entry keeps its origin). ``extra-index-url``,
+    ``find-links`` (exact duplicates dropped), ``no-sources-package`` and ``[[index]]``:
+    concatenated, the first file's entries first.
     """
-    system_certs: Value[bool] | None = None
-    index_url: Value[str] | None = None
-    concurrent_downloads: Value[int] | None = None
-    offline: Value[bool] | None = None
+    singles: dict[str, Value[object] | None] = dict.fromkeys(_SINGLES)
     hosts: dict[object, Value[str]] = {}
     extra: dict[str, Value[str]] = {}
+    links: dict[str, Value[str]] = {}
     indexes: list[Value[IndexEntry]] = []
+    no_sources_package: list[Value[str]] = []
     for found in files:
         values = found.values
-        system_certs = _first(system_certs, values.system_certs)
-        index_url = _first(index_url, values.index_url)
-        concurrent_downloads = _first(concurrent_downloads, values.concurrent_downloads)
-        offline = _first(offline, values.offline)
+        for key in _SINGLES:
+            singles[key] = _first(singles[key], getattr(values, key))
         for host in values.allow_insecure_host:
             hosts.setdefault(host_key(host.value), host)
         for url in values.extra_index_url:
             extra.setdefault(url.value, url)
+        for url in values.find_links:
+            links.setdefault(url.value, url)
         indexes += values.indexes
+        no_sources_package += values.no_sources_package
     return FileValues(
-        system_certs=system_certs,
         allow_insecure_host=tuple(hosts.values()),
-        index_url=index_url,
         extra_index_url=tuple(extra.values()),
         indexes=tuple(indexes),
-        concurrent_downloads=concurrent_downloads,
-        offline=offline,
+        find_links=tuple(links.values()),
+        no_sources_package=tuple(no_sources_package),
+        **singles,  # type: ignore[arg-type]
     )
+
+
+#: The single values of FileValues: the first file defining one wins.
+_SINGLES: Final = (
+    "system_certs",
+    "index_url",
+    "concurrent_downloads",
+    "offline",
+    "no_index",
+    "index_strategy",
+    "keyring_provider",
+    "no_cache",
+    "no_sources",
+)
 
 
 def _first(current: Value[T] | None, candidate: Value[T] | None) -> Value[T] | None:

@@ -13,11 +13,22 @@ from indexclient.errors import ConfigProblem
 from indexclient.settings.files._checks import (
     Invalid,
     check_bool,
+    check_choice,
+    check_find_links,
+    check_header_value,
     check_insecure_host,
     check_positive_int,
+    check_status_codes,
     check_url,
     describe,
     shown,
+)
+from indexclient.settings.files._keys import (
+    INDEX_KEYS,
+    TABLE_PIP_KEYS,
+    TOP_LEVEL_KEYS,
+    KeyRule,
+    unsupported_value,
 )
 from indexclient.settings.files._model import (
     PYPROJECT,
@@ -28,11 +39,22 @@ from indexclient.settings.files._model import (
     file_origin,
 )
 from indexclient.settings.files._toml import load_toml
-from indexclient.settings.values import Origin, Problems, Value
+from indexclient.settings.values import (
+    AUTHENTICATE_POLICIES,
+    INDEX_FORMATS,
+    INDEX_STRATEGIES,
+    KEYRING_PROVIDERS,
+    Authenticate,
+    CacheControl,
+    IndexFormat,
+    IndexSpec,
+    Origin,
+    Problems,
+    Value,
+    index_name_problem,
+)
 
 T = TypeVar("T")
-
-_INDEX_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 
 # --------------------------------------------------------------------------- reading
@@ -134,41 +156,90 @@ class _Reader:
 
     def _index_entry(self, item: Mapping[str, Any], label: str) -> IndexEntry | None:
         errors: list[str] = []
+
+        def option(key: str, check: Callable[[object], T], default: T) -> T:
+            if key not in item:
+                return default
+            try:
+                return check(item[key])
+            except Invalid as exc:
+                errors.append(f"{key}: {exc}")
+                return default
+
         url: str | None = None
         if "url" not in item:
             errors.append("missing the required key url")
         else:
-            try:
-                url = check_url(item["url"])
-            except Invalid as exc:
-                errors.append(f"url: {exc}")
-        name: str | None = None
-        if "name" in item:
-            raw_name = item["name"]
-            if not isinstance(raw_name, str):
-                errors.append(f"name: expected a string, got {describe(raw_name)}")
-            elif not _INDEX_NAME_RE.fullmatch(raw_name):
-                errors.append(
-                    f"name: {raw_name!r} is not a valid index name (use letters, digits, "
-                    "'-', '_' and '.')"
-                )
-            else:
-                name = raw_name
-        default = False
-        if "default" in item:
-            try:
-                default = check_bool(item["default"])
-            except Invalid as exc:
-                errors.append(f"default: {exc}")
+            url = option("url", check_url, None)
+        name = option("name", _check_index_name, None)
+        default = option("default", check_bool, False)
+        explicit = option("explicit", check_bool, False)
+        index_format: IndexFormat = option(
+            "format",
+            lambda v: check_choice(v, INDEX_FORMATS),  # type: ignore[arg-type,return-value]
+            "simple",
+        )
+        authenticate: Authenticate = option(
+            "authenticate",
+            lambda v: check_choice(v, AUTHENTICATE_POLICIES),  # type: ignore[arg-type,return-value]
+            "auto",
+        )
+        codes = option("ignore-error-codes", check_status_codes, None)
+        control = option("cache-control", _check_cache_control, None)
+        for key in item:
+            rule = INDEX_KEYS.get(key)
+            if rule is not None and unsupported_value(rule, item[key]):
+                errors.append(f"{key} is not supported: {rule.why}")
         for message in errors:
             self.problem(label, message)
         if errors or url is None:
             return None
-        return IndexEntry(url, name, default)
+        return IndexEntry(url, name, default, explicit, index_format, authenticate, codes, control)
+
+    def find_links(self, table: Mapping[str, Any], prefix: str) -> tuple[Value[str], ...]:
+        # A path is relative to the directory of the file naming it, as in uv.
+        base = Path(self.path).parent
+        return self.strings(
+            table, "find-links", prefix, lambda v: check_find_links(v, base), "strings"
+        )
+
+    def refused(self, table: Mapping[str, Any], prefix: str, rules: Mapping[str, KeyRule]) -> None:
+        """A problem for each key uv reads that asks for what indexclient does not do,
+        and a warning for each it reads and indexclient does not (``_keys``)."""
+        for key, value in table.items():
+            rule = rules.get(key)
+            if rule is None:
+                continue
+            if rule.handling == "warn":
+                self.problems.warn(f"{self.origin(prefix + key)} is not read: {rule.why}")
+            elif unsupported_value(rule, value):
+                self.problem(prefix + key, f"not supported by indexclient: {rule.why}")
+
+
+def _check_index_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"expected a string, got {describe(value)}")
+    problem = index_name_problem(value)
+    if problem is not None:
+        raise Invalid(problem)
+    return value
+
+
+def _check_cache_control(value: object) -> CacheControl:
+    """uv's ``cache-control = { api = "...", files = "..." }``."""
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a table with api and files, got {describe(value)}")
+    unknown = sorted(set(value) - {"api", "files"})
+    if unknown:
+        raise Invalid(f"unknown key {unknown[0]!r} (expected api and files)")
+    api = check_header_value(value["api"]) if "api" in value else None
+    files = check_header_value(value["files"]) if "files" in value else None
+    return CacheControl(api, files)
 
 
 def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileValues:
-    """Read the supported keys of a uv.toml-shaped table (and its ``pip`` sub-table)."""
+    """Read the supported keys of a uv.toml-shaped table (and its ``pip`` sub-table);
+    refuse the keys uv reads that ask for what indexclient does not do."""
     pip: Mapping[str, Any] = {}
     pip_prefix = f"{prefix}pip."
     if "pip" in table:
@@ -176,14 +247,20 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
             pip = table["pip"]
         else:
             reader.problem(f"{prefix}pip", f"expected a table, got {describe(table['pip'])}")
+    reader.refused(table, prefix, TOP_LEVEL_KEYS)
+    reader.refused(pip, pip_prefix, TABLE_PIP_KEYS)
 
     def single(key: str, check: Callable[[object], T]) -> Value[T] | None:
-        return reader.scalar(table, key, prefix, check)
+        # The top level wins over [pip] (see the module docstring of the package).
+        top = reader.scalar(table, key, prefix, check)
+        fallback = reader.scalar(pip, key, pip_prefix, check)
+        return top if top is not None else fallback
+
+    def choice(choices: tuple[str, ...]) -> Callable[[object], str]:
+        return lambda value: check_choice(value, choices)
 
     top_certs = reader.system_certs(table, prefix)
     pip_certs = reader.system_certs(pip, pip_prefix)
-    top_url = single("index-url", check_url)
-    pip_url = reader.scalar(pip, "index-url", pip_prefix, check_url)
 
     def both(key: str, check: Callable[[str], str], what: str) -> tuple[Value[str], ...]:
         return reader.strings(table, key, prefix, check, what) + reader.strings(
@@ -193,12 +270,42 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
     return FileValues(
         system_certs=top_certs if top_certs is not None else pip_certs,
         allow_insecure_host=both("allow-insecure-host", check_insecure_host, "strings"),
-        index_url=top_url if top_url is not None else pip_url,
+        index_url=single("index-url", check_url),
         extra_index_url=both("extra-index-url", check_url, "URL strings"),
-        indexes=reader.indexes(table, prefix),
-        concurrent_downloads=single("concurrent-downloads", check_positive_int),
-        offline=single("offline", check_bool),
+        indexes=reader.indexes(table, prefix) + reader.indexes(pip, pip_prefix),
+        concurrent_downloads=reader.scalar(
+            table, "concurrent-downloads", prefix, check_positive_int
+        ),
+        offline=reader.scalar(table, "offline", prefix, check_bool),
+        find_links=reader.find_links(table, prefix) + reader.find_links(pip, pip_prefix),
+        no_index=single("no-index", check_bool),
+        index_strategy=single("index-strategy", choice(INDEX_STRATEGIES)),
+        keyring_provider=single("keyring-provider", choice(KEYRING_PROVIDERS)),
+        no_cache=reader.scalar(table, "no-cache", prefix, check_bool),
+        no_sources=single("no-sources", check_bool),
+        no_sources_package=both("no-sources-package", _check_package_name, "strings"),
     )
+
+
+_PACKAGE_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE | re.ASCII)
+
+
+def _check_package_name(value: str) -> str:
+    if not _PACKAGE_NAME.fullmatch(value):
+        raise Invalid(f"{shown(value)!r} is not a valid project name (PEP 508)")
+    return value
+
+
+def read_index_tables(
+    table: Mapping[str, Any], prefix: str, path: str
+) -> tuple[tuple[IndexSpec, ...], Problems]:
+    """The ``[[index]]`` tables of ``table`` (a file's ``[tool.uv]``, written ``prefix``
+    in messages) as index specs, and the problems found: for a pyproject.toml whose
+    pins are read although it is not the configuration in effect."""
+    problems = Problems()
+    reader = _Reader(path, problems)
+    entries = reader.indexes(table, prefix)
+    return tuple(e.value.spec(e.origin) for e in entries), problems
 
 
 def read_file(

@@ -53,3 +53,26 @@ async def test_concurrent_pages_example_without_an_index() -> None:
     assert code == 2
     assert "no index URL" in err
     assert "UV_DEFAULT_INDEX" in err
+
+
+async def test_private_index_example() -> None:
+    """A mirror plus an explicit vendor index pinned to one package, credentials from
+    UV_INDEX_VENDOR_*: the pinned package comes from the vendor (the mirror's planted
+    9.9 is never chosen), the other from the mirror."""
+    code, out, err = await run("private_index.py", "--local", env={})
+    assert code == 0, out + err
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "acme-sdk 1.2  from vendor" in lines["acme-sdk>=1"]
+    assert "tiny-utils 0.4  from default" in lines["tiny-utils"]
+    assert "9.9" not in lines["acme-sdk>=1"]
+    assert "s3cret" not in out + err
+
+
+async def test_private_index_example_with_a_wrong_password() -> None:
+    code, out, err = await run("private_index.py", "--local", "--password", "nope-xyz", env={})
+    assert code == 1, out + err
+    refused = next(line for line in out.splitlines() if line.startswith("acme-sdk"))
+    assert "401" in refused
+    assert "UV_INDEX_VENDOR_" in out  # the source that was tried, by name
+    assert "nope-xyz" not in out + err
+    assert "tiny-utils 0.4" in out  # the mirror's answer is not lost

@@ -252,7 +252,7 @@ LAYERS = (
     ("fetching",),
     ("remembered",),
     ("download",),
-    ("client",),
+    ("client", "sync"),
     ("diagnostics",),
     ("cli",),
     ("testing",),

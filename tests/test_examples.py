@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -76,3 +77,39 @@ async def test_private_index_example_with_a_wrong_password() -> None:
     assert "UV_INDEX_VENDOR_" in out  # the source that was tried, by name
     assert "nope-xyz" not in out + err
     assert "tiny-utils 0.4" in out  # the mirror's answer is not lost
+
+
+def _graph() -> SimpleIndex:
+    """a 2.0 wants c>=2, b wants c==1.0: taking a 2.0 first (the newest) meets a
+    conflict, and only backtracking to a 1.0 resolves it."""
+    index = SimpleIndex()
+    index.add_wheel("a", "1.0", requires_dist=["c>=1"])
+    index.add_wheel("a", "2.0", requires_dist=["c>=2"])
+    index.add_wheel("b", "1.0", requires_dist=["c==1.0", 'never; sys_platform == "nowhere"'])
+    index.add_wheel("c", "1.0")
+    index.add_wheel("c", "2.0", requires_dist=["d"])
+    index.add_wheel("d", "0.1")
+    index.add_wheel("d", "0.2", requires_python="<3")  # never for this interpreter
+    return index
+
+
+async def test_resolve_example_backtracks(pki: Pki, ca_env: dict[str, str]) -> None:
+    context = server_context(pki.root.issue_leaf())
+    async with serve_https(context, routes=_graph().routes) as server:
+        env = {**ca_env, "UV_DEFAULT_INDEX": f"{server.url}simple/"}
+        code, out, err = await run("resolve.py", "a", "b", "--json", env=env)
+        assert code == 0, err
+        answer = json.loads(out)
+        assert answer["pins"] == {"a": "1.0", "b": "1.0", "c": "1.0"}
+        assert answer["rejected_candidates"] >= 1  # a 2.0 was tried and given up
+        assert answer["files"]["a"] == "a-1.0-py3-none-any.whl"
+
+        # d's newest version needs Python 2: the resolver is given 0.1.
+        code, out, err = await run("resolve.py", "c>=2", env=env)
+        assert code == 0, err
+        assert out.split() == ["c==2.0", "d==0.1"]
+
+        code, out, err = await run("resolve.py", "a>=2", "b", env=env)
+    assert code == 1
+    assert "no set of versions" in err
+    assert "c==1.0 (from b 1.0)" in err

@@ -67,8 +67,17 @@ def _origin(raw: PipValue) -> Origin:
 class _Reader:
     """Turns pip's raw values into checked ones; what cannot be used is a warning."""
 
-    def __init__(self, problems: Problems) -> None:
+    def __init__(self, problems: Problems, environ: Mapping[str, str]) -> None:
         self.problems = problems
+        self.home = environ.get("USERPROFILE" if os.name == "nt" else "HOME") or None
+
+    def expand(self, path: str) -> str:
+        """``~`` as pip expands it, the home of the environment read (pipconf's files
+        are found under the same one)."""
+        head, sep, rest = path.partition("/")
+        if head == "~" and self.home is not None:
+            return os.path.join(self.home, rest) if sep else self.home
+        return os.path.expanduser(path)
 
     def skip(self, origin: Origin, message: str) -> None:
         self.problems.warn(f"{origin}: {message}; indexclient does not use it")
@@ -82,7 +91,7 @@ class _Reader:
 
     def find_link(self, text: str, origin: Origin) -> Value[str] | None:
         if text.partition(":")[0].lower() not in ("http", "https", "file"):
-            path = os.path.expanduser(text)
+            path = self.expand(text)
             if not os.path.exists(path):
                 # pip: "Location ... is ignored: it is either a non-existing path or
                 # lacks a specific scheme."
@@ -120,7 +129,7 @@ class _Reader:
             elif key == "index-url":
                 found["index_url"] = self.url(text, origin)
             elif key in ("cert", "client-cert"):
-                found[KEYS[key]] = Value(os.path.expanduser(text.strip()), origin)
+                found[KEYS[key]] = Value(self.expand(text.strip()), origin)
             elif key == "no-index":
                 flag = parse_bool(text)
                 if flag is None:
@@ -142,7 +151,7 @@ def read_pip_files(environ: Mapping[str, str]) -> tuple[FileValues, tuple[str, .
                 f"pip's configuration file {unread.path}: {unread.problem}; it is not read "
                 "(PIP_CONFIG_FILE=/dev/null turns pip's files off)"
             )
-    values = _Reader(problems).values(resolve(files, keys=tuple(KEYS)))
+    values = _Reader(problems, environ).values(resolve(files, keys=tuple(KEYS)))
     read = tuple(f.path for f in files if f.problem is None)
     return values, read, problems.warnings
 
@@ -162,7 +171,7 @@ def pip_layer(
     ``problems`` as warnings) over what its files say, key by key: a variable that is
     set replaces the files' value, lists included, as in pip."""
     raw = resolve((), environ, keys=tuple(KEYS))
-    from_env = _Reader(problems).values(raw)
+    from_env = _Reader(problems, environ).values(raw)
     if from_files is None:
         return from_env
     chosen = {

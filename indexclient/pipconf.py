@@ -27,9 +27,9 @@ overriding an earlier one:
 4. ``PIP_CONFIG_FILE``. Set to :data:`os.devnull` (exactly), no file is read at all:
    pip's way of turning its files off.
 
-A missing file is no file, as in pip. Unlike pip, an empty entry of ``XDG_CONFIG_DIRS``
-is skipped (pip would read ``pip/pip.conf`` under the working directory), and every file
-is read with :func:`indexclient.userfiles.read_user_file`: a regular file of at most
+A missing file is no file, and an empty entry of ``XDG_CONFIG_DIRS`` is skipped, as in
+pip (``pip config debug`` lists the same files: tests/test_pip_settings.py). Unlike pip,
+every file is read with :func:`indexclient.userfiles.read_user_file`: a regular file of at most
 :data:`~indexclient.userfiles.MAX_CONFIG_FILE` bytes, so a FIFO or ``/dev/zero`` named
 by ``PIP_CONFIG_FILE`` is refused, where pip would block or never finish. A file that
 cannot be read, is not UTF-8 or does not parse as INI (:class:`configparser.RawConfigParser`:

@@ -749,3 +749,31 @@ def test_pip_value_origin_str() -> None:
     value = pipconf.PipValue("index-url", "x", path="/etc/pip.conf", section="install")
     assert str(value) == "index-url in /etc/pip.conf [install]"
     assert str(pipconf.PipValue("cert", "x", variable="PIP_CERT")) == "PIP_CERT (environment)"
+
+
+def test_a_chain_pips_cert_refuses_names_pips_cert_and_the_fix(
+    capsys: pytest.CaptureFixture[str],
+    work: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pki: Pki,
+) -> None:
+    """With pip's cert in effect, the error names it as the source and the hint the
+    setting that works, a uv one, which replaces pip's cert as it stands: nothing to
+    unset (docs/trust.md, "Errors")."""
+    other = CertificateAuthority.create("not the index's root").write_cert(tmp_path / "o.pem")
+    with running_server(
+        server_context(pki.intermediate.issue_leaf()), routes(demo_index())
+    ) as server:
+        monkeypatch.setenv("PIP_CERT", str(other))
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.ca_file))
+        monkeypatch.setenv("UV_DEFAULT_INDEX", f"{server.url}simple/")
+        monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+        result = run_cli(capsys, "versions", "demo-package", "--no-cache")
+    assert result.code == 3, result.err
+    error, hint = result.err.splitlines()
+    assert f"PIP_CERT={other}" in error
+    assert hint.endswith(
+        f"REQUESTS_CA_BUNDLE={pki.ca_file} holds it: set SSL_CERT_FILE={pki.ca_file}."
+    )
+    assert "unset" not in hint

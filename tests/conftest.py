@@ -1,8 +1,9 @@
 """Shared fixtures: a clean environment, a throwaway PKI, and helpers to fetch over TLS.
 
 This machine (and many CI machines) export SSL_CERT_FILE, SSL_CERT_DIR and proxy
-variables. Every test starts with all of them removed, or a "bundled default" test would
-silently test something else.
+variables, and pip's settings (PIP_CERT, PIP_FIND_LINKS, /etc/pip.conf,
+/etc/xdg/pip/pip.conf). Every test starts with all of them removed, or a "bundled
+default" test would silently test something else.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ _CLEARED = {
     "NO_PROXY",
     "REQUESTS_CA_BUNDLE",
     "CURL_CA_BUNDLE",
-    "PIP_CERT",
     "UV_NO_CONFIG",
+    # Where pip's files are: set below to places of the test's own.
+    "XDG_CONFIG_HOME",
+    "XDG_CONFIG_DIRS",
+    "VIRTUAL_ENV",
 }
 
 
@@ -52,12 +56,19 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Remove every variable indexclient, aiohttp or OpenSSL would read.
 
     The command line caches in the platform's cache directory by default: point it
-    into the test's temporary directory so tests never touch the real one.
+    into the test's temporary directory so tests never touch the real one. Every
+    ``PIP_*`` variable goes (pip reads them all), and pip's configuration files are
+    turned off (``PIP_CONFIG_FILE=/dev/null``, pip's own switch): a test of pip's files
+    sets its own. The XDG configuration directories, where uv and pip look for their
+    files, point into the test's directory too.
     """
     for name in list(os.environ):
-        if name.upper() in _CLEARED:
+        if name.upper() in _CLEARED or name.upper().startswith("PIP_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg-config-dirs"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def test_show_human(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
 
 def test_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     data = show(capsys)
-    assert list(data) == ["settings", "indexes", "trust_source", "config_files"]
+    assert list(data) == ["settings", "indexes", "trust_source", "config_files", "pip_config_files"]
     assert data["indexes"] == []
     settings = data["settings"]
     assert isinstance(settings, dict)

@@ -53,6 +53,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in cleared}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-home")
     env["XDG_CONFIG_DIRS"] = str(tmp_path / "xdg-dirs")
+    env["PIP_CONFIG_FILE"] = os.devnull  # no pip configuration of this machine
     return {**env, **extra}
 
 

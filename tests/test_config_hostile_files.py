@@ -35,6 +35,7 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-home")
     env["XDG_CONFIG_DIRS"] = str(tmp_path / "xdg-dirs")
+    env["PIP_CONFIG_FILE"] = os.devnull  # no pip configuration of this machine
     return {**env, **extra}
 
 

@@ -173,6 +173,9 @@ def test_the_settings_layers_import_downward() -> None:
         # package, whose __init__ imports it).
         if module.startswith("indexclient.settings.files"):
             assert not targets & {"indexclient.settings", "indexclient.settings.load"}, module
+        # pip's configuration has one reader, a leaf the settings and tls both use.
+        if module == "indexclient.pipconf":
+            assert targets <= {"indexclient.userfiles", "indexclient.errors"}, targets
         # Transport is below the settings: it takes its defaults from the leaf only.
         if module.startswith("indexclient.transport"):
             settings = {t for t in targets if t.split(".")[:2] == ["indexclient", "settings"]}
@@ -190,6 +193,9 @@ def test_the_graph_covers_the_package() -> None:
     assert "indexclient.errors" in graph["indexclient"]
     # A function-level import is an edge: Settings.discover imports the files package.
     assert "indexclient.settings.files" in graph["indexclient.settings.load"]
+    # Both readers of pip's configuration reach it through the one module.
+    assert "indexclient.pipconf" in graph["indexclient.settings.pip"]
+    assert "indexclient.pipconf" in graph["indexclient.tls.alternatives"]
 
 
 def _write(root: Path, files: Mapping[str, str]) -> dict[str, Path]:
@@ -240,7 +246,7 @@ def test_type_checking_imports_and_attributes_are_not_edges(tmp_path: Path) -> N
 # before it. The package root (the public namespace) and __main__ sit above them all.
 LAYERS = (
     ("errors", "_version", "_lazy"),
-    ("urls", "userfiles"),
+    ("urls", "userfiles", "pipconf"),
     ("tls",),
     ("settings",),
     ("transport",),

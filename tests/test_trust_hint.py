@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from indexclient import pipconf
 from indexclient.errors import CertificateVerificationError
 from indexclient.testing.pki import CertificateAuthority, IssuedCert, server_context
 from indexclient.testing.servers import serve_in_thread
@@ -466,24 +467,31 @@ def test_other_kinds_check_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_pip_configuration_files_in_pips_order(tmp_path: Path) -> None:
+    # The hint finds pip's files through the one reader the settings use
+    # (tests/test_pip_settings.py pins what is read from them).
     named = tmp_path / "named.conf"
     environ = {
         "HOME": str(tmp_path / "home"),
         "XDG_CONFIG_DIRS": f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "VIRTUAL_ENV": str(tmp_path / "venv"),
         "PIP_CONFIG_FILE": str(named),
     }
     if sys.platform in ("darwin", "win32"):
         pytest.skip("the XDG layout is pip's on Linux and the BSDs")
+
+    def paths(environ: dict[str, str]) -> list[str]:
+        return [path for _, path in pipconf.config_files(environ)]
+
     user = [str(tmp_path / "home/.pip/pip.conf"), str(tmp_path / "config/pip/pip.conf")]
-    site = os.path.join(sys.prefix, "pip.conf")
+    site = str(tmp_path / "venv/pip.conf")
     common = [str(tmp_path / "a/pip/pip.conf"), str(tmp_path / "b/pip/pip.conf"), "/etc/pip.conf"]
     # A PIP_CONFIG_FILE that does not exist: the user's files are read too.
-    assert alternatives.pip_config_files(environ) == [*common, *user, site, str(named)]
+    assert paths(environ) == [*common, *user, site, str(named)]
     named.write_text("[global]\n")
     # One that exists: pip skips the user's own files.
-    assert alternatives.pip_config_files(environ) == [*common, site, str(named)]
-    assert alternatives.pip_config_files({**environ, "PIP_CONFIG_FILE": os.devnull}) == []
+    assert paths(environ) == [*common, site, str(named)]
+    assert paths({**environ, "PIP_CONFIG_FILE": os.devnull}) == []
 
 
 def test_the_issued_cert_helper_keeps_its_chain(corp: Corp) -> None:

@@ -165,6 +165,7 @@ def show(args: argparse.Namespace, console: Console) -> int:
                 "indexes": indexes,
                 "trust_source": trust,
                 "config_files": list(settings.config_files),
+                "pip_config_files": list(settings.pip_config_files),
             }
         )
         return OK
@@ -189,6 +190,14 @@ def show(args: argparse.Namespace, console: Console) -> int:
         console.print("  none")
     console.print()
     console.print(f"trust source: {trust}")
+    # pip's settings are the lowest layer (README, "pip's settings"); each value above
+    # names its variable, or its file and section.
+    if settings.pip_config_files:
+        console.print("pip configuration files read:")
+        for path in settings.pip_config_files:
+            console.print(f"  {path}")
+    else:
+        console.print("pip configuration files read: none")
     if settings.config_files:
         console.print("configuration files read:")
         for path in settings.config_files:

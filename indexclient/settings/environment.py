@@ -59,7 +59,6 @@ ENV_VARS = (
     "UV_KEYRING_PROVIDER",
     "UV_NO_CACHE",
     "UV_NO_PROGRESS",
-    "PIP_INDEX_URL",
     "UV_CONCURRENT_DOWNLOADS",
     "UV_NO_CONFIG",
     "UV_CONFIG_FILE",
@@ -69,13 +68,21 @@ ENV_VARS = (
     "NETRC",
     "INDEXCLIENT_CACHE_DIR",
     "INDEXCLIENT_HTTP_DEADLINE",
+    # pip's settings, the lowest layer (indexclient.settings.pip; README, "pip's
+    # settings"), and where pip's files are (tests set PIP_CONFIG_FILE to os.devnull).
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_TRUSTED_HOST",
+    "PIP_CERT",
+    "PIP_CLIENT_CERT",
+    "PIP_NO_INDEX",
+    "PIP_CONFIG_FILE",
     # Other tools' CA settings, read only for the hint after a refused chain
     # (indexclient.tls.alternatives; docs/trust.md, "Errors").
     "REQUESTS_CA_BUNDLE",
     "CURL_CA_BUNDLE",
     "NODE_EXTRA_CA_CERTS",
-    "PIP_CERT",
-    "PIP_CONFIG_FILE",
 )
 
 
@@ -106,8 +113,8 @@ def env_dirs(env: Mapping[str, str]) -> Value[tuple[str, ...]] | None:
 def env_index(
     env: Mapping[str, str], variable: str, problems: Problems, *, default: bool
 ) -> IndexSpec | None:
-    """One index URL (or path) from ``variable``: ``UV_DEFAULT_INDEX``, ``UV_INDEX_URL``,
-    ``PIP_INDEX_URL``. Blank counts as unset, as in uv."""
+    """One index URL (or path) from ``variable``: ``UV_DEFAULT_INDEX``, ``UV_INDEX_URL``.
+    Blank counts as unset, as in uv."""
     raw = env.get(variable, "").strip()
     if not raw:
         return None

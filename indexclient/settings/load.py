@@ -1,9 +1,11 @@
 """Settings, each value remembering where it came from.
 
 Layers, first that defines a value wins (docs/trust.md, "Trust sources"):
-explicit arguments (the command line, or a library caller) > environment > default.
-Configuration files slot in between the environment and the default.
-allow-insecure-host entries are not layered but unioned from every source.
+explicit arguments (the command line, or a library caller) > environment > uv's
+configuration files > pip's variables > pip's configuration files > default (README,
+"pip's settings"). Lists follow uv's rules: a flag replaces its variable, and the
+files' entries (uv's, then pip's) come after. allow-insecure-host entries are not
+layered but unioned from every source, pip's trusted-host included.
 
 Every problem found is collected and raised together in one ConfigurationError.
 """
@@ -30,7 +32,8 @@ from indexclient.settings.environment import (
     env_system_certs,
     warn_not_uv,
 )
-from indexclient.settings.files import discover
+from indexclient.settings.files import FileValues, discover
+from indexclient.settings.pip import pip_layer, with_pip_files
 from indexclient.settings.values import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DEADLINE,
@@ -44,6 +47,7 @@ from indexclient.settings.values import (
     Value,
     index_name_problem,
     index_spec,
+    parse_bool,
     parse_hosts,
 )
 from indexclient.tls.contexts import default_cache
@@ -52,7 +56,7 @@ from indexclient.tls.sources import BundledRoots, CustomRoots, PlatformRoots
 from indexclient.tls.trust import Trust
 
 if TYPE_CHECKING:
-    from indexclient.settings.files import Discovery, FileValues
+    from indexclient.settings.files import Discovery
     from indexclient.tls.contexts import ContextCache
     from indexclient.tls.sources import TrustSource
     from indexclient.tls.trust import Trust
@@ -193,8 +197,10 @@ def _first_by_name(specs: Sequence[IndexSpec]) -> list[IndexSpec]:
     return kept
 
 
-def _setting_label(origin: Origin, variable: str) -> str:
-    return variable if origin.kind == "env" else origin.name
+def _setting_label(origin: Origin) -> str:
+    """How a message names the setting of a file path: the variable (``SSL_CLIENT_CERT``,
+    ``PIP_CLIENT_CERT``), the flag or the argument, or a pip file's key and where it is."""
+    return str(origin) if origin.kind == "file" else origin.name
 
 
 class _Indexes(NamedTuple):
@@ -209,6 +215,7 @@ def _index_settings(
     env: Mapping[str, str],
     problems: Problems,
     from_files: FileValues | None,
+    pip: FileValues,
     *,
     default_index: str | Value[str] | None,
     indexes: Sequence[str | Value[str]],
@@ -218,13 +225,15 @@ def _index_settings(
     index_strategy: str | Value[str] | None,
     no_index: bool | Value[bool] | None,
 ) -> _Indexes:
-    """The index settings, from the arguments, the environment and the files (see
-    :meth:`Settings.load` for the rules)."""
+    """The index settings, from the arguments, the environment, the files and pip's
+    settings (see :meth:`Settings.load` for the rules)."""
     file_indexes = from_files.index_specs() if from_files else ()
     named = [spec for spec in file_indexes if spec.name]
     # uv's order (its IndexLocations): --default-index, --index, --extra-index-url,
-    # --index-url, then the files' [[index]], extra-index-url and index-url. A flag
-    # replaces the variable standing for it; the first definition of a name wins.
+    # --index-url, then the files' [[index]], extra-index-url and index-url; pip's
+    # extra-index-url and index-url below all of them (uv reads none of pip's settings,
+    # so a uv setting always wins). A flag replaces the variable standing for it; the
+    # first definition of a name wins.
     configured = [
         _index_argument(default_index, "default_index", problems, default=True, named=named)
         or _env_default_index(env, problems, named),
@@ -239,8 +248,8 @@ def _index_settings(
         ),
         _index_argument(index_url, "index_url", problems, default=True)
         or env_index(env, "UV_INDEX_URL", problems, default=True),
-        env_index(env, "PIP_INDEX_URL", problems, default=True),
         *file_indexes,
+        *pip.index_specs(),
     ]
     kept = _first_by_name([spec for spec in configured if spec is not None])
     the_default = next((spec for spec in kept if spec.default), None)
@@ -248,7 +257,7 @@ def _index_settings(
         _index_list(find_links, "find_links", problems, find_links=True)
         or env_index_list(env, "UV_FIND_LINKS", problems)
         or ()
-    ) + (from_files.find_links_specs() if from_files else ())
+    ) + ((from_files.find_links_specs() if from_files else ()) + pip.find_links_specs())
     strategy = _explicit(index_strategy, "index_strategy")
     if strategy is not None and strategy.value not in INDEX_STRATEGIES:
         problems.add(strategy.origin, f"expected one of {', '.join(INDEX_STRATEGIES)}")
@@ -266,7 +275,7 @@ def _index_settings(
         # The other defaults are replaced by the first, not searched (uv).
         tuple(spec for spec in kept if not spec.default),
         _first_by_url(links),
-        flag or (from_files.no_index if from_files else None) or _FALSE_BY_DEFAULT,
+        flag or (from_files.no_index if from_files else None) or pip.no_index or _FALSE_BY_DEFAULT,
         strategy or _FIRST_INDEX,  # type: ignore[arg-type]
     )
 
@@ -274,8 +283,8 @@ def _index_settings(
 @dataclass(frozen=True)
 class Settings:
     """The settings in effect, each with its origin. Build with :meth:`load` (or
-    :meth:`discover`, which adds uv's configuration files); turn into a Trust with
-    :meth:`trust`.
+    :meth:`discover`, which adds uv's and pip's configuration files); turn into a Trust
+    with :meth:`trust`.
 
     Indexes, as uv configures them: ``index_url`` is the default index (searched last)
     and ``extra_indexes`` every other one in uv's order, explicit ones included
@@ -310,6 +319,7 @@ class Settings:
     no_progress: Value[bool] = _FALSE_BY_DEFAULT
     no_sources: Value[bool] = _FALSE_BY_DEFAULT
     no_sources_package: tuple[Value[str], ...] = ()
+    pip_config_files: tuple[str, ...] = ()
 
     @classmethod
     def load(
@@ -343,9 +353,12 @@ class Settings:
         """Read the environment (``os.environ`` by default) under explicit arguments.
 
         Explicit arguments win over the environment, which wins over configuration
-        ``files`` (see :meth:`discover`), which win over defaults. Plain values are
-        recorded as coming from the API; pass a :class:`Value` to give another origin
-        (the command line does). Raises ConfigurationError listing every problem.
+        ``files`` (see :meth:`discover`), which win over pip's settings (its ``PIP_*``
+        variables, then what pip's files say: ``files.pip``), which win over defaults.
+        Plain values are recorded as coming from the API; pass a :class:`Value` to give
+        another origin (the command line does). Raises ConfigurationError listing every
+        problem; a pip setting that cannot be used is a warning (README, "pip's
+        settings").
 
         The index arguments are uv's flags: ``default_index`` (``--default-index``),
         ``indexes`` (``--index``, each ``URL``, ``name=URL`` or a configured index's
@@ -354,16 +367,23 @@ class Settings:
         and ``index_strategy`` (``first-index``, ``unsafe-first-match``,
         ``unsafe-best-match``). Each replaces the environment variable standing for the
         same flag (``--index`` replaces ``UV_INDEX``), and the indexes of configuration
-        files come after all of them. The default index is the first one given of:
-        ``default_index``/``UV_DEFAULT_INDEX``, ``index_url``/``UV_INDEX_URL``,
-        ``PIP_INDEX_URL``, a file's ``[[index]]`` with ``default = true``, a file's
-        ``index-url``.
+        files come after all of them, pip's extra indexes last. The default index is the
+        first one given of: ``default_index``/``UV_DEFAULT_INDEX``,
+        ``index_url``/``UV_INDEX_URL``, a file's ``[[index]]`` with ``default = true``, a
+        file's ``index-url``, pip's ``index-url`` (``PIP_INDEX_URL``, then pip's files).
+
+        pip's ``cert`` is the trust source only when nothing of uv's chooses one (no
+        ``ssl_cert_file``, ``ssl_cert_dir``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, nor a
+        ``system_certs`` from any source, true or false); pip's ``client-cert`` only
+        without ``client_cert`` and ``SSL_CLIENT_CERT``; pip's ``trusted-host`` entries
+        join the allow-insecure-host ones.
         """
         env = os.environ if environ is None else environ
         problems = Problems()
         if files:
             problems.extend(files.problems, warnings=files.warnings)
         from_files = files.merged() if files else None
+        pip = pip_layer(env, problems, files.pip if files else None)
 
         system = (
             _explicit(system_certs, "system_certs")
@@ -382,7 +402,15 @@ class Settings:
             else Value(tuple(d for d in ssl_cert_dir if d), Origin("api", "ssl_cert_dir"))
         )
         cert_dir = (dirs_arg if dirs_arg and dirs_arg.value else None) or env_dirs(env)
-        client = _explicit(client_cert, "client_cert") or env_path(env, "SSL_CLIENT_CERT")
+        if not (cert_file or cert_dir or system):
+            # pip's CA bundle, only when no uv-level setting chooses the roots
+            # (docs/trust.md, "Trust sources").
+            cert_file = pip.cert
+        client = (
+            _explicit(client_cert, "client_cert")
+            or env_path(env, "SSL_CLIENT_CERT")
+            or pip.client_cert
+        )
         key = _explicit(client_key, "client_key")
         if key is not None and client is None:
             problems.add(key.origin, "a client key needs a client_cert")
@@ -396,6 +424,7 @@ class Settings:
         entries += [(e, env_origin) for e in split_env_value(env.get("UV_INSECURE_HOST", ""))]
         if from_files:
             entries += [(v.value, v.origin) for v in from_files.allow_insecure_host]
+        entries += [(v.value, v.origin) for v in pip.allow_insecure_host]
         hosts = parse_hosts(entries, problems)
 
         warn_not_uv(env, problems)
@@ -403,6 +432,7 @@ class Settings:
             env,
             problems,
             from_files,
+            pip,
             default_index=default_index,
             indexes=indexes,
             extra_index_urls=extra_index_urls,
@@ -470,6 +500,7 @@ class Settings:
             no_progress=quiet_progress or _FALSE_BY_DEFAULT,
             no_sources=(from_files.no_sources if from_files else None) or _FALSE_BY_DEFAULT,
             no_sources_package=from_files.no_sources_package if from_files else (),
+            pip_config_files=files.pip_files if files else (),
         )
 
     @classmethod
@@ -508,9 +539,15 @@ class Settings:
         replaces them all; ``no_config`` or ``UV_NO_CONFIG`` skips discovery). Problems
         in files are reported together with every other problem. The other keywords are
         :meth:`load`'s.
+
+        pip's configuration files are read too, below every uv setting, in pip's order
+        (:mod:`indexclient.pipconf`); ``no_config`` or ``UV_NO_CONFIG`` skips them as
+        well, and so does ``PIP_CONFIG_FILE=/dev/null`` (README, "pip's settings").
         """
         env = os.environ if environ is None else environ
         found = discover(cwd or os.getcwd(), env, config_file=config_file, no_config=no_config)
+        if not (no_config or parse_bool(env.get("UV_NO_CONFIG", "")) is True):
+            found = with_pip_files(found, env)
         return cls.load(
             env,
             system_certs=system_certs,
@@ -581,13 +618,20 @@ class Settings:
         return next((s for s in self.configured_indexes() if s.name == name), None)
 
     def trust_source(self) -> TrustSource:
-        """The one trust source these settings select (custom > platform > bundled)."""
+        """The one trust source these settings select (custom > platform > bundled).
+
+        ``ssl_cert_file`` may be pip's ``cert`` (its origin says so): :meth:`load` puts
+        it there only when no uv setting chooses the roots."""
         if self.ssl_cert_file or self.ssl_cert_dir:
             origin = (self.ssl_cert_file or self.ssl_cert_dir or self.system_certs).origin
+            setting = "SSL_CERT_FILE"
+            if self.ssl_cert_file and self.ssl_cert_file.origin.kind in ("env", "file"):
+                setting = self.ssl_cert_file.origin.name  # PIP_CERT, or pip's cert key
             return CustomRoots(
                 self.ssl_cert_file.value if self.ssl_cert_file else None,
                 self.ssl_cert_dir.value if self.ssl_cert_dir else (),
                 origin="environment" if origin.kind == "env" else str(origin),
+                file_setting=setting,
             )
         if self.system_certs.value:
             return PlatformRoots(str(self.system_certs.origin))
@@ -607,7 +651,7 @@ class Settings:
                 identity = ClientIdentity.load(
                     self.client_cert.value,
                     self.client_key.value if self.client_key else None,
-                    origin=_setting_label(self.client_cert.origin, "SSL_CLIENT_CERT"),
+                    origin=_setting_label(self.client_cert.origin),
                 )
             except ConfigurationError as exc:
                 problems.extend(exc.problems, hint=exc.hint)

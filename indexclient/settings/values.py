@@ -80,7 +80,8 @@ class Origin:
     """Where a value came from: ``flag``, ``env``, ``file``, ``api`` or ``default``.
 
     ``name`` is the flag, the variable, the key (``tool.uv.offline``) or the argument;
-    ``path`` is the file of a ``file`` origin.
+    ``path`` is the file of a ``file`` origin, and ``section`` its INI section for a
+    pip configuration file (``index-url in /etc/pip.conf [global]``).
     """
 
     __module__ = "indexclient"
@@ -88,12 +89,14 @@ class Origin:
     kind: OriginKind
     name: str = ""
     path: str | None = None
+    section: str | None = None
 
     def __str__(self) -> str:
         if self.kind == "env":
             return f"{self.name} (environment)"
         if self.kind == "file":
-            return f"{self.name} in {self.path}"
+            where = f" [{self.section}]" if self.section is not None else ""
+            return f"{self.name} in {self.path}{where}"
         if self.kind == "api":
             return f"{self.name}= (argument)"
         if self.kind == "default":

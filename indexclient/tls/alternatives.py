@@ -4,10 +4,12 @@
 People behind a TLS-intercepting proxy or a private CA have usually told their other
 tools where their CA is: ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``,
 ``NODE_EXTRA_CA_CERTS``, pip's ``cert`` (``PIP_CERT`` or ``cert =`` in a pip
-configuration file), or the operating system's store. indexclient reads none of them
-(neither does uv, and a setting means the same here), but once a chain has been refused
-for its issuer it looks at each, read-only and only to write the hint, and says which
-setting would make the chain verify.
+configuration file), or the operating system's store. indexclient reads none of them as
+trust (neither does uv, and a setting means the same here), except pip's ``cert`` when
+no uv setting chooses the roots; but once a chain has been refused for its issuer it
+looks at each, read-only and only to write the hint, and says which setting would make
+the chain verify. The file in effect is not one of them: it has just refused the chain.
+pip's files are found and read by :mod:`indexclient.pipconf`, as the settings read them.
 
 Each source's certificates are read and asked whether they accept the presented chain
 (:mod:`indexclient.tls.chains`: the chain walked with cryptography, each signature
@@ -27,7 +29,6 @@ pay once.
 
 from __future__ import annotations
 
-import configparser
 import os
 import shlex
 import sys
@@ -36,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from indexclient.pipconf import LOCATION_VARIABLES, read_config_files
 from indexclient.tls.chains import Presented, accepts, parse_presented
 from indexclient.tls.sources import CustomRoots, TrustSource, pem_certificates
 from indexclient.tls.system_store import (
@@ -44,7 +46,7 @@ from indexclient.tls.system_store import (
     find_system_store,
     store_files,
 )
-from indexclient.userfiles import MAX_CONFIG_FILE, MAX_TRUST_FILE, UnreadableFile, read_user_file
+from indexclient.userfiles import MAX_TRUST_FILE, UnreadableFile, read_user_file
 
 __all__ = [
     "CA_VARIABLES",
@@ -53,7 +55,6 @@ __all__ = [
     "SourceVerdict",
     "check_sources",
     "in_effect",
-    "pip_config_files",
     "platform_store",
 ]
 
@@ -152,7 +153,7 @@ def check_sources(
         tuple(presented),
         leaf_problem,
         source.cache_key(),
-        tuple(environ.get(name) for name in (*CA_VARIABLES, *_PIP_LOCATIONS)),
+        tuple(environ.get(name) for name in (*CA_VARIABLES, *LOCATION_VARIABLES)),
         platform,
     )
     with _memo_lock:
@@ -233,7 +234,14 @@ def _candidates(
     environ: Mapping[str, str],
     platform: Callable[[], SystemStore | None],
 ) -> list[_Candidate]:
-    unset = f"unset {_custom_variables(source)}" if isinstance(source, CustomRoots) else ""
+    unset = ""
+    in_use = None
+    if isinstance(source, CustomRoots):
+        # pip's cert gives way to any trust setting of uv's, so the fixes below work as
+        # they stand; SSL_CERT_FILE and SSL_CERT_DIR must be unset first (docs/trust.md).
+        if source.file_setting == "SSL_CERT_FILE" or source.cert_dirs:
+            unset = f"unset {_custom_variables(source)}"
+        in_use = _real(source.cert_file) if source.cert_file else None
     found: list[_Candidate] = []
     if source.kind != "bundled":
         where = _certifi_where()
@@ -264,13 +272,20 @@ def _candidates(
             found.append(_Candidate(label, "system store", where, paths, fix))
     for name in CA_VARIABLES:
         value = environ.get(name)
-        if value:
+        if value and _real(value) != in_use:
             where = f"{value} ({name}, environment)"
             found.append(_file_candidate(f"{name}={value}", name, where, value))
     for config, section, value in _pip_certs(environ):
+        if _real(value) == in_use:
+            continue
         where = f"{value} (cert in {config} [{section}])"
         found.append(_file_candidate(f"pip's cert in {config} ({value})", "pip cert", where, value))
     return found
+
+
+def _real(path: str) -> str:
+    """What makes two names of a CA file the same file."""
+    return os.path.realpath(os.path.expanduser(path))
 
 
 def _custom_variables(source: CustomRoots) -> str:
@@ -287,66 +302,15 @@ def _file_candidate(label: str, source: str, where: str, path: str) -> _Candidat
     return _Candidate(label, source, where, (path,), fix)
 
 
-# pip's configuration files (pip's own order: global, user, site, PIP_CONFIG_FILE).
-_PIP_LOCATIONS = ("PIP_CONFIG_FILE", "XDG_CONFIG_DIRS", "XDG_CONFIG_HOME", "HOME", "APPDATA")
-
-
-def pip_config_files(environ: Mapping[str, str]) -> list[str]:
-    """The configuration files pip reads, in its order: none when ``PIP_CONFIG_FILE``
-    is the null device (pip's way of turning them off), the user's own skipped when
-    ``PIP_CONFIG_FILE`` names an existing file (as pip does)."""
-    named = environ.get("PIP_CONFIG_FILE")
-    if named == os.devnull:
-        return []
-    home = environ.get("HOME") or os.path.expanduser("~")
-    files: list[str] = []
-    user: list[str] = []
-    if sys.platform == "win32":
-        for base in (environ.get("PROGRAMDATA"),):
-            if base:
-                files.append(os.path.join(base, "pip", "pip.ini"))
-        user.append(os.path.join(home, "pip", "pip.ini"))
-        if appdata := environ.get("APPDATA"):
-            user.append(os.path.join(appdata, "pip", "pip.ini"))
-        site = "pip.ini"
-    else:
-        if sys.platform == "darwin":
-            files.append("/Library/Application Support/pip/pip.conf")
-        else:
-            dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-            files += [os.path.join(d, "pip", "pip.conf") for d in dirs.split(os.pathsep) if d]
-        files.append("/etc/pip.conf")
-        user.append(os.path.join(home, ".pip", "pip.conf"))
-        if sys.platform == "darwin":
-            user.append(os.path.join(home, "Library", "Application Support", "pip", "pip.conf"))
-        config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        user.append(os.path.join(config_home, "pip", "pip.conf"))
-        site = "pip.conf"
-    if not (named and os.path.exists(named)):
-        files += user
-    files.append(os.path.join(sys.prefix, site))
-    if named:
-        files.append(named)
-    return files
-
-
 def _pip_certs(environ: Mapping[str, str]) -> Iterable[tuple[str, str, str]]:
-    """``(file, section, value)`` of every ``cert`` in pip's configuration files; a file
-    that cannot be read or parsed is passed over."""
-    for path in pip_config_files(environ):
-        try:
-            data = read_user_file(path, limit=MAX_CONFIG_FILE)
-        except UnreadableFile:
-            continue
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read_string(data.decode("utf-8", errors="replace"), source=path)
-        except configparser.Error:
-            continue
-        for section in parser.sections():
-            value = parser.get(section, "cert", fallback="").strip()
+    """``(file, section, value)`` of every ``cert`` in pip's configuration files (every
+    section: the hint looks for CA files wherever they are named); a file that cannot
+    be read or parsed is passed over."""
+    for read in read_config_files(environ):
+        for section, keys in read.sections.items():
+            value = keys.get("cert", "").strip()
             if value:
-                yield path, section, value
+                yield read.path, section, value
 
 
 # --------------------------------------------------------------------------- reading

@@ -5,7 +5,8 @@ Exactly one source is in effect per client:
 * :class:`BundledRoots`: the Mozilla roots shipped by certifi (the default);
 * :class:`PlatformRoots`: the operating system's verifier (truststore) on macOS and
   Windows, the system store elsewhere;
-* :class:`CustomRoots`: only the certificates in ``SSL_CERT_FILE`` and/or ``SSL_CERT_DIR``.
+* :class:`CustomRoots`: only the certificates in ``SSL_CERT_FILE`` and/or ``SSL_CERT_DIR``
+  (or in pip's ``cert``, when nothing of uv's chooses the roots).
 
 A source only knows how to make a client context holding its roots; the verification
 policy and the client certificate are applied by :mod:`indexclient.tls.contexts`, and
@@ -305,7 +306,9 @@ class CustomRoots(TrustSource):
     symlinks are followed and dangling ones skipped, files without a PEM certificate
     are ignored, and a certificate reached through several names is loaded once.
     Problems fail loudly (docs/trust.md, "When a source cannot be used"). ``origin`` says
-    where the paths came from (``environment`` for the variables).
+    where the paths came from (``environment`` for the variables); ``file_setting`` is
+    the setting that named the file, as messages name it: ``SSL_CERT_FILE``, or pip's
+    (``PIP_CERT``, or ``cert`` in a pip configuration file).
     """
 
     __module__ = "indexclient"
@@ -318,12 +321,14 @@ class CustomRoots(TrustSource):
         cert_dirs: Sequence[str] = (),
         *,
         origin: str = "environment",
+        file_setting: str = "SSL_CERT_FILE",
     ) -> None:
         if not cert_file and not cert_dirs:
             raise ValueError("CustomRoots needs a certificate file or directory")
         super().__init__(origin)
         self.cert_file = cert_file or None
         self.cert_dirs = tuple(cert_dirs)
+        self.file_setting = file_setting
         #: Filled by new_context: what each file and directory contributed.
         self.locations: tuple[LoadedLocation, ...] = ()
 
@@ -334,7 +339,7 @@ class CustomRoots(TrustSource):
         """The variables in effect, as a person would write them."""
         parts = []
         if self.cert_file:
-            parts.append(f"SSL_CERT_FILE={self.cert_file}")
+            parts.append(f"{self.file_setting}={self.cert_file}")
         if self.cert_dirs:
             parts.append(f"SSL_CERT_DIR={os.pathsep.join(self.cert_dirs)}")
         return " and ".join(parts)
@@ -349,17 +354,14 @@ class CustomRoots(TrustSource):
         if self.cert_dirs:
             self._scan_dirs(scan)
         if scan.problems:
-            raise ConfigurationError(
-                scan.problems,
-                hint="SSL_CERT_FILE must name a PEM file of certificates and SSL_CERT_DIR "
-                "directories holding PEM files; unset both to use the bundled roots.",
-            )
+            raise ConfigurationError(scan.problems, hint=self._hint())
         ctx = new_client_context()
         loaded = scan.load_into(ctx)
         if self.cert_file and self.cert_file not in loaded:
             raise ConfigurationError.single(
-                f"SSL_CERT_FILE={self.cert_file} ({self.origin})",
+                f"{self.file_setting}={self.cert_file} ({self.origin})",
                 "holds no certificate OpenSSL can read",
+                hint=self._hint(),
             )
         if not loaded:
             # An empty store would reject every server with "unknown issuer" later on;
@@ -373,8 +375,21 @@ class CustomRoots(TrustSource):
         self.locations = tuple(scan.locations)
         return ctx
 
+    def _hint(self) -> str:
+        if self.file_setting == "SSL_CERT_FILE":
+            return (
+                "SSL_CERT_FILE must name a PEM file of certificates and SSL_CERT_DIR "
+                "directories holding PEM files; unset both to use the bundled roots."
+            )
+        # pip's cert: any trust setting of uv's takes its place (docs/trust.md).
+        return (
+            f"pip's cert ({self.file_setting}) must name a PEM file of certificates; or "
+            "choose the roots with SSL_CERT_FILE, --system-certs or --no-system-certs "
+            "(UV_SYSTEM_CERTS), any of which replaces it."
+        )
+
     def _scan_file(self, scan: _Scan, path: str) -> None:
-        origin = f"SSL_CERT_FILE={path} ({self.origin})"
+        origin = f"{self.file_setting}={path} ({self.origin})"
         if os.path.isdir(path):
             scan.problems.append(ConfigProblem(origin, "is a directory (use SSL_CERT_DIR)"))
             return

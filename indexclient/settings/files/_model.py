@@ -106,6 +106,9 @@ class FileValues:
     and every list entry carries its :class:`~indexclient.settings.Origin`
     (``Origin("file", key, path)``, the key written as in the file, e.g.
     ``tool.uv.allow-insecure-host`` or ``pip.index-url``).
+
+    ``cert`` and ``client_cert`` are pip's keys (uv has none such): only the values of
+    pip's configuration (:attr:`Discovery.pip`) set them.
     """
 
     __module__ = "indexclient"
@@ -124,6 +127,8 @@ class FileValues:
     no_cache: Value[bool] | None = None
     no_sources: Value[bool] | None = None
     no_sources_package: tuple[Value[str], ...] = ()
+    cert: Value[str] | None = None
+    client_cert: Value[str] | None = None
 
     def index_specs(self) -> tuple[IndexSpec, ...]:
         """Every index the files configure, in uv's order: the ``[[index]]`` tables, then
@@ -173,6 +178,11 @@ class Discovery:
     the environment's (``UV_NO_CONFIG``) and then each file's, in file order; raise
     ``ConfigurationError(discovery.problems)`` when it is not empty. ``warnings`` likewise
     holds every file's warnings.
+
+    ``pip`` holds what pip's configuration files say, combined by pip's rules, and
+    ``pip_files`` the files it was read from (README, "pip's settings"):
+    :meth:`Settings.discover <indexclient.Settings.discover>` fills them, below every
+    uv setting; :func:`discover` leaves them empty.
     """
 
     __module__ = "indexclient"
@@ -180,6 +190,8 @@ class Discovery:
     files: tuple[ConfigFile, ...] = ()
     problems: tuple[ConfigProblem, ...] = ()
     warnings: tuple[str, ...] = ()
+    pip: FileValues = field(default_factory=FileValues)
+    pip_files: tuple[str, ...] = ()
 
     def merged(self) -> FileValues:
         """:func:`merged` of :attr:`files`."""
@@ -234,6 +246,8 @@ _SINGLES: Final = (
     "keyring_provider",
     "no_cache",
     "no_sources",
+    "cert",
+    "client_cert",
 )
 
 

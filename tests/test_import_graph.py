@@ -251,7 +251,7 @@ LAYERS = (
     ("settings",),
     ("transport",),
     ("simple",),
-    ("select", "requirements", "pyproject"),
+    ("select", "requirements", "pyproject", "reqfile", "reqfile_io"),
     ("indexes",),
     ("search",),
     ("memo",),

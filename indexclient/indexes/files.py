@@ -137,7 +137,7 @@ class HttpFile:
             if stream.status in (404, 410):
                 raise NotFoundError(shown, stream.status, "the file is gone")
             if stream.status != 200:
-                raise ResponseError(shown, stream.status, "cannot fetch the file")
+                raise self.http.status_error(self.url, stream.status, "cannot fetch the file")
             data = await stream.read()
             if file.size is not None and len(data) != file.size:
                 raise ResponseError(

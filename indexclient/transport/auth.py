@@ -19,7 +19,7 @@ the server refuses a request made without a password (401, 403, or 404: uv's sta
 and the request is then made again with what they gave (:meth:`Credentials.late`); or
 before the first request, for an index with ``authenticate = "always"``, which then
 fails when none are found. ``authenticate = "never"`` looks for none: only credentials
-written in the index URL itself are sent, as uv does. Credentials a server accepted
+written in the index URL itself are sent, with its pages, as uv does. Credentials a server accepted
 (an answer below 400) are reused for their origin (scheme, host, port) for the rest of
 the process; they are never written anywhere, and never sent to another origin.
 
@@ -398,8 +398,11 @@ class Credentials:
             return AuthAttempt(url, origin, None, given=given)
         index = self._index_for(origin, _path(url))
         if index is not None and index.policy == "never":
-            # uv sends what the URL itself holds, and looks for nothing.
-            return AuthAttempt(url, origin, index.from_url, index, "never")
+            # uv looks for nothing, and sends only what the index URL itself holds, with
+            # the requests built from that URL (its pages: reqwest sends a URL's
+            # userinfo); a file the page links to, elsewhere on the host, gets none.
+            own = _is_path_prefix(index.prefixes[0], _path(url))
+            return AuthAttempt(url, origin, index.from_url if own else None, index, "never")
         sent = index.given if index is not None else None
         sent = sent or self._by_origin.get(origin)
         proven = self._proven.get(origin)

@@ -45,6 +45,8 @@ KEYRING_TIMEOUT = 60.0
 MAX_KEYRING_OUTPUT = 64 * 1024
 
 _NO_CREDS_MODE = "unrecognized arguments: --mode"
+#: Seconds to wait for a killed command to be gone.
+_REAP_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -187,9 +189,22 @@ async def _run(
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return process.returncode, out, err.decode("utf-8", "replace")
+            # asyncio reports the exit once the pipes are closed too, and a pipe whose
+            # reading was paused (output past the limit) never sees its end unless it is
+            # read: what is left is read and dropped. Bounded, for a process whose own
+            # children keep the pipes open.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(_drain(process.stdout), _drain(process.stderr), process.wait()),
+                    _REAP_TIMEOUT,
+                )
+    code = process.returncode
+    return (-9 if code is None else code), out, err.decode("utf-8", "replace")
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    while stream is not None and await stream.read(65536):
+        pass
 
 
 async def _communicate(process: asyncio.subprocess.Process) -> tuple[bytes | None, bytes]:

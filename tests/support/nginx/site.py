@@ -70,7 +70,8 @@ class Site:
         if self.client_ca is not None and self.cert is None:
             raise ValueError(f"site {self.name!r}: mutual TLS needs a server certificate")
         for user, password in self.basic_auth:
-            if not user or ":" in user or any(c in user + password for c in "\r\n"):
+            # nginx ends the password field at a ':' (a comment may follow).
+            if not user or ":" in user + password or any(c in user + password for c in "\r\n"):
                 raise ValueError(f"site {self.name!r}: not an htpasswd entry: {user!r}")
         for header, _ in self.headers:
             if not _HEADER_NAME.match(header):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from indexclient._lazy import lazy_attributes
 from indexclient.errors import (
+    AuthenticationError,
+    AuthenticationErrorKind,
     CertificateErrorKind,
     CertificateVerificationError,
     ClientCertificateRequiredError,
@@ -30,6 +32,7 @@ from indexclient.errors import (
     OfflineError,
     ParseError,
     ProjectNotFound,
+    ProxyAuthenticationError,
     RedirectError,
     RequestTimeoutError,
     ResponseError,
@@ -82,6 +85,8 @@ if TYPE_CHECKING:
         TrustSource,
     )
     from indexclient.transport import (
+        AuthAttempt,
+        BasicAuth,
         CacheEntry,
         Credentials,
         FetchProfile,
@@ -142,6 +147,8 @@ _LAZY = {
     "PlatformRoots": "indexclient.tls",
     "Trust": "indexclient.tls",
     "TrustSource": "indexclient.tls",
+    "AuthAttempt": "indexclient.transport",
+    "BasicAuth": "indexclient.transport",
     "CacheEntry": "indexclient.transport",
     "Credentials": "indexclient.transport",
     "FetchProfile": "indexclient.transport",
@@ -154,6 +161,10 @@ _LAZY = {
 }
 
 __all__ = [
+    "AuthAttempt",
+    "AuthenticationError",
+    "AuthenticationErrorKind",
+    "BasicAuth",
     "BundledRoots",
     "CacheControl",
     "CacheEntry",
@@ -217,6 +228,7 @@ __all__ = [
     "ProjectNotFound",
     "ProjectPage",
     "ProjectRequirements",
+    "ProxyAuthenticationError",
     "RedirectError",
     "RequestTimeoutError",
     "Response",

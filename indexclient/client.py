@@ -170,6 +170,14 @@ class IndexClient:
         self._cache_dir = None if cache_dir is None or settings.no_cache.value else cache_dir.value
         self._memo = None if self._cache_dir is None else Memo(self._cache_dir)
         self._chooser = Chooser(self._memo)
+        # Credentials as uv finds them: each index's URL and UV_INDEX_<NAME>_ variables
+        # now; netrc and the keyring provider only when a server asks (transport.auth).
+        keyring = settings.keyring_provider
+        self._credentials = Credentials(
+            environ=environ,
+            indexes=(i.spec for i in self._known()),
+            keyring=None if keyring is None else keyring.value,
+        )
 
     async def __aenter__(self) -> IndexClient:
         # Roots and the client certificate load here, so their problems surface at start.
@@ -181,7 +189,7 @@ class IndexClient:
             retry=self._retry,
             read_timeout=self.settings.timeout.value,
             deadline=self.settings.deadline.value,
-            credentials=Credentials(i.spec.url for i in self._known()),
+            credentials=self._credentials,
             cache=None if self._cache_dir is None else HttpCache(self._cache_dir),
             offline=self.settings.offline.value,
             refresh=self.settings.refresh,
@@ -245,6 +253,7 @@ class IndexClient:
             if mine is None:
                 strategy = self._search.strategy
                 mine = self._opened[index] = open_index(index, self._pages, strategy)
+                self._credentials.add_index(index)
             return mine
         named = next((i for i in self._pinnable if i.spec.name == index), None)
         if named is not None:

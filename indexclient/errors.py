@@ -14,6 +14,8 @@ Every error the package raises on purpose derives from :class:`IndexClientError`
     │   ├── RedirectError             a redirect was refused (https -> http, loops)
     │   └── OfflineError              offline, and the answer is not in the cache
     ├── ResponseError                 the server answered, but not with what was asked
+    │   ├── AuthenticationError       HTTP 401 / 403 / 407: credentials missing or refused
+    │   │   └── ProxyAuthenticationError  a proxy wants credentials (a TransportError too)
     │   ├── NotFoundError             HTTP 404 / 410
     │   │   └── ProjectNotFound       no configured index has the project
     │   └── ResponseTooLargeError     a body grew past its cap once decoded
@@ -40,6 +42,8 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 __all__ = [
+    "AuthenticationError",
+    "AuthenticationErrorKind",
     "CertificateErrorKind",
     "CertificateVerificationError",
     "ClientCertificateRequiredError",
@@ -58,6 +62,7 @@ __all__ = [
     "OfflineError",
     "ParseError",
     "ProjectNotFound",
+    "ProxyAuthenticationError",
     "RedirectError",
     "RequestTimeoutError",
     "ResponseError",
@@ -247,6 +252,87 @@ class ResponseError(IndexClientError):
 
     def __str__(self) -> str:
         return f"HTTP {self.status} from {self.url}: {self.reason}"
+
+
+#: Why a server refused a request for its credentials, as a stable code for scripts.
+AuthenticationErrorKind: TypeAlias = Literal["unauthorized", "forbidden", "proxy-authentication"]
+
+_AUTH_KINDS: dict[int, AuthenticationErrorKind] = {
+    401: "unauthorized",
+    403: "forbidden",
+    407: "proxy-authentication",
+}
+
+
+class AuthenticationError(ResponseError):
+    """The server refused the request for want of acceptable credentials.
+
+    Attributes:
+        url: the URL asked for (credentials redacted).
+        status: 401, 403 or 407.
+        kind: ``"unauthorized"`` (401), ``"forbidden"`` (403) or
+            ``"proxy-authentication"`` (407), a stable code for scripts.
+        reason: what could not be fetched, and what was sent.
+        tried: the credential sources consulted for the URL's origin, in order, each
+            with what was found there: names only, never a value (``"URL (none)"``,
+            ``"netrc (~/.netrc: no entry for host)"``, ``"keyring (not enabled)"``).
+        hint: how to give credentials that fit.
+    """
+
+    __module__ = "indexclient"
+
+    def __init__(
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        *,
+        tried: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.kind: AuthenticationErrorKind = _AUTH_KINDS.get(status, "unauthorized")
+        self.tried = tuple(tried)
+        super().__init__(url, status, reason)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.tried:
+            text += f" (credentials tried: {', '.join(self.tried)})"
+        return text
+
+
+class ProxyAuthenticationError(AuthenticationError, TransportError):
+    """A proxy wants credentials (HTTP 407) before it carries the request to ``url``.
+
+    An :class:`AuthenticationError` of kind ``"proxy-authentication"``, and a
+    :class:`TransportError` too: the request never reached the server. ``proxy`` is the
+    proxy's URL, redacted.
+    """
+
+    __module__ = "indexclient"
+
+    def __init__(
+        self,
+        url: str,
+        proxy: str,
+        reason: str,
+        *,
+        tried: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        # Set here rather than through both parents' __init__, whose signatures differ.
+        self.url, self.status, self.reason, self.proxy = url, 407, reason, proxy
+        self.kind = "proxy-authentication"
+        self.tried = tuple(tried)
+        self.hint = hint
+        Exception.__init__(self, str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.reason} ({self.url})"
+        if self.tried:
+            text += f" (credentials tried: {', '.join(self.tried)})"
+        return text
 
 
 class ResponseTooLargeError(ResponseError):

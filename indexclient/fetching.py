@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from indexclient.errors import DigestMismatchError, MetadataError, ResponseError
+from indexclient.errors import DigestMismatchError, MetadataError
 from indexclient.indexes import open_file
 from indexclient.indexes.files import MAX_RANGE_REQUESTS, MIN_RANGE_PROGRESS, Ranges
 from indexclient.memo import Memo, MetadataSource, metadata_key, sha256_of
@@ -155,7 +155,7 @@ class MetadataFetcher:
         if response.status in (404, 410):
             return None  # advertised but absent: fall back to the file itself
         if response.status != 200:
-            raise ResponseError(shown, response.status, "cannot fetch the metadata file")
+            raise self.http.status_error(url, response.status, "cannot fetch the metadata file")
         if file.core_metadata:
             verify_digest(response.body, file.core_metadata, shown)
         return FileMetadata(file, self._parse_remembering(response, shown), "pep658")

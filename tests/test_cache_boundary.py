@@ -66,16 +66,19 @@ def quoted(password: str) -> str:
 class Index:
     """A project page that can be revalidated (ETag, 304), recording what it is asked.
 
-    ``required`` is the Authorization it insists on (401 otherwise), if any."""
+    ``required`` is the Authorization it insists on (401 otherwise), if any, or several
+    it accepts; ``private`` the path prefix where it insists (default: everywhere)."""
 
-    def __init__(self, required: str | None = None) -> None:
-        self.required = required
+    def __init__(self, required: str | tuple[str, ...] | None = None, private: str = "/") -> None:
+        self.required = (required,) if isinstance(required, str) else required
+        self.private = private
         self.seen: list[tuple[str | None, str | None]] = []
 
     async def handle(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization")
         self.seen.append((auth, request.headers.get("If-None-Match")))
-        if self.required is not None and auth != self.required:
+        needed = self.required is not None and request.path.startswith(self.private)
+        if needed and auth not in (self.required or ()):
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="x"'})
         if request.headers.get("If-None-Match") == ETAG:
             return web.Response(status=304, headers=FRESH)
@@ -94,8 +97,9 @@ def cache_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def env(ca_env: dict[str, str], cache_dir: Path) -> dict[str, str]:
-    """Trusting the test root, caching in ``cache_dir``."""
-    return {**ca_env, "INDEXCLIENT_CACHE_DIR": str(cache_dir)}
+    """Trusting the test root, caching in ``cache_dir``, with no netrc (a test that
+    wants one says NETRC)."""
+    return {**ca_env, "INDEXCLIENT_CACHE_DIR": str(cache_dir), "NETRC": os.devnull}
 
 
 @pytest.fixture(autouse=True)
@@ -256,16 +260,23 @@ async def test_a_private_page_is_not_served_to_a_run_without_its_credentials(
 
 
 async def test_netrc_credentials_are_part_of_the_profile(
-    tls: ssl.SSLContext, env: dict[str, str], netrc: Path, monkeypatch: pytest.MonkeyPatch
+    tls: ssl.SSLContext, env: dict[str, str], netrc: Path
 ) -> None:
-    index = Index()
+    """netrc's credentials, sent once the server refused the first request (uv's
+    order), are recorded: a warm run with the same netrc takes the entry without
+    asking anyone; one without it asks the server, which refuses."""
+    auth = basic("nina", NETRC_PASSWORD)
+    index = Index(required=auth)
+    with_netrc = {**env, "NETRC": str(netrc)}
     async with serve_https(tls, index.handle) as server:
         url = server.url + "simple/"
-        for named in (netrc, netrc, os.devnull, netrc):
-            monkeypatch.setenv("NETRC", str(named))
+        assert await files(url, with_netrc) == ["demo-1.0.tar.gz"]
+        assert await files(url, with_netrc) == ["demo-1.0.tar.gz"]  # fresh: no request
+        with pytest.raises(ResponseError) as caught:
             await files(url, env)
-    auth = basic("nina", NETRC_PASSWORD)
-    assert index.seen == [(auth, None), (None, ETAG), (auth, ETAG)]
+        assert caught.value.status == 401
+        assert await files(url, with_netrc) == ["demo-1.0.tar.gz"]  # still netrc's, fresh
+    assert index.seen == [(None, None), (auth, None), (None, ETAG)]
 
 
 # --------------------------------------------------------------------------- offline
@@ -342,19 +353,16 @@ async def test_an_entry_of_the_old_format_is_fetched_again(
 
 
 async def test_no_credential_reaches_a_cache_file(
-    tls: ssl.SSLContext,
-    env: dict[str, str],
-    cache_dir: Path,
-    netrc: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    tls: ssl.SSLContext, env: dict[str, str], cache_dir: Path, netrc: Path
 ) -> None:
-    index = Index()
+    netrc_auth = basic("nina", NETRC_PASSWORD)
+    index = Index(required=(AUTH_A, netrc_auth))
     async with serve_https(tls, index.handle) as server:
         url = server.url + "simple/"
         await files(with_userinfo(url, f"alice:{quoted(PASSWORD_A)}"), env)
-        monkeypatch.setenv("NETRC", str(netrc))
-        await files(url, env)
-    assert [auth for auth, _ in index.seen] == [AUTH_A, basic("nina", NETRC_PASSWORD)]
+        await files(url, {**env, "NETRC": str(netrc)})
+    # The URL's at once; netrc's once the server refused the request without them.
+    assert [auth for auth, _ in index.seen] == [AUTH_A, None, netrc_auth]
     secrets = [PASSWORD_A, quoted(PASSWORD_A), NETRC_PASSWORD]
     secrets += [AUTH_A, AUTH_A.split()[1], basic("nina", NETRC_PASSWORD).split()[1]]
     # Nor an unkeyed digest of them, which would let anyone test password guesses.
@@ -406,22 +414,20 @@ asyncio.run(main())
 
 
 async def test_the_warm_check_needs_neither_aiohttp_nor_yarl(
-    tls: ssl.SSLContext,
-    env: dict[str, str],
-    netrc: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    tls: ssl.SSLContext, env: dict[str, str], netrc: Path
 ) -> None:
-    # Credentials in the URL (for one hop) and from netrc (for the other), and an
-    # allow-insecure-host entry: every part of the check runs, from the string URL.
-    monkeypatch.setenv("NETRC", str(netrc))
-    environ = {**env, "UV_INSECURE_HOST": "127.0.0.9"}
-    index = Index()
+    # Credentials in the URL (for one hop) and from netrc (sent after a 401, for the
+    # other), and an allow-insecure-host entry: every part of the check runs, from the
+    # string URL, and netrc's credentials are known again without a request.
+    environ = {**env, "UV_INSECURE_HOST": "127.0.0.9", "NETRC": str(netrc)}
+    netrc_auth = basic("nina", NETRC_PASSWORD)
+    index = Index(required=netrc_auth, private="/simple/")
     async with serve_https(tls, index.handle) as server:
         server.redirect("/moved/demo/", server.url.replace("127.0.0.1", "localhost") + "d/")
         await files(server.url + "simple/", environ)
         moved = with_userinfo(server.url + "moved/", f"alice:{quoted(PASSWORD_A)}")
         await files(moved, environ)
-        assert [auth for auth, _ in index.seen] == [basic("nina", NETRC_PASSWORD), None]
+        assert [auth for auth, _ in index.seen] == [None, netrc_auth, None]
         for url in (server.url + "simple/", moved):
             result = await asyncio.to_thread(
                 subprocess.run,
@@ -433,7 +439,7 @@ async def test_the_warm_check_needs_neither_aiohttp_nor_yarl(
                 check=False,
             )
             assert result.stdout.split() == ["1", "False", "False"], result.stderr
-    assert len(index.seen) == 2
+    assert len(index.seen) == 3
 
 
 def test_profile_json_is_checked() -> None:

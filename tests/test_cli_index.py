@@ -224,6 +224,7 @@ def test_metadata_partial_failure_not_found_exits_4(capsys: pytest.CaptureFixtur
         "requirement": "missing",
         "error": {
             "type": "ProjectNotFound",
+            "kind": None,
             "message": data[0]["error"]["message"],
             "hint": None,
         },

@@ -126,15 +126,19 @@ async def test_anonymous_access_still_works_beside_a_fifo(
     os.mkfifo(fifo)
     async with fault_server(tls) as server:
         server.script("/p", ok(b"public"))
+        server.script("/private", status(401))
         credentials = Credentials(environ={"NETRC": str(fifo)})
-        with pytest.warns(ConfigurationWarning, match="NETRC"):
-            async with HttpClient(
-                make_trust(ca_env), trust_env=False, credentials=credentials
-            ) as http:
+        async with HttpClient(make_trust(ca_env), trust_env=False, credentials=credentials) as http:
+            # A public page: netrc is not even opened (uv reads it after a refusal).
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
                 response = await http.get(server.url + "p")
+            # A refusal: netrc is read, and the FIFO is named and passed over, unopened.
+            with pytest.warns(ConfigurationWarning, match="NETRC"):
+                refused = await http.get(server.url + "private")
     assert response.body == b"public"
-    [request] = server.requests
-    assert "Authorization" not in request.headers
+    assert refused.status == 401
+    assert [r.headers.get("Authorization") for r in server.requests] == [None, None]
 
 
 async def test_netrc_password_is_in_no_log(
@@ -146,7 +150,8 @@ async def test_netrc_password_is_in_no_log(
     caplog.set_level(logging.DEBUG)  # every logger, aiohttp's included: -vv and more
     path = netrc_file(tmp_path, f"machine 127.0.0.1 login user password {PASSWORD}\n")
     async with fault_server(tls) as server:
-        server.script("/p", [status(503, retry_after="0"), status(403, b"forbidden")])
+        # 401 first (netrc is read then, as uv reads it), a 503 retried, then a 403.
+        server.script("/p", [status(401), status(503, retry_after="0"), status(403, b"forbidden")])
         credentials = Credentials(environ={"NETRC": str(path)})
         async with HttpClient(
             make_trust(ca_env),
@@ -156,7 +161,10 @@ async def test_netrc_password_is_in_no_log(
         ) as http:
             response = await http.get(server.url + "p")
     assert response.status == 403
-    assert [r.headers.get("Authorization") for r in server.requests] == [AUTH, AUTH]
+    # The retry starts over as uv's does (its retry is outside its auth): without
+    # credentials, then with netrc's (read once) after the 403.
+    sent = [r.headers.get("Authorization") for r in server.requests]
+    assert sent == [None, AUTH, None, AUTH]
     token = AUTH.split()[1]
     texts = [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
     assert any("retry" in text for text in texts)  # the debug lines were there to check

@@ -245,7 +245,14 @@ def _requirements(
 def _error_json(requirement: str, error: IndexClientError) -> dict[str, object]:
     return {
         "requirement": requirement,
-        "error": {"type": type(error).__name__, "message": str(error), "hint": error.hint},
+        "error": {
+            "type": type(error).__name__,
+            # A stable code where the error has one (an AuthenticationError's
+            # "unauthorized", "forbidden", "proxy-authentication"), as tls check gives.
+            "kind": getattr(error, "kind", None),
+            "message": str(error),
+            "hint": error.hint,
+        },
     }
 
 

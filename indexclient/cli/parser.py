@@ -186,6 +186,15 @@ _GLOBAL_OPTIONS = (
         choices=("first-index", "unsafe-first-match", "unsafe-best-match"),
     ),
     _Option(
+        ("--keyring-provider",),
+        "keyring_provider",
+        "store",
+        "subprocess: ask the keyring command for an index's password once the index asks "
+        "for credentials (with the user name of its URL); disabled (default): no keyring",
+        "PROVIDER",
+        choices=("disabled", "subprocess"),
+    ),
+    _Option(
         ("--system-certs",),
         "system_certs",
         "flag",

@@ -8,6 +8,7 @@ error messages name it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import warnings
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -47,7 +48,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
     cache_dir = _flag(args.cache_dir)
     if cache_dir is None and not os.environ.get("INDEXCLIENT_CACHE_DIR"):
         cache_dir = Value(str(default_cache_dir()), Origin("default"))
-    return Settings.discover(
+    settings = Settings.discover(
         os.environ,
         cwd=os.getcwd(),
         config_file=args.config_file.value if args.config_file is not None else None,
@@ -67,3 +68,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         no_cache=_flag(args.no_cache),
         refresh=bool(args.refresh.value) if args.refresh is not None else False,
     )
+    if args.keyring_provider is not None:
+        # The flag wins over UV_KEYRING_PROVIDER and the files, as in uv.
+        settings = dataclasses.replace(settings, keyring_provider=_value(args.keyring_provider))
+    return settings

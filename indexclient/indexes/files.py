@@ -137,7 +137,7 @@ class HttpFile:
             if stream.status in (404, 410):
                 raise NotFoundError(shown, stream.status, "the file is gone")
             if stream.status != 200:
-                raise ResponseError(shown, stream.status, "cannot fetch the file")
+                raise self.http.status_error(self.url, stream.status, "cannot fetch the file")
             data = await stream.read()
             if file.size is not None and len(data) != file.size:
                 raise ResponseError(
@@ -155,6 +155,9 @@ class HttpFile:
         """The response's body; its Content-Length bounds it only when not encoded
         (Content-Length counts encoded bytes)."""
         async with self.http.stream(self.url, until=until) as stream:
+            if stream.status in (401, 403, 407):
+                # A refusal says which credentials were tried (transport.refusal).
+                raise self.http.status_error(self.url, stream.status, "the download failed")
             encoded = stream.headers.get("Content-Encoding", "identity").lower() != "identity"
             yield Body(stream.status, None if encoded else stream.content_length, stream.chunks())
 

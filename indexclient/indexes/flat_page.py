@@ -46,7 +46,7 @@ class FlatPage:
                 url = self.spec.url
                 response = await self.pages.get(url, FLAT_PAGE_REQUEST)
                 if response.status != 200:
-                    raise page_error(response, url, "the find-links page")
+                    raise page_error(self.pages, response, url, "the find-links page")
                 self._page = parse_project_page(response.body, "text/html", response.url)
             return self._page
 

@@ -68,10 +68,12 @@ def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def page_error(response: Response, url: str, what: str) -> ResponseError:
-    """The error of a page answered with a status that does not mean "not here"."""
-    error = ResponseError(redact_url(url), response.status, f"cannot fetch {what}")
-    if 400 <= response.status < 500 and response.status not in (401, 407):
+def page_error(pages: Pages, response: Response, url: str, what: str) -> ResponseError:
+    """The error of a page answered with a status that does not mean "not here": for
+    401, 403 and 407 an AuthenticationError naming the credential sources tried (the
+    transport's, which knows them), else a ResponseError."""
+    error = pages.http.status_error(url, response.status, f"cannot fetch {what}")
+    if 400 <= response.status < 500 and response.status not in (401, 403, 407):
         error.hint = (
             f"if this index answers {response.status} for a project it does not have, "
             f"add ignore-error-codes = [{response.status}] to its [[index]] table, and "
@@ -80,9 +82,9 @@ def page_error(response: Response, url: str, what: str) -> ResponseError:
     return error
 
 
-def _check_page(response: Response, url: str, name: str) -> None:
+def _check_page(pages: Pages, response: Response, url: str, name: str) -> None:
     if response.status != 200:
-        raise page_error(response, url, f"the page of {name!r}")
+        raise page_error(pages, response, url, f"the page of {name!r}")
 
 
 class SimpleApiIndex:
@@ -133,7 +135,7 @@ class SimpleApiIndex:
         response = await self.pages.get(url)
         if response.status in self.missing:
             return None
-        _check_page(response, url, name)
+        _check_page(self.pages, response, url, name)
         return Remote(self.pages, name, url, response=response, missing=self.missing)
 
     async def index_page(self) -> IndexPage:
@@ -141,9 +143,7 @@ class SimpleApiIndex:
         url = _with_slash(self.spec.url)
         response = await self.pages.get(url)
         if response.status != 200:
-            raise ResponseError(
-                redact_url(url), response.status, "the index page could not be fetched"
-            )
+            raise page_error(self.pages, response, url, "the index page")
         return parse_index_page(response.body, response.content_type, response.url)
 
 
@@ -199,7 +199,7 @@ class Remote:
                 response = await self._pages.get(self._url)
                 if response.status in self._missing:
                     raise ProjectNotFound(self._name, [redact_url(self._url)])
-                _check_page(response, self._url, self._name)
+                _check_page(self._pages, response, self._url, self._name)
                 self.response, self.head = response, None
             self._page = parse_project_page(response.body, response.content_type, response.url)
         return self._page

@@ -163,8 +163,8 @@ def env_index_strategy(env: Mapping[str, str], problems: Problems) -> Value[str]
 
 
 def env_keyring_provider(env: Mapping[str, str], problems: Problems) -> Value[str] | None:
-    """UV_KEYRING_PROVIDER (read and shown; credentials from a keyring are not looked up
-    yet)."""
+    """UV_KEYRING_PROVIDER: ``subprocess`` asks the ``keyring`` command for an index's
+    password once the index refuses a request (transport.auth)."""
     return env_choice(env, "UV_KEYRING_PROVIDER", KEYRING_PROVIDERS, problems)
 
 

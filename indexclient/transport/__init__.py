@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 from indexclient._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from indexclient.transport.auth import Credentials
+    from indexclient.transport.auth import AuthAttempt, BasicAuth, Credentials
     from indexclient.transport.cache import CacheEntry, FetchProfile, HttpCache
     from indexclient.transport.connector import TrustConnector
     from indexclient.transport.http import HttpClient, Response, RetryPolicy
     from indexclient.transport.wire import Stream
 
 __all__ = [
+    "AuthAttempt",
+    "BasicAuth",
     "CacheEntry",
     "Credentials",
     "FetchProfile",
@@ -30,6 +32,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "AuthAttempt": "indexclient.transport.auth",
+    "BasicAuth": "indexclient.transport.auth",
     "CacheEntry": "indexclient.transport.cache",
     "Credentials": "indexclient.transport.auth",
     "HttpCache": "indexclient.transport.cache",

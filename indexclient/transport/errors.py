@@ -14,13 +14,14 @@ from indexclient.errors import (
     ConnectError,
     DeadlineError,
     IndexClientError,
+    ProxyAuthenticationError,
     RequestTimeoutError,
     TLSError,
     TransportError,
 )
 from indexclient.tls.diagnose import CertificateRejected, hint_for
 from indexclient.tls.trust import Trust
-from indexclient.urls import redact_text, redact_url
+from indexclient.urls import redact_text, redact_url, split_credentials
 
 __all__ = ["client_certificate_refusal", "proxy_refusal", "translate_error"]
 
@@ -194,9 +195,13 @@ def proxy_refusal(url: str, proxy: str, status: int) -> TransportError:
     shown = redact_url(proxy)
     if status == 407:
         variable = "HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY"
-        return TransportError(
+        given = split_credentials(proxy)[1] is not None
+        return ProxyAuthenticationError(
             url,
+            shown,
             f"the proxy {shown} wants credentials (HTTP 407 {phrase})",
+            # Names only: what the proxy URL held, never a value (docs/security.md).
+            tried=(f"proxy URL ({'user name and password' if given else 'none'})",),
             hint=f"Put the proxy's credentials in the proxy URL, percent-encoded: "
             f"{variable}=http://user:password@proxy:port (if they are there already, the "
             "proxy did not accept them).",

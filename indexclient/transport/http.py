@@ -41,12 +41,14 @@ from indexclient.errors import (
     IndexClientError,
     OfflineError,
     RequestTimeoutError,
+    ResponseError,
 )
 from indexclient.settings.values import DEFAULT_DEADLINE
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.cache import CacheEntry, HttpCache, http_date
 from indexclient.transport.profile import compare, expected_profile, fetch_profile
+from indexclient.transport.refusal import AUTH_REFUSALS, refused
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
@@ -181,8 +183,9 @@ class HttpClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session and its connections."""
+        """Close the session and its connections, and stop any keyring lookup."""
         self._entered = False
+        await self.credentials.aclose()
         if self._wire is not None:
             wire, self._wire = self._wire, None
             await wire.close()
@@ -212,6 +215,15 @@ class HttpClient:
     def session(self) -> aiohttp.ClientSession:
         """The underlying session (only while open)."""
         return self._network().session
+
+    def status_error(self, url: str, status: int, what: str) -> ResponseError:
+        """The error of a request for ``url`` answered ``status`` (not one the caller
+        takes): for 401, 403 and 407 an :class:`~indexclient.errors.AuthenticationError`
+        naming the credential sources tried and how to give some; else a ResponseError.
+        ``what`` says what was asked for; ``url`` is shown redacted."""
+        if status in AUTH_REFUSALS:
+            return refused(url, status, what, self.credentials)
+        return ResponseError(redact_url(url), status, what)
 
     def translate(self, exc: BaseException, url: URL) -> IndexClientError:
         """An aiohttp/ssl exception raised for ``url`` as an indexclient error."""

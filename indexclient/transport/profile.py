@@ -6,7 +6,13 @@ plain http: the weakest over its redirect hops) and a keyed digest of the Author
 values sent. It may answer a later request, fresh or offline, only when that request
 would be made the same way (docs/security.md, "The cache"). Both sides are computed
 here, from the same two decisions the transport makes: :func:`mode_of` is the
-connector's predicate, :meth:`Credentials.for_hop` the one that sets Authorization.
+connector's predicate, :meth:`Credentials.attempt` the one that sets Authorization.
+
+Credentials found only after a server refused the first request (netrc's, a keyring's)
+are recorded too; a warm run cannot tell in advance whether the server would refuse, so
+a request is taken as made the same way when it matches the recording either as a first
+request would be made or as it would be made again with those (a keyring's credentials
+by the lookup that gives them: a warm run asks no keyring).
 
 No aiohttp or yarl here: the check runs for every answer a warm run takes from the cache.
 """
@@ -43,19 +49,20 @@ def mode_of(trust: Trust, scheme: str, host: str, port: int | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One request of a chain of redirects: where it went, how, and the Authorization
-    sent (held in memory only; the cache stores its keyed digest)."""
+    """One request of a chain of redirects: where it went, how, and what identifies the
+    credentials sent (the Authorization value, or for a keyring's the lookup that gave
+    them; held in memory only, the cache stores its keyed digest)."""
 
     origin: Origin
     mode: str
-    authorization: str | None
+    credential: str | None
 
 
 def fetch_profile(hops: Sequence[Hop], cache: HttpCache) -> FetchProfile:
     """The profile of a request made through ``hops``: the weakest mode, and the keyed
     digest of what was sent (computed only when something was)."""
     mode = min((hop.mode for hop in hops), key=_STRENGTH.__getitem__)
-    auth = cache.credential_digest([hop.authorization for hop in hops])
+    auth = cache.credential_digest([hop.credential for hop in hops])
     return FetchProfile(mode, auth, tuple(hop.origin for hop in hops))
 
 
@@ -86,7 +93,12 @@ def expected_profile(
     # fetch_profile's work without its Hop objects: this runs for every cached answer.
     modes = [mode_of(trust, *hop) for hop in hops]
     mode = modes[0] if len(modes) == 1 else min(modes, key=_STRENGTH.__getitem__)
-    auth = cache.credential_digest([credentials.for_hop(h, first, given) for h in hops])
+    auth = cache.credential_digest([credentials.for_hop(h, first, given, url) for h in hops])
+    if auth != recorded.auth and recorded.auth:
+        # Perhaps fetched with what netrc or a keyring gave after a refusal.
+        late = [credentials.late_for_hop(h, first, given, url) for h in hops]
+        if cache.credential_digest(late) == recorded.auth:
+            auth = recorded.auth
     return FetchProfile(mode, auth, hops)
 
 

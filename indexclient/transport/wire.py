@@ -19,7 +19,7 @@ from yarl import URL
 
 from indexclient.errors import IndexClientError, RedirectError
 from indexclient.tls.trust import Trust
-from indexclient.transport.auth import Credentials, origin_of
+from indexclient.transport.auth import LATE_STATUSES, AuthAttempt, Credentials, origin_of, with_sent
 from indexclient.transport.connector import TrustConnector
 from indexclient.transport.decode import ACCEPT_ENCODING, BodyDecoder
 from indexclient.transport.errors import (
@@ -28,6 +28,7 @@ from indexclient.transport.errors import (
     translate_error,
 )
 from indexclient.transport.profile import Hop, mode_of
+from indexclient.transport.refusal import missing_credentials
 from indexclient.urls import redact_url
 
 __all__ = ["Stream", "Wire"]
@@ -187,35 +188,27 @@ class Wire:
         hops: list[Hop] = []
         for _hop in range(self.max_redirects + 1):
             # A caller's Authorization goes to the first origin only; elsewhere, and
-            # when none was given, the credentials known for the hop's own origin.
+            # when none was given, the credentials found for the hop's own URL
+            # (docs/security.md, "Secrets").
             here = origin_of(str(current))
-            auth = self.credentials.for_hop(here, first, given_auth) or None
-            if auth:
-                sent["Authorization"] = auth
-            else:
-                sent.pop("Authorization", None)
+            attempt = self.credentials.attempt(str(current), first, given_auth)
+            if attempt.looks_first:
+                # authenticate = "always": looked for before the request, or no request.
+                attempt = await self._before(attempt, current, end)
             # Recorded as the connector decides it, from the same URL (connector.py).
             mode = mode_of(self.trust, current.scheme, current.host or "", current.port)
-            hops.append(Hop(here, mode, auth))
-            proxy, proxy_headers = self._proxy_for(current)
-            try:
-                response = await self.session.get(
-                    current,
-                    headers=sent,
-                    allow_redirects=False,
-                    proxy=proxy,
-                    proxy_headers=proxy_headers,
-                    timeout=self._timeout(current, end),
-                )
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                raise self.translate(exc, current, end) from exc
-            if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
-                logger.debug("GET %s -> %d", redact_url(str(current)), response.status)
-            if response.status == 407 and proxy is not None:
-                # A plain request went through the proxy, which wants credentials: its
-                # answer, not the server's (an https one comes as an exception instead).
-                response.release()
-                raise proxy_refusal(redact_url(str(current)), str(proxy), 407)
+            response = await self._send(current, sent, attempt, end)
+            if response.status in LATE_STATUSES and attempt.may_look_late:
+                # uv's way: netrc and a keyring are asked only once the server has
+                # refused a request made without a password; it is then made again.
+                found = await self.credentials.late(attempt, end)
+                if found is not None and found.header != attempt.header:
+                    response.release()
+                    attempt = with_sent(attempt, found)
+                    response = await self._send(current, sent, attempt, end)
+                    if response.status < 400:
+                        self.credentials.prove(here, found)
+            hops.append(Hop(here, mode, attempt.recorded))
             if response.status in _REDIRECT_STATUSES:
                 location = response.headers.get("Location")
                 if location:
@@ -226,6 +219,48 @@ class Wire:
                     continue
             return response, hops
         raise RedirectError(redact_url(url), f"more than {self.max_redirects} redirects")
+
+    async def _send(
+        self, url: URL, headers: dict[str, str], attempt: AuthAttempt, end: float
+    ) -> aiohttp.ClientResponse:
+        """One GET of ``url`` with ``attempt``'s credentials, through the proxy for it;
+        errors translated."""
+        proxy, proxy_headers = self._proxy_for(url)
+        auth = attempt.header
+        if auth:
+            headers["Authorization"] = auth
+        else:
+            headers.pop("Authorization", None)
+        try:
+            response = await self.session.get(
+                url,
+                headers=headers,
+                allow_redirects=False,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                timeout=self._timeout(url, end),
+            )
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise self.translate(exc, url, end) from exc
+        if logger.isEnabledFor(logging.DEBUG):  # redacting costs more than the log call
+            logger.debug("GET %s -> %d", redact_url(str(url)), response.status)
+        if response.status == 407 and proxy is not None:
+            # A plain request went through the proxy, which wants credentials: its
+            # answer, not the server's (an https one comes as an exception instead).
+            response.release()
+            raise proxy_refusal(redact_url(str(url)), str(proxy), 407)
+        return response
+
+    async def _before(self, attempt: AuthAttempt, url: URL, end: float) -> AuthAttempt:
+        """``attempt`` with the credentials an index with ``authenticate = "always"``
+        needs before its request; a ConfigurationError naming the index and the
+        sources tried when there are none (uv fails there too, without a request)."""
+        found = await self.credentials.late(attempt, end)
+        if found is None and attempt.sent is None:
+            raise missing_credentials(self.credentials, str(url), attempt)
+        if found is None or not found.complete:
+            raise missing_credentials(self.credentials, str(url), attempt, incomplete=True)
+        return with_sent(attempt, found)
 
     def stream(
         self, response: aiohttp.ClientResponse, max_size: int | None, end: float | None

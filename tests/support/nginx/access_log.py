@@ -35,6 +35,8 @@ class AccessLogEntry(NamedTuple):
     """``$connection``: the serial number of the TCP connection (reuse shows as repeats)."""
     connection_requests: int
     """``$connection_requests``: this request's number on its connection, from 1."""
+    user: str = ""
+    """``$remote_user``: the Basic-auth user name sent, empty without one."""
 
 
 # Logged as one JSON object per line (escape=json), parsed by _parse_log_line.
@@ -51,6 +53,7 @@ _LOG_FIELDS = {
     "client_verify": "$ssl_client_verify",
     "connection": "$connection",
     "connection_requests": "$connection_requests",
+    "user": "$remote_user",
 }
 
 
@@ -69,6 +72,7 @@ def _parse_log_line(line: str) -> AccessLogEntry:
         client_verify=raw["client_verify"],
         connection=int(raw["connection"]),
         connection_requests=int(raw["connection_requests"]),
+        user=raw.get("user", ""),
     )
 
 

@@ -49,6 +49,12 @@ def write_certificates(sites: Iterable[Site], certs: Path) -> None:
         if site.client_ca is not None:
             bundle = certs / f"{site.name}.clients.pem"
             bundle.write_bytes(site.client_ca.cert_pem)
+        if site.basic_auth:
+            # nginx's own plain scheme: the password as given, after the first ':'.
+            lines = "".join(f"{user}:{{PLAIN}}{password}\n" for user, password in site.basic_auth)
+            htpasswd = certs / f"{site.name}.htpasswd"
+            htpasswd.write_bytes(lines.encode("utf-8"))
+            htpasswd.chmod(0o600)
 
 
 def render_nginx_conf(sites: Iterable[Site], build: str, directory: Path) -> str:
@@ -108,6 +114,11 @@ def _render_site(site: Site, directory: Path) -> str:
     ]
     if not site.ranges:
         lines.append("max_ranges 0;")
+    if site.basic_auth:
+        lines += [
+            'auth_basic "index";',
+            f"auth_basic_user_file {_quote(certs / f'{site.name}.htpasswd')};",
+        ]
     if site.cert is not None:
         lines += [
             f"ssl_certificate {_quote(certs / f'{site.name}.crt')};",

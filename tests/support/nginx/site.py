@@ -43,6 +43,9 @@ class Site:
     whole file sent with 200). ``headers`` are added to the responses of the ``/simple/``
     pages and of the ``.metadata`` files (``add_header ... always``), e.g.
     ``(("Cache-Control", "max-age=600"),)`` to make them cacheable as real indexes do.
+    ``basic_auth`` (pairs of user name and password) puts the whole site behind HTTP Basic
+    auth (``auth_basic``, an htpasswd file of ``user:{PLAIN}password`` lines): any other
+    request gets 401 with ``WWW-Authenticate: Basic realm="index"``.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Site:
     negotiate: bool = True
     ranges: bool = True
     headers: tuple[tuple[str, str], ...] = ()
+    basic_auth: tuple[tuple[str, str], ...] = ()
     port: int = field(default=0, init=False)
     """The port nginx listens on, set by :meth:`NginxServer.start`."""
 
@@ -65,6 +69,10 @@ class Site:
             raise ValueError(f"site {self.name!r}: at least one TLS protocol is needed")
         if self.client_ca is not None and self.cert is None:
             raise ValueError(f"site {self.name!r}: mutual TLS needs a server certificate")
+        for user, password in self.basic_auth:
+            # nginx ends the password field at a ':' (a comment may follow).
+            if not user or ":" in user + password or any(c in user + password for c in "\r\n"):
+                raise ValueError(f"site {self.name!r}: not an htpasswd entry: {user!r}")
         for header, _ in self.headers:
             if not _HEADER_NAME.match(header):
                 raise ValueError(f"site {self.name!r}: not a header name: {header!r}")

@@ -19,7 +19,7 @@ import asyncio
 from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient.indexes.base import Found, Parsed, as_spec
-from indexclient.indexes.simple_api import Pages, page_error
+from indexclient.indexes.simple_api import Pages, api_cache_control, page_error
 from indexclient.select import project_name
 from indexclient.settings import IndexSpec
 from indexclient.simple import IndexPage, ProjectLink, ProjectPage, parse_project_page
@@ -44,7 +44,8 @@ class FlatPage:
         async with self._lock:
             if self._page is None:
                 url = self.spec.url
-                response = await self.pages.get(url, FLAT_PAGE_REQUEST)
+                control = api_cache_control(self.spec)
+                response = await self.pages.get(url, FLAT_PAGE_REQUEST, cache_control=control)
                 if response.status != 200:
                     raise page_error(self.pages, response, url, "the find-links page")
                 self._page = parse_project_page(response.body, "text/html", response.url)

@@ -50,11 +50,22 @@ class Pages:
     def http(self, http: HttpClient | None) -> None:
         self._http = http
 
-    async def get(self, url: str, headers: Mapping[str, str] = PAGE_REQUEST) -> Response:
-        """The page at ``url`` (a project page unless ``headers`` say otherwise)."""
+    async def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] = PAGE_REQUEST,
+        *,
+        cache_control: str | None = None,
+    ) -> Response:
+        """The page at ``url`` (a project page unless ``headers`` say otherwise), kept by
+        the cache as ``cache_control`` says when given (an index's ``cache-control``)."""
         async with self.limit:
             return await self.http.get(
-                url, headers=headers, max_size=self.max_page_size, cacheable=True
+                url,
+                headers=headers,
+                max_size=self.max_page_size,
+                cacheable=True,
+                cache_control=cache_control,
             )
 
     def fresh_head(self, url: str, headers: Mapping[str, str] = PAGE_REQUEST) -> CacheEntry | None:
@@ -82,6 +93,12 @@ def page_error(pages: Pages, response: Response, url: str, what: str) -> Respons
     return error
 
 
+def api_cache_control(spec: IndexSpec) -> str | None:
+    """The Cache-Control an index's ``cache-control.api`` sets for its pages, or None."""
+    control = spec.cache_control
+    return None if control is None else control.api
+
+
 def _check_page(pages: Pages, response: Response, url: str, name: str) -> None:
     if response.status != 200:
         raise page_error(pages, response, url, f"the page of {name!r}")
@@ -100,6 +117,7 @@ class SimpleApiIndex:
         self.spec = as_spec(spec)
         self.pages = pages
         self.missing = missing_statuses(self.spec) if missing is None else missing
+        self.cache_control = api_cache_control(self.spec)
 
     def project_url(self, name: str) -> str:
         """The URL of project ``name``'s page: always ``<index>/<name>/``, since a valid
@@ -118,7 +136,9 @@ class SimpleApiIndex:
             # A remembered "not here" (or any other status) is decided by project(),
             # through the same rule as a fresh answer.
             return None
-        return Remote(self.pages, name, url, head=head, missing=self.missing)
+        return Remote(
+            self.pages, name, url, head=head, missing=self.missing, control=self.cache_control
+        )
 
     async def project(self, name: str) -> Found | None:
         """``name``'s page, from the cache or the server; None for a status of
@@ -131,17 +151,31 @@ class SimpleApiIndex:
             if head.status in self.missing:
                 return None
             if head.status == 200:
-                return Remote(self.pages, name, url, head=head, missing=self.missing)
-        response = await self.pages.get(url)
+                return Remote(
+                    self.pages,
+                    name,
+                    url,
+                    head=head,
+                    missing=self.missing,
+                    control=self.cache_control,
+                )
+        response = await self.pages.get(url, cache_control=self.cache_control)
         if response.status in self.missing:
             return None
         _check_page(self.pages, response, url, name)
-        return Remote(self.pages, name, url, response=response, missing=self.missing)
+        return Remote(
+            self.pages,
+            name,
+            url,
+            response=response,
+            missing=self.missing,
+            control=self.cache_control,
+        )
 
     async def index_page(self) -> IndexPage:
         """The root page of the index."""
         url = _with_slash(self.spec.url)
-        response = await self.pages.get(url)
+        response = await self.pages.get(url, cache_control=self.cache_control)
         if response.status != 200:
             raise page_error(self.pages, response, url, "the index page")
         return parse_index_page(response.body, response.content_type, response.url)
@@ -151,7 +185,7 @@ class Remote:
     """A project's page from a server: a response, or a fresh cache entry's head whose
     body is read on demand."""
 
-    __slots__ = ("_missing", "_name", "_page", "_pages", "_url", "head", "response")
+    __slots__ = ("_control", "_missing", "_name", "_page", "_pages", "_url", "head", "response")
 
     def __init__(
         self,
@@ -162,10 +196,11 @@ class Remote:
         head: CacheEntry | None = None,
         response: Response | None = None,
         missing: frozenset[int] = frozenset({404}),
+        control: str | None = None,
     ) -> None:
         self._pages, self._name, self._url = pages, name, url
         self.head, self.response = head, response
-        self._missing = missing
+        self._missing, self._control = missing, control
         self._page: ProjectPage | None = None
 
     @property
@@ -196,7 +231,7 @@ class Remote:
             if response is None:
                 # The cache said fresh a moment ago; should the entry have gone bad
                 # since, this asks the server, which may now answer anything.
-                response = await self._pages.get(self._url)
+                response = await self._pages.get(self._url, cache_control=self._control)
                 if response.status in self._missing:
                     raise ProjectNotFound(self._name, [redact_url(self._url)])
                 _check_page(self._pages, response, self._url, self._name)

@@ -236,15 +236,18 @@ class HttpClient:
         *,
         max_size: int | None = DEFAULT_MAX_BODY,
         cacheable: bool = False,
+        cache_control: str | None = None,
     ) -> Response:
         """GET ``url`` following redirects; the whole decoded body.
 
         Retries cover the body too: a reset or a cut-short body starts the request again.
         With ``cacheable=True`` and a cache configured, a fresh cached answer is used,
-        a stale one revalidated; offline, only the cache answers.
+        a stale one revalidated; offline, only the cache answers. ``cache_control``
+        (an index's ``cache-control``, as in uv) is stored in place of the server's
+        Cache-Control header, so it decides whether and how long the answer is kept.
         """
         if cacheable and self.cache is not None:
-            return await self._cached_get(url, headers or {}, max_size)
+            return await self._cached_get(url, headers or {}, max_size, cache_control)
         if self.offline:
             raise OfflineError(redact_url(url), "offline mode: cannot fetch this")
         response, _ = await self._get(url, headers, max_size, self.deadline_end())
@@ -295,7 +298,11 @@ class HttpClient:
         return compare(recorded, expected)
 
     async def _cached_get(
-        self, url: str, headers: Mapping[str, str], max_size: int | None
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        max_size: int | None,
+        cache_control: str | None = None,
     ) -> Response:
         assert self.cache is not None
         key_url = self.credentials.strip(url)
@@ -324,15 +331,16 @@ class HttpClient:
         conditional = {**headers, **(entry.validators() if entry and ask else {})}
         response, hops = await self._get(url, conditional, max_size, self.deadline_end())
         profile = fetch_profile(hops, self.cache)
+        answered = _overridden(response.headers, cache_control)
         if response.status == 304 and entry is not None and ask:
-            refreshed = self.cache.refresh(key_url, headers, entry, response.headers, profile)
+            refreshed = self.cache.refresh(key_url, headers, entry, answered, profile)
             return _from_entry(refreshed)
         stored = self.cache.put(
             key_url,
             headers,
             final_url=response.url,
             status=response.status,
-            headers=response.headers,
+            headers=answered,
             body=response.body,
             profile=profile,
         )
@@ -453,6 +461,15 @@ class HttpClient:
 def _time_left_after(delay: float, end: float) -> bool:
     """Whether a retry started after ``delay`` seconds would start before ``end``."""
     return asyncio.get_running_loop().time() + delay < end
+
+
+def _overridden(headers: Mapping[str, str], cache_control: str | None) -> Mapping[str, str]:
+    """``headers`` with ``cache_control`` in place of the server's Cache-Control."""
+    if cache_control is None:
+        return headers
+    kept = {k: v for k, v in headers.items() if k.lower() != "cache-control"}
+    kept["Cache-Control"] = cache_control
+    return kept
 
 
 def _from_entry(entry: CacheEntry) -> Response:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from indexclient.pyproject import ProjectRequirements, read_pyproject
     from indexclient.search import FoundProject
     from indexclient.select import Selection
+    from indexclient.target import Target
     from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.settings.files import ConfigFile, Discovery, FileValues, IndexEntry
     from indexclient.settings.values import (
@@ -112,6 +113,7 @@ _LAZY = {
     "Index": "indexclient.indexes",
     "MemoryIndex": "indexclient.indexes",
     "Selection": "indexclient.select",
+    "Target": "indexclient.target",
     "DistributionFile": "indexclient.simple",
     "FilenameInfo": "indexclient.simple",
     "FrozenDict": "indexclient.simple",
@@ -224,6 +226,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "Selection",
+    "Target",
     "Settings",
     "Stream",
     "TLSError",

@@ -242,7 +242,7 @@ LAYERS = (
     ("errors", "_version", "_lazy"),
     ("urls", "userfiles"),
     ("tls",),
-    ("settings",),
+    ("settings", "target"),
     ("transport",),
     ("simple",),
     ("select", "requirements", "pyproject"),

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from indexclient.pyproject import ProjectRequirements, read_pyproject
     from indexclient.search import FoundProject
     from indexclient.select import Selection
-    from indexclient.target import Target
     from indexclient.settings import IndexSpec, Origin, Settings, Value
     from indexclient.settings.files import ConfigFile, Discovery, FileValues, IndexEntry
     from indexclient.settings.values import (
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
         ProjectPage,
     )
     from indexclient.simple.metadata import CoreMetadata
+    from indexclient.target import Target
     from indexclient.tls import (
         BundledRoots,
         ClientIdentity,
@@ -226,10 +226,10 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "Selection",
-    "Target",
     "Settings",
     "Stream",
     "TLSError",
+    "Target",
     "TransportError",
     "Trust",
     "TrustConnector",

@@ -208,29 +208,7 @@ def select_files(
     else:
         tag_rank = _target_rank(target)
     name = canonicalize_name(req.name)
-    pinned = _pinned_versions(req.specifier)
-    wheels = target.wheels_allowed(name)
-    sdists = target.sdists_allowed(name)
-    cutoff = target.exclude_newer
-
-    by_version: dict[Version, list[DistributionFile]] = {}
-    for file in page.files:
-        info = file.filename_info
-        version = info.version
-        if version is None or info.kind == "unknown":
-            continue
-        if file.yanked is not None and version not in pinned:
-            continue
-        if not (wheels if info.kind == "wheel" else sdists):
-            continue
-        if cutoff is not None and (file.upload_time is None or file.upload_time >= cutoff):
-            continue
-        files = by_version.get(version)
-        if files is None:
-            by_version[version] = [file]
-        else:
-            files.append(file)
-
+    by_version = _usable_files(page, name, _pinned_versions(req.specifier), target)
     specifier = req.specifier
     admitted = sorted(
         (v for v in by_version if specifier.contains(v, prereleases=True)), reverse=True
@@ -255,6 +233,35 @@ def select_files(
                     continue
             return Selection(name, version, tuple(files))
     return None
+
+
+def _usable_files(
+    page: ProjectPage, name: NormalizedName, pinned: set[Version], target: Target
+) -> dict[Version, list[DistributionFile]]:
+    """The files of ``page`` the target may use, by version: not yanked unless pinned,
+    uploaded before the cutoff, and of a kind (wheel, sdist) its binary rules allow."""
+    wheels = target.wheels_allowed(name)
+    sdists = target.sdists_allowed(name)
+    cutoff = target.exclude_newer
+    by_version: dict[Version, list[DistributionFile]] = {}
+    for file in page.files:
+        info = file.filename_info
+        version = info.version
+        if version is None or info.kind == "unknown":
+            continue
+        if file.yanked is not None and version not in pinned:
+            continue
+        if not (wheels if info.kind == "wheel" else sdists):
+            continue
+        # uv: a file without an upload time is left out when a cutoff is given.
+        if cutoff is not None and (file.upload_time is None or file.upload_time >= cutoff):
+            continue
+        files = by_version.get(version)
+        if files is None:
+            by_version[version] = [file]
+        else:
+            files.append(file)
+    return by_version
 
 
 @functools.cache

@@ -159,7 +159,8 @@ def platform_tags(name: str) -> tuple[str, ...]:
         multiarch = f"{'arm64' if arch == 'aarch64' else arch}_{kind}"
         major, minor = p.version
         found += [f"ios_{major}_{m}_{multiarch}" for m in range(minor, -1, -1)]
-        found += [f"ios_{mj}_{m}_{multiarch}" for mj in range(major - 1, 11, -1) for m in range(9, -1, -1)]
+        earlier = [(mj, m) for mj in range(major - 1, 11, -1) for m in range(9, -1, -1)]
+        found += [f"ios_{mj}_{m}_{multiarch}" for mj, m in earlier]
     return tuple(found)
 
 

@@ -138,8 +138,20 @@ def uv_choose(
         "TZ": "UTC",
         **(env or {}),
     }
-    command = [uv, "pip", "compile", "--no-cache", "--no-deps", "--no-header", "--no-annotate",
-               "-q", "--default-index", index_url, str(src), *args]
+    command = [
+        uv,
+        "pip",
+        "compile",
+        "--no-cache",
+        "--no-deps",
+        "--no-header",
+        "--no-annotate",
+        "-q",
+        "--default-index",
+        index_url,
+        str(src),
+        *args,
+    ]
     done = subprocess.run(
         command, env=environ, cwd=work, capture_output=True, text=True, timeout=60, check=False
     )

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,14 +106,18 @@ def serve_pages() -> Iterator[tuple[LocalServer, StoredPages]]:
 
 
 _PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)$")
+# uv -v: "DEBUG Selecting: numpylike==2.3.5 [compatible] (numpylike-2.3.5-...whl)"
+_SELECTING = re.compile(r"Selecting: \S+==\S+ \[compatible\] \((\S+)\)")
 
 
 @dataclass(frozen=True)
 class UvChoice:
-    """One ``uv pip compile``: its exit status, the version it pinned, its stderr."""
+    """One ``uv pip compile``: its exit status, the version it pinned, the file it
+    selected (from its verbose log), its stderr."""
 
     code: int
     version: str | None
+    filename: str | None
     err: str
 
 
@@ -135,7 +140,6 @@ def uv_choose(
         "UV_CACHE_DIR": str(work / "uv-cache"),
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_HTTP_RETRIES": "0",
-        "TZ": "UTC",
         **(env or {}),
     }
     command = [
@@ -146,7 +150,10 @@ def uv_choose(
         "--no-deps",
         "--no-header",
         "--no-annotate",
-        "-q",
+        "-v",
+        # An interpreter given: uv does not search for one (most of a run's time).
+        "--python",
+        sys.executable,
         "--default-index",
         index_url,
         str(src),
@@ -160,4 +167,6 @@ def uv_choose(
         match = _PIN.match(line.strip())
         if match:
             version = match.group(2)
-    return UvChoice(done.returncode, version, done.stderr)
+    selected = _SELECTING.findall(done.stderr)
+    filename = selected[-1] if selected and version is not None else None
+    return UvChoice(done.returncode, version, filename, done.stderr)

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 from packaging.tags import Tag
 from packaging.version import Version
+from test_cli_support import isolate, run_cli
 
 from indexclient import ConfigurationError, IndexClient, Target
 from indexclient.select import select_files
+from indexclient.settings.environment import ENV_VARS
 from indexclient.simple import ProjectPage, parse_project_page
 from indexclient.target import PLATFORM_NAMES, parse_exclude_newer, platform_tags
 from indexclient.testing.servers import LocalServer
@@ -293,3 +295,66 @@ async def test_download_refuses_a_file_the_target_cannot_use(
         assert list(tmp_path.iterdir()) == []
         saved = await client.download(chosen.best, tmp_path, target=windows)
         assert saved.path.name == "numpylike-2.3.5-cp312-cp312-win_amd64.whl"
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pages_server: tuple[LocalServer, StoredPages]
+) -> str:
+    server, _ = pages_server
+    isolate(monkeypatch, tmp_path)
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UV_DEFAULT_INDEX", f"{server.url}simple/")
+    monkeypatch.setenv("INDEXCLIENT_CACHE_DIR", str(tmp_path / "cache"))
+    return f"{server.url}simple/"
+
+
+def test_metadata_and_download_take_uv_target_flags(
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
+) -> None:
+    """--python-version, --python-platform, --only-binary, --prerelease as uv pip
+    compile takes them; --json keeps its shape."""
+    flags = ["--python-version", "3.12", "--python-platform", "x86_64-manylinux_2_17"]
+    done = run_cli(capsys, "--json", "metadata", "numpylike", *flags, "--only-binary", ":all:")
+    assert done.code == 0, done.err
+    [entry] = json.loads(done.out)
+    assert entry["version"] == "2.2.6"
+    assert entry["filename"] == (
+        "numpylike-2.2.6-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    )
+    dest = tmp_path / "dest"
+    done = run_cli(
+        capsys, "--json", "download", "purelib>2.0", "--prerelease", "allow", "-d", str(dest)
+    )
+    assert done.code == 0, done.err
+    assert json.loads(done.out)[0]["filename"] == "purelib-2.1.0rc1-py3-none-any.whl"
+    assert (dest / "purelib-2.1.0rc1-py3-none-any.whl").exists()
+
+
+def test_uv_prerelease_and_exclude_newer_variables(
+    capsys: pytest.CaptureFixture[str], cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv reads UV_PRERELEASE and UV_EXCLUDE_NEWER (false: no cutoff); a flag wins."""
+    monkeypatch.setenv("UV_PRERELEASE", "disallow")
+    done = run_cli(capsys, "--json", "metadata", "purelib>2.0")
+    assert done.code != 0
+    monkeypatch.setenv("UV_EXCLUDE_NEWER", "2023-12-31T00:00:00Z")
+    done = run_cli(capsys, "--json", "metadata", "purelib", "--prerelease", "allow")
+    assert json.loads(done.out)[0]["version"] == "1.1.0"
+    monkeypatch.setenv("UV_EXCLUDE_NEWER", "false")
+    done = run_cli(capsys, "--json", "metadata", "purelib", "--prerelease", "allow")
+    assert json.loads(done.out)[0]["version"] == "2.1.0rc1"
+
+
+def test_a_wrong_platform_is_one_line_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], cli_env: str
+) -> None:
+    done = run_cli(capsys, "metadata", "purelib", "--python-platform", "beos")
+    assert done.code == 2
+    assert "--python-platform 'beos'" in done.err
+    assert "aarch64-apple-darwin" in done.err
+    assert "Traceback" not in done.err

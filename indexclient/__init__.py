@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         ProjectPage,
     )
     from indexclient.simple.metadata import CoreMetadata
+    from indexclient.target import Target
     from indexclient.tls import (
         BundledRoots,
         ClientIdentity,
@@ -117,6 +118,7 @@ _LAZY = {
     "Index": "indexclient.indexes",
     "MemoryIndex": "indexclient.indexes",
     "Selection": "indexclient.select",
+    "Target": "indexclient.target",
     "DistributionFile": "indexclient.simple",
     "FilenameInfo": "indexclient.simple",
     "FrozenDict": "indexclient.simple",
@@ -239,6 +241,7 @@ __all__ = [
     "Settings",
     "Stream",
     "TLSError",
+    "Target",
     "TransportError",
     "Trust",
     "TrustConnector",

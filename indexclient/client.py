@@ -29,6 +29,7 @@ from indexclient.search import FoundProject, Search, merged
 from indexclient.select import Selection, project_name
 from indexclient.settings import IndexSpec, Settings
 from indexclient.simple import DistributionFile, IndexPage, ProjectPage
+from indexclient.target import Target
 from indexclient.tls.trust import Trust
 from indexclient.transport.auth import Credentials
 from indexclient.transport.cache import HttpCache
@@ -335,25 +336,34 @@ class IndexClient:
         return (await self.project(name, index=index)).versions_available()
 
     async def choose(
-        self, requirement: str | Requirement, *, index: str | IndexSpec | None = None
+        self,
+        requirement: str | Requirement,
+        *,
+        index: str | IndexSpec | None = None,
+        target: Target | None = None,
     ) -> Selection:
         """The newest acceptable version for a PEP 508 requirement and its files, and
         the index it came from (:attr:`Selection.index`); from ``index`` only when
-        given (a configured index's name, or a spec: a pin).
+        given (a configured index's name, or a spec: a pin). Chosen for ``target``
+        (:class:`~indexclient.Target`: another Python version or platform, uv's
+        binary, pre-release and upload-date rules), the running interpreter by default.
 
         See :func:`indexclient.select.select_files` for the rules and
         :mod:`indexclient.search` for the indexes'. Raises ProjectNotFound when no file
         matches.
         """
         pin = None if index is None else self._index(index)
-        return (await self._choose(requirement, pin))[0]
+        return (await self._choose(requirement, pin, target))[0]
 
     async def _choose(
-        self, requirement: str | Requirement, pin: Index | None = None
+        self,
+        requirement: str | Requirement,
+        pin: Index | None = None,
+        target: Target | None = None,
     ) -> tuple[Selection, RememberedSelection | None]:
         name, text = name_and_text(requirement)
         candidates = await self._search.candidates(project_name(name), pin)
-        return await self._chooser.choose(candidates, requirement, text)
+        return await self._chooser.choose(candidates, requirement, text, target)
 
     async def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
@@ -368,6 +378,7 @@ class IndexClient:
         *,
         pins: Pins | None = None,
         progress: Callable[[int, int], None] | None = None,
+        target: Target | None = None,
     ) -> list[MetadataResult | IndexClientError]:
         """Core metadata for many PEP 508 requirements at once, in input order.
 
@@ -381,11 +392,13 @@ class IndexClient:
         configuration, or an :class:`IndexSpec`): every requirement on a pinned project
         is asked of that index only, explicit or not, and no other index is asked about
         it. An unknown index name raises ConfigurationError before any request.
+
+        Versions are chosen for ``target`` (see :meth:`choose`).
         """
         pinned = self._pins(pins)
         total = len(requirements)
         results: list[MetadataResult | IndexClientError | None] = [
-            self._answer_now(r, pinned) for r in requirements
+            self._answer_now(r, pinned, target) for r in requirements
         ]
         done = sum(r is not None for r in results)
         if progress is not None and done:
@@ -396,7 +409,7 @@ class IndexClient:
             try:
                 name, _ = name_and_text(requirement)
                 pin = pinned.get(project_name(name))
-                selection, memo = await self._choose(requirement, pin)
+                selection, memo = await self._choose(requirement, pin, target)
                 return await self._chooser.result(requirement, selection, memo, self.core_metadata)
             except IndexClientError as exc:
                 return exc
@@ -411,7 +424,9 @@ class IndexClient:
             results[i] = result
         return [r for r in results if r is not None]
 
-    def _answer_now(self, requirement: str, pinned: Mapping[str, Index]) -> MetadataResult | None:
+    def _answer_now(
+        self, requirement: str, pinned: Mapping[str, Index], target: Target | None
+    ) -> MetadataResult | None:
         """The memo's whole answer, when the index the search would find first (the
         first index, or the pinned one) gives its page without IO. Not when find-links
         or an unsafe strategy could add files from elsewhere."""
@@ -427,7 +442,7 @@ class IndexClient:
             if not self._search.simple or not self._search.indexes:
                 return None
             index = self._search.indexes[0]
-        return self._chooser.answer_now(index, requirement)
+        return self._chooser.answer_now(index, requirement, target)
 
     async def download(
         self,
@@ -436,6 +451,7 @@ class IndexClient:
         *,
         progress: Progress | None = None,
         max_size: int | None = None,
+        target: Target | None = None,
     ) -> DownloadResult:
         """Download ``file`` into ``dest_dir``, verified against every advertised hash.
 
@@ -444,7 +460,13 @@ class IndexClient:
         body may not exceed the size the index advertised (PEP 700), else the server's
         Content-Length, else ``max_size`` (default 16 GiB). A destination that cannot be
         written raises :class:`~indexclient.errors.FileWriteError` for this file alone.
+
+        With ``target``, a file the target cannot use (a wheel whose tags it does not
+        accept, a wheel under its ``no_binary``, an sdist under its ``only_binary``) is
+        refused with a :class:`~indexclient.errors.ConfigurationError` before any request.
         """
+        if target is not None:
+            _check_file_for(file, target)
         async with self._limit:
             return await download_file(
                 self.http,
@@ -453,3 +475,18 @@ class IndexClient:
                 progress=progress,
                 max_size=DEFAULT_MAX_DOWNLOAD_SIZE if max_size is None else max_size,
             )
+
+
+def _check_file_for(file: DistributionFile, target: Target) -> None:
+    """Refuse a file ``target`` cannot use (see :meth:`IndexClient.download`)."""
+    name = file.filename_info.name
+    reason = None
+    if file.is_wheel:
+        if name is not None and not target.wheels_allowed(name):
+            reason = "wheels of this project are refused by the target's no-binary"
+        elif not target.accepts_tags(file.tags):
+            reason = "the target accepts none of this wheel's tags"
+    elif file.is_sdist and name is not None and not target.sdists_allowed(name):
+        reason = "sdists of this project are refused by the target's only-binary"
+    if reason is not None:
+        raise ConfigurationError.single(f"file {file.filename!r}", f"not for the target: {reason}")

@@ -40,6 +40,7 @@ from indexclient.simple.models import (
     FrozenDict,
     new_distribution_file,
 )
+from indexclient.target import Target
 from indexclient.transport.cache import write_atomically
 from indexclient.urls import redact_url
 
@@ -113,7 +114,8 @@ def interpreter_fingerprint() -> str:
     """What file selection depends on besides the page and the requirement: this
     interpreter's version and platform (its wheel tags and Python version), the C
     library's version (manylinux tags), the macOS version (macosx tags), and the
-    versions of the code that chooses. "selection-1" changes with the memo's format."""
+    versions of the code that chooses. "selection-2" changes with the memo's format or
+    the rules of choosing (2: uv's rules and targets, :mod:`indexclient.target`)."""
     system = ""
     if sys.platform == "darwin":
         system = platform.mac_ver()[0]
@@ -122,7 +124,7 @@ def interpreter_fingerprint() -> str:
             system = os.confstr("CS_GNU_LIBC_VERSION") or ""
     return " ".join(
         (
-            "selection-1",
+            "selection-2",
             CODE_VERSION,
             sys.implementation.cache_tag or sys.implementation.name,
             sys.version.split()[0],
@@ -137,9 +139,20 @@ def metadata_key(sha256: str) -> str:
     return f"metadata-1 {CODE_VERSION}\nsha256:{sha256}"
 
 
-def selection_key(url: str, content_type: str | None, digest: str, requirement: str) -> str:
-    """The memo key of choosing ``requirement`` from the page at ``url``."""
-    return "\n".join((interpreter_fingerprint(), url, content_type or "", digest, requirement))
+def selection_key(
+    url: str,
+    content_type: str | None,
+    digest: str,
+    requirement: str,
+    target: Target | None = None,
+) -> str:
+    """The memo key of choosing ``requirement`` from the page at ``url`` for ``target``
+    (the running interpreter when None): a warm run for another target never gets this
+    one's answer."""
+    fingerprint = "current" if target is None or target.is_default else target.fingerprint()
+    return "\n".join(
+        (interpreter_fingerprint(), fingerprint, url, content_type or "", digest, requirement)
+    )
 
 
 # Every field of a file but its parsed-filename cache, in new_distribution_file's order:

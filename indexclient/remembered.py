@@ -36,6 +36,7 @@ from indexclient.select import (
 )
 from indexclient.settings import IndexSpec
 from indexclient.simple import DistributionFile
+from indexclient.target import Target
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
@@ -53,22 +54,27 @@ class Chooser:
         self.memo = memo
 
     async def choose(
-        self, candidates: Candidates, requirement: str | Requirement, text: str
+        self,
+        candidates: Candidates,
+        requirement: str | Requirement,
+        text: str,
+        target: Target | None = None,
     ) -> tuple[Selection, RememberedSelection | None]:
         """The selection for ``requirement`` (whose canonical text is ``text``) from the
         first group of ``candidates`` that has an acceptable file, with the index its
         best file came from, and its memo entry when the group is one page with a
         digest to key it by.
 
-        Raises ProjectNotFound when no file matches (naming the pages looked at), or
-        when no index has the project (naming the indexes asked)."""
+        Chosen for ``target`` (None: the running interpreter). Raises ProjectNotFound
+        when no file matches (naming the pages looked at), or when no index has the
+        project (naming the indexes asked)."""
         if not candidates.groups:
             raise ProjectNotFound(text, [redact_url(i.url) for i in candidates.asked])
         looked_at: list[str] = []
         parsed = None
         for group in candidates.groups:
             if len(group) == 1:
-                chosen = await self._choose_one(group[0], requirement, text)
+                chosen = await self._choose_one(group[0], requirement, text, target)
                 if chosen is not None:
                     return chosen
                 looked_at.append(group[0].found.url)
@@ -76,7 +82,7 @@ class Chooser:
             if parsed is None:
                 parsed = parse_requirement(requirement)
             page, sources = await merged(group)
-            selection = select_files(page, parsed)
+            selection = select_files(page, parsed, target=target)
             if selection is not None:
                 index = sources.get(id(selection.best), group[0].index)
                 return dataclasses.replace(selection, index=index), None
@@ -84,16 +90,16 @@ class Chooser:
         raise ProjectNotFound(text, [redact_url(u) for u in dict.fromkeys(looked_at)])
 
     async def _choose_one(
-        self, answer: Answer, requirement: str | Requirement, text: str
+        self, answer: Answer, requirement: str | Requirement, text: str, target: Target | None
     ) -> tuple[Selection, RememberedSelection | None] | None:
         """The selection from one index's page (remembered, or chosen and remembered),
         or None when no file of it is acceptable."""
         found, index = answer.found, answer.index
-        remembered = self._remembered(found, text)
+        remembered = self._remembered(found, text, target)
         if remembered is not None:
             return dataclasses.replace(remembered[0], index=index), remembered[1]
         page = await found.page()
-        selection = select_files(page, parse_requirement(requirement))
+        selection = select_files(page, parse_requirement(requirement), target=target)
         if selection is None:
             return None
         selection = dataclasses.replace(selection, index=index)
@@ -101,18 +107,20 @@ class Chooser:
         memo = self.memo if found.digest else None
         if memo is None:
             return selection, None
-        key = selection_key(found.url, found.content_type, found.digest, text)
+        key = selection_key(found.url, found.content_type, found.digest, text, target)
         value = selection_to_json(selection)
         memo.put("selection", key, value)
         return selection, RememberedSelection(memo, key, value)
 
-    def _remembered(self, found: Found, text: str) -> tuple[Selection, RememberedSelection] | None:
+    def _remembered(
+        self, found: Found, text: str, target: Target | None
+    ) -> tuple[Selection, RememberedSelection] | None:
         # A page served from the cache was very likely chosen from before: the memo
         # keeps that answer, keyed by the page's digest, so parsing is skipped.
         memo = self.memo if found.digest else None
         if memo is None:
             return None
-        key = selection_key(found.url, found.content_type, found.digest, text)
+        key = selection_key(found.url, found.content_type, found.digest, text, target)
         stored = memo.get("selection", key)
         selection = selection_from_json(stored)
         if selection is None or not isinstance(stored, dict):
@@ -142,7 +150,9 @@ class Chooser:
             requirement, selection.name, selection.version, file, core, source, selection.index
         )
 
-    def answer_now(self, index: Index, requirement: str) -> MetadataResult | None:
+    def answer_now(
+        self, index: Index, requirement: str, target: Target | None = None
+    ) -> MetadataResult | None:
         """``requirement``'s answer when ``index`` (the one the search would find first:
         the first index, or the one the project is pinned to) and the memo give all of
         it now, with no await. None whenever anything would need IO or parsing (the
@@ -154,7 +164,7 @@ class Chooser:
             found = index.project_now(project_name(name))
         except ConfigurationError:
             return None
-        remembered = None if found is None else self._remembered(found, text)
+        remembered = None if found is None else self._remembered(found, text, target)
         if remembered is None:
             return None
         selection, memo = remembered

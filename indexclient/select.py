@@ -1,18 +1,20 @@
-"""Choosing files from a project page for a requirement (no IO).
+"""Choosing files from a project page for a requirement and a target (no IO).
 
-The rules installers use: the newest version the specifier admits (pre-releases only
-when the specifier asks for them or nothing else matches, as packaging decides); yanked
-files skipped unless the requirement pins that exact version with ``==`` (PEP 592);
-files whose Requires-Python excludes the target interpreter skipped; within the chosen
-version, compatible wheels first (in the interpreter's tag preference order), then
-sdists, then wheels for other platforms.
+uv's rules (``uv pip compile``, see :func:`select_files`): the newest version the
+specifier admits that has a file for the target (:class:`~indexclient.target.Target`:
+the running interpreter by default), pre-releases as the target's mode says (uv's
+default: only when no stable version is acceptable); yanked files skipped unless the
+requirement pins that exact version with ``==`` (PEP 592); files uploaded at or after
+the target's ``exclude_newer`` skipped (PEP 700); the version's best file must have a
+Requires-Python whose lower bounds admit the target. Within the chosen version,
+compatible wheels first (in the target's tag preference order), then sdists, then
+wheels for other platforms.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -25,6 +27,7 @@ from packaging.version import Version
 from indexclient.errors import ConfigurationError
 from indexclient.settings.values import IndexSpec
 from indexclient.simple.models import DistributionFile, ProjectPage
+from indexclient.target import Target
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -125,14 +128,49 @@ def _requires_python(text: str) -> SpecifierSet | None:
 
 
 def _python_admitted(requires_python: str, python: Version) -> bool:
+    """Whether a file's Requires-Python admits the target, as uv judges it: only its
+    lower bounds count (uv: "upper bounds on Requires-Python are ignored"), so
+    ``>=3.8,<3.11`` admits 3.12 and ``>=3.12.1`` does not admit 3.12 (3.12.0)."""
     specifier = _requires_python(requires_python)
     # An unparsable Requires-Python is ignored, as pip and uv do, not fatal.
-    return specifier is None or specifier.contains(python, prereleases=True)
+    if specifier is None:
+        return True
+    for spec in specifier:
+        operator = spec.operator
+        if operator in ("<", "<=", "!="):
+            continue
+        try:
+            bound = Version(spec.version.removesuffix(".*"))
+        except ValueError:
+            continue
+        if python < bound or (operator == ">" and python == bound):
+            return False
+    return True
 
 
-@functools.cache
-def _running_python() -> Version:
-    return Version(".".join(map(str, sys.version_info[:3])))
+def _explicit_prerelease(specifier: SpecifierSet) -> bool:
+    """Whether a requirement asks for pre-releases by naming one (uv's rule: any clause
+    but ``!=`` whose version is a pre-release or a development release)."""
+    for spec in specifier:
+        if spec.operator == "!=":
+            continue
+        try:
+            if Version(spec.version.removesuffix(".*")).is_prerelease:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _passes(mode: str, specifier: SpecifierSet) -> tuple[tuple[bool, ...], ...]:
+    """For each pass over the versions, newest first, whether it takes pre-releases:
+    uv's modes (``if-necessary``: stable versions first, pre-releases only when no
+    stable one is acceptable)."""
+    if mode == "allow":
+        return ((False, True),)
+    if mode == "disallow" or (mode == "explicit" and not _explicit_prerelease(specifier)):
+        return ((False,),)
+    return ((False,), (True,))
 
 
 def select_files(
@@ -141,24 +179,70 @@ def select_files(
     *,
     python_version: Version | str | None = None,
     tags: Sequence[Tag] | None = None,
+    target: Target | None = None,
 ) -> Selection | None:
     """The newest acceptable version of ``requirement`` on ``page`` and its files.
 
-    ``python_version`` and ``tags`` describe the target interpreter (the running one by
-    default). Returns None when no file is acceptable.
+    ``target`` is the environment chosen for (:meth:`Target.current` by default);
+    ``python_version`` and ``tags`` replace its Python version and wheel tags. The
+    rules are uv's (``uv pip compile``): a file counts when it is not yanked (unless
+    the requirement pins its version with ``==``), was uploaded before the target's
+    ``exclude_newer`` (a file with no upload time then does not count), and is a wheel
+    whose tags the target accepts (unless ``no_binary``) or an sdist (unless
+    ``only_binary``). A version's best file is its best-ranked wheel, else its sdist,
+    and the version is acceptable when that file's Requires-Python admits the target
+    (lower bounds only, as uv). Of the versions the specifier admits, the newest
+    acceptable one wins, pre-releases as the target's ``prerelease`` mode says.
+    Returns None when no version is acceptable.
     """
     req = parsed_requirement(requirement) if isinstance(requirement, str) else requirement
+    target = Target.current() if target is None else target
     if python_version is None:
-        python = _running_python()
+        python = target.python_version
     else:
         python = python_version if isinstance(python_version, Version) else Version(python_version)
-    tag_rank = _rank(tuple(tags)) if tags is not None else _interpreter_rank()
-    pinned = _pinned_versions(req.specifier)
+    if tags is not None:
+        tag_rank = _rank(tuple(tags))
+    elif target.running:
+        tag_rank = _interpreter_rank()
+    else:
+        tag_rank = _target_rank(target)
+    name = canonicalize_name(req.name)
+    by_version = _usable_files(page, name, _pinned_versions(req.specifier), target)
+    specifier = req.specifier
+    admitted = sorted(
+        (v for v in by_version if specifier.contains(v, prereleases=True)), reverse=True
+    )
+    # Most files of a page repeat one Requires-Python: each is judged once per call.
+    verdicts: dict[str, bool] = {}
+    for takes in _passes(target.prerelease, specifier):
+        for version in admitted:
+            if version.is_prerelease not in takes:
+                continue
+            files = by_version[version]
+            files.sort(key=lambda f: _preference(f, tag_rank))
+            best = files[0]
+            if best.is_wheel and _preference(best, tag_rank)[0] != 0:
+                continue  # only wheels for other platforms
+            requires_python = best.requires_python
+            if requires_python:
+                verdict = verdicts.get(requires_python)
+                if verdict is None:
+                    verdict = verdicts[requires_python] = _python_admitted(requires_python, python)
+                if not verdict:
+                    continue
+            return Selection(name, version, tuple(files))
+    return None
 
-    # Most files of a page repeat one Requires-Python. The verdicts are kept for this
-    # call only: a cache across calls would be keyed by Version equality, which
-    # "===" specifiers do not respect ("3.11" == "3.11.0" as Versions, not for "===").
-    python_verdicts: dict[str, bool] = {}
+
+def _usable_files(
+    page: ProjectPage, name: NormalizedName, pinned: set[Version], target: Target
+) -> dict[Version, list[DistributionFile]]:
+    """The files of ``page`` the target may use, by version: not yanked unless pinned,
+    uploaded before the cutoff, and of a kind (wheel, sdist) its binary rules allow."""
+    wheels = target.wheels_allowed(name)
+    sdists = target.sdists_allowed(name)
+    cutoff = target.exclude_newer
     by_version: dict[Version, list[DistributionFile]] = {}
     for file in page.files:
         info = file.filename_info
@@ -167,28 +251,22 @@ def select_files(
             continue
         if file.yanked is not None and version not in pinned:
             continue
-        requires_python = file.requires_python
-        if requires_python:
-            admitted = python_verdicts.get(requires_python)
-            if admitted is None:
-                admitted = _python_admitted(requires_python, python)
-                python_verdicts[requires_python] = admitted
-            if not admitted:
-                continue
+        if not (wheels if info.kind == "wheel" else sdists):
+            continue
+        # uv: a file without an upload time is left out when a cutoff is given.
+        if cutoff is not None and (file.upload_time is None or file.upload_time >= cutoff):
+            continue
         files = by_version.get(version)
         if files is None:
             by_version[version] = [file]
         else:
             files.append(file)
+    return by_version
 
-    # Only the winning version's files are ordered, so only theirs need tags.
-    best = max(req.specifier.filter(by_version), default=None)
-    if best is None:
-        return None
-    files = by_version[best]
-    if len(files) > 1:
-        files.sort(key=lambda f: _preference(f, tag_rank))
-    return Selection(canonicalize_name(req.name), best, tuple(files))
+
+@functools.cache
+def _target_rank(target: Target) -> dict[Tag, int]:
+    return _rank(target.tags)
 
 
 @functools.cache

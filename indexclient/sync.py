@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Settings
     from indexclient.simple import DistributionFile, IndexPage, ProjectPage
+    from indexclient.target import Target
     from indexclient.tls.trust import Trust
     from indexclient.transport.http import RetryPolicy
 
@@ -270,10 +271,14 @@ class IndexClient:
         return self._call(lambda: self._client.versions(name, index=index))
 
     def choose(
-        self, requirement: str | Requirement, *, index: str | IndexSpec | None = None
+        self,
+        requirement: str | Requirement,
+        *,
+        index: str | IndexSpec | None = None,
+        target: Target | None = None,
     ) -> Selection:
         """See :meth:`indexclient.IndexClient.choose`."""
-        return self._call(lambda: self._client.choose(requirement, index=index))
+        return self._call(lambda: self._client.choose(requirement, index=index, target=target))
 
     def core_metadata(self, file: DistributionFile) -> FileMetadata:
         """See :meth:`indexclient.IndexClient.core_metadata`."""
@@ -285,11 +290,14 @@ class IndexClient:
         *,
         pins: _async.Pins | None = None,
         progress: Callable[[int, int], None] | None = None,
+        target: Target | None = None,
     ) -> list[MetadataResult | IndexClientError]:
         """See :meth:`indexclient.IndexClient.metadata_for`; ``progress`` runs on the
         loop's thread."""
         return self._call(
-            lambda: self._client.metadata_for(requirements, pins=pins, progress=progress)
+            lambda: self._client.metadata_for(
+                requirements, pins=pins, progress=progress, target=target
+            )
         )
 
     def download(
@@ -299,9 +307,12 @@ class IndexClient:
         *,
         progress: Progress | None = None,
         max_size: int | None = None,
+        target: Target | None = None,
     ) -> DownloadResult:
         """See :meth:`indexclient.IndexClient.download`; ``progress`` runs on the loop's
         thread."""
         return self._call(
-            lambda: self._client.download(file, dest_dir, progress=progress, max_size=max_size)
+            lambda: self._client.download(
+                file, dest_dir, progress=progress, max_size=max_size, target=target
+            )
         )

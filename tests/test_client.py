@@ -23,7 +23,7 @@ def demo_index(**options: object) -> SimpleIndex:
     index.add_wheel("demo-package", "1.0")
     index.add_wheel("demo-package", "1.1", requires_python=">=3.8")
     index.add_wheel("demo-package", "2.0", yanked="broken build")
-    index.add_wheel("demo-package", "3.0", requires_python="<3")
+    index.add_wheel("demo-package", "3.0", requires_python=">=4")
     index.add_wheel("other", "0.1")
     return index
 
@@ -152,7 +152,7 @@ async def test_choose_newest_acceptable(pki: Pki, ca_env: dict[str, str]) -> Non
         serve_https(server_context(pki.root.issue_leaf()), routes=demo_index().routes) as s,
         IndexClient(f"{s.url}simple/", environ=ca_env) as client,
     ):
-        # 3.0 requires Python < 3 and 2.0 is yanked: 1.1 is the newest acceptable.
+        # 3.0 requires Python >= 4 and 2.0 is yanked: 1.1 is the newest acceptable.
         assert (await client.choose("demo-package")).version == Version("1.1")
         # A yanked version is taken when pinned with ==.
         assert (await client.choose("demo-package==2.0")).version == Version("2.0")

@@ -115,7 +115,7 @@ async def test_choose_takes_the_newest_acceptable_version() -> None:
                 sdist("demo", "1.0"),
                 sdist("demo", "1.1", requires_python=">=3.8"),
                 sdist("demo", "2.0", yanked="broken build"),
-                sdist("demo", "3.0", requires_python="<3"),
+                sdist("demo", "3.0", requires_python=">=4"),
             ]
         }
     )

@@ -248,7 +248,7 @@ LAYERS = (
     ("errors", "_version", "_lazy"),
     ("urls", "userfiles", "pipconf"),
     ("tls",),
-    ("settings",),
+    ("settings", "target"),
     ("transport",),
     ("simple",),
     ("select", "requirements", "pyproject", "reqfile", "reqfile_io"),

@@ -42,6 +42,26 @@ def _parts(filename: str) -> tuple[str, Version | None, frozenset[Tag]]:
     return "unknown", None, frozenset()
 
 
+def _admits(requires_python: str | None, python: Version) -> bool:
+    """uv's verdict, written plainly: only the lower bounds of Requires-Python count."""
+    if not requires_python:
+        return True
+    try:
+        specifier = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        return True
+    lower = []
+    for spec in specifier:
+        if spec.operator in ("<", "<=", "!="):
+            continue
+        operator = ">" if spec.operator == ">" else ">="
+        lower.append(f"{operator}{spec.version.removesuffix('.*')}")
+    try:
+        return SpecifierSet(",".join(lower)).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
 def _reference(
     page: ProjectPage,
     requirement: str,
@@ -65,13 +85,6 @@ def _reference(
             continue
         if file.yanked is not None and version not in pinned:
             continue
-        if file.requires_python:
-            try:
-                specifier = SpecifierSet(file.requires_python)
-            except InvalidSpecifier:
-                specifier = None
-            if specifier is not None and not specifier.contains(python, prereleases=True):
-                continue
         by_version.setdefault(version, []).append(file)
 
     def preference(file: DistributionFile) -> tuple[int, int, str]:
@@ -81,9 +94,18 @@ def _reference(
             return (0, min(ranks), file.filename) if ranks else (2, 0, file.filename)
         return (1, 0, file.filename)
 
-    for version in sorted(req.specifier.filter(by_version), reverse=True):
-        ordered = tuple(sorted(by_version[version], key=preference))
-        return canonicalize_name(req.name), version, ordered
+    # uv's default: stable versions first, pre-releases only when no stable one will do.
+    in_range = [v for v in by_version if req.specifier.contains(v, prereleases=True)]
+    for prerelease in (False, True):
+        for version in sorted(in_range, reverse=True):
+            if version.is_prerelease != prerelease:
+                continue
+            ordered = tuple(sorted(by_version[version], key=preference))
+            if preference(ordered[0])[0] == 2:
+                continue  # only wheels for other platforms
+            if not _admits(ordered[0].requires_python, python):
+                continue
+            return canonicalize_name(req.name), version, ordered
     return None
 
 
@@ -214,19 +236,25 @@ def test_only_the_newest_version_is_ordered() -> None:
     assert pinned.version == Version("3.0")
 
 
-def test_requires_python_verdicts_follow_the_interpreter_spelling() -> None:
-    # "===" compares spellings, so "3.11" and "3.11.0" (equal Versions) get different
-    # verdicts: a verdict remembered for one must never answer for the other.
+def test_requires_python_lower_bounds_only() -> None:
+    """uv reads only the lower bounds of a Requires-Python: "===3.11" is "at least
+    3.11" (both spellings of 3.11 alike), "<3" nothing at all."""
     page = _page(
         [
-            _file("proj-2.0-py3-none-any.whl", 0, requires_python="===3.11"),
-            _file("proj-1.0-py3-none-any.whl", 1, requires_python="===3.11.0"),
+            _file("proj-3.0-py3-none-any.whl", 0, requires_python=">=3.11.1"),
+            _file("proj-2.0-py3-none-any.whl", 1, requires_python="===3.11"),
+            _file("proj-1.0-py3-none-any.whl", 2, requires_python="<3"),
         ]
     )
-    for python_version in ["3.11", "3.11.0", "3.11", "3.11.0"]:
+    for python_version, chosen_version in [
+        ("3.11", "2.0"),
+        ("3.11.0", "2.0"),
+        ("3.11.1", "3.0"),
+        ("3.10", "1.0"),
+    ]:
         chosen = _assert_same_choice(page, "proj", python_version)
         assert chosen is not None
-        assert chosen.version == Version("2.0" if python_version == "3.11" else "1.0")
+        assert chosen.version == Version(chosen_version)
 
 
 def test_running_interpreter_by_default() -> None:

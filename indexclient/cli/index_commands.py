@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from indexclient.client import IndexClient
 from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
 from indexclient.pyproject import is_pyproject, read_pyproject
 from indexclient.select import parsed_requirement, requirement_problem
+from indexclient.target import Target
 from indexclient.urls import redact_url
 from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
 
@@ -40,6 +42,24 @@ __all__ = ["download", "metadata", "project", "read_requirements", "versions"]
 
 def _client(settings: Settings) -> IndexClient:
     return IndexClient(settings=settings)
+
+
+def _target(args: argparse.Namespace) -> Target | None:
+    """The target the flags (or UV_PRERELEASE, UV_EXCLUDE_NEWER, as uv reads them) ask
+    for; None: the running interpreter with uv's defaults."""
+    prerelease = args.prerelease or os.environ.get("UV_PRERELEASE", "").strip() or None
+    exclude_newer = args.exclude_newer or os.environ.get("UV_EXCLUDE_NEWER", "").strip() or None
+    if exclude_newer is not None and exclude_newer.lower() == "false":
+        exclude_newer = None  # uv: UV_EXCLUDE_NEWER=false turns it off
+    target = Target.for_(
+        python_version=args.python_version,
+        python_platform=args.python_platform,
+        only_binary=args.only_binary,
+        no_binary=args.no_binary,
+        prerelease=prerelease,
+        exclude_newer=exclude_newer,
+    )
+    return None if target.is_default else target
 
 
 def _with_pinned(
@@ -297,6 +317,7 @@ def _print_metadata(console: Console, result: MetadataResult) -> None:
 def metadata(args: argparse.Namespace, console: Console) -> int:
     """``metadata REQ... [-r FILE]``: core metadata of the newest matching versions."""
     settings = _settings(args, console)
+    target = _target(args)
     requirements, pins = _requirements(args, settings)
     settings, pins = _with_pinned(settings, pins)
 
@@ -305,7 +326,9 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
         bar.update(0, len(requirements), force=True)
         try:
             async with _client(settings) as client:
-                return await client.metadata_for(requirements, pins=pins, progress=bar.update)
+                return await client.metadata_for(
+                    requirements, pins=pins, progress=bar.update, target=target
+                )
         finally:
             bar.close()
 
@@ -334,11 +357,11 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _choose(
-    client: IndexClient, requirement: str, pins: dict[str, IndexSpec]
+    client: IndexClient, requirement: str, pins: dict[str, IndexSpec], target: Target | None
 ) -> Selection | IndexClientError:
     try:
         pin = pins.get(canonicalize_name(parsed_requirement(requirement).name)) if pins else None
-        return await client.choose(requirement, index=pin)
+        return await client.choose(requirement, index=pin, target=target)
     except IndexClientError as exc:
         return exc
 
@@ -349,9 +372,11 @@ async def _download_all(
     pins: dict[str, IndexSpec],
     dest: Path,
     console: Console,
+    *,
+    target: Target | None = None,
 ) -> list[tuple[Selection, DownloadResult] | IndexClientError]:
     async with _client(settings) as client:
-        chosen = await asyncio.gather(*(_choose(client, r, pins) for r in requirements))
+        chosen = await asyncio.gather(*(_choose(client, r, pins, target) for r in requirements))
         sizes = [c.best.size for c in chosen if not isinstance(c, IndexClientError)]
         total = sum(s for s in sizes if s is not None) if None not in sizes else None
         done: dict[int, int] = {}
@@ -368,7 +393,9 @@ async def _download_all(
                 bar.update(sum(done.values()), total)
 
             try:
-                result = await client.download(selection.best, dest, progress=progress)
+                result = await client.download(
+                    selection.best, dest, progress=progress, target=target
+                )
             except IndexClientError as exc:
                 return exc
             if console.progress_enabled():
@@ -390,6 +417,7 @@ def _checked(result: DownloadResult) -> str:
 def download(args: argparse.Namespace, console: Console) -> int:
     """``download REQ... [-r FILE] [--dest DIR]``: the best file of each, hash-verified."""
     settings = _settings(args, console)
+    target = _target(args)
     requirements, pins = _requirements(args, settings)
     settings, pins = _with_pinned(settings, pins)
     if not pins:
@@ -398,7 +426,7 @@ def download(args: argparse.Namespace, console: Console) -> int:
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is not a directory")
     dest.mkdir(parents=True, exist_ok=True)
-    results = run_async(_download_all(settings, requirements, pins, dest, console))
+    results = run_async(_download_all(settings, requirements, pins, dest, console, target=target))
     if console.json_mode:
         entries: list[dict[str, object]] = []
         for requirement, result in zip(requirements, results, strict=True):

@@ -361,6 +361,48 @@ def _requirements(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with -r pyproject.toml, also all its optional dependencies",
     )
+    _target_arguments(parser)
+
+
+def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    """uv pip compile's target flags, with uv's meanings (see indexclient.Target)."""
+    group = parser.add_argument_group("target (as uv pip compile's)")
+    group.add_argument(
+        "--python-version",
+        metavar="X.Y",
+        help="choose for this Python version (Requires-Python and wheel tags)",
+    )
+    group.add_argument(
+        "--python-platform",
+        metavar="NAME",
+        help="choose for this platform, in uv's names: linux, macos, windows, "
+        "x86_64-manylinux_2_28, aarch64-apple-darwin...",
+    )
+    group.add_argument(
+        "--only-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="wheels only for these projects (:all:, :none:, names; repeatable)",
+    )
+    group.add_argument(
+        "--no-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="sdists only for these projects (:all:, :none:, names; repeatable)",
+    )
+    group.add_argument(
+        "--prerelease",
+        metavar="MODE",
+        help="allow, disallow, if-necessary, explicit or if-necessary-or-explicit "
+        "(the default; env UV_PRERELEASE)",
+    )
+    group.add_argument(
+        "--exclude-newer",
+        metavar="DATE",
+        help="only files uploaded before this date or RFC 3339 timestamp (env UV_EXCLUDE_NEWER)",
+    )
 
 
 def build_parser() -> Parser:

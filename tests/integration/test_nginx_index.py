@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_trust
 
-from indexclient import IndexClient
+from indexclient import IndexClient, Target
 from indexclient.client import MetadataResult
 from indexclient.errors import IndexClientError, TLSError
 from indexclient.simple import ACCEPT, DistributionFile, parse_project_page
@@ -209,7 +209,9 @@ async def test_downloads_are_verified(site: str, index_sites: IndexSites, tmp_pa
     index = {"full": index_sites.full, "html": index_sites.html, "nometa": index_sites.nometa}[site]
     async with _client(index_sites, site) as client:
         for name in PROJECT_NAMES:
-            selection = await client.choose(f"{name}>=0.dev0")
+            # Pre-releases allowed (uv would otherwise prefer a stable version).
+            allow = Target.for_(prerelease="allow")
+            selection = await client.choose(f"{name}>=0.dev0", target=allow)
             result = await client.download(selection.best, tmp_path)
             expected = index.file(name, str(selection.version))
             assert result.path == tmp_path / expected.filename

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from test_cli_support import Result, run_cli
 
 from indexclient.testing.index import IndexedFile, SimpleIndex, tiny_wheel
 from indexclient.testing.servers import LocalServer, serve_in_thread
-from support.index_lab import find_uv, serve_lab, uv_compile
+from support.index_lab import Lab, find_uv, serve_lab, uv_compile
 
 UV = find_uv()
 
@@ -194,7 +194,7 @@ def test_file_index_options_with_uvs_precedence(
     """uv pip compile (IndexLocations::combine): a flag's --index-url wins over the
     file's; the file's --extra-index-url comes after the flags' indexes but before the
     default; the file's --no-index wins over every index."""
-    lab_iter = serve_lab()
+    lab_iter: Generator[Lab, None, None] = serve_lab()  # type: ignore[assignment]
     lab = next(lab_iter)
     try:
         cases: list[tuple[str, list[str], dict[str, str] | None]] = [

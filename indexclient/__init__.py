@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from indexclient.indexes import Found, Index, MemoryIndex
     from indexclient.memo import MetadataSource
     from indexclient.pyproject import ProjectRequirements, read_pyproject
+    from indexclient.reqfile import Hashes
     from indexclient.search import FoundProject
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Origin, Settings, Value
@@ -107,6 +108,7 @@ _LAZY = {
     "FoundProject": "indexclient.search",
     "ProjectRequirements": "indexclient.pyproject",
     "read_pyproject": "indexclient.pyproject",
+    "Hashes": "indexclient.reqfile",
     "CacheControl": "indexclient.settings.values",
     "IndexFormat": "indexclient.settings.values",
     "IndexStrategy": "indexclient.settings.values",
@@ -198,6 +200,7 @@ __all__ = [
     "Found",
     "FoundProject",
     "FrozenDict",
+    "Hashes",
     "HttpCache",
     "HttpClient",
     "Index",

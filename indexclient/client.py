@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
     from indexclient.download import DownloadResult, Progress
+    from indexclient.reqfile import Hashes
 
 __all__ = ["IndexClient", "MetadataResult", "Pins"]
 
@@ -365,12 +366,17 @@ class IndexClient:
         candidates = await self._search.candidates(project_name(name), pin)
         return await self._chooser.choose(candidates, requirement, text, target)
 
-    async def core_metadata(self, file: DistributionFile) -> FileMetadata:
-        """The core metadata of one file: PEP 658 file, else ranges, else the file itself."""
+    async def core_metadata(
+        self, file: DistributionFile, *, hashes: Hashes | None = None
+    ) -> FileMetadata:
+        """The core metadata of one file: PEP 658 file, else ranges, else the file itself.
+
+        ``hashes`` (pip's hash-checking mode): a file read whole must match one of them,
+        and a file whose index advertises none of them is read whole, and checked."""
         if self._fetcher is None:
             raise RuntimeError("IndexClient is not open; use `async with IndexClient(...)`")
         async with self._limit:
-            return await self._fetcher.fetch(file)
+            return await self._fetcher.fetch(file, hashes=hashes)
 
     async def metadata_for(
         self,
@@ -452,8 +458,11 @@ class IndexClient:
         progress: Progress | None = None,
         max_size: int | None = None,
         target: Target | None = None,
+        hashes: Hashes | None = None,
     ) -> DownloadResult:
-        """Download ``file`` into ``dest_dir``, verified against every advertised hash.
+        """Download ``file`` into ``dest_dir``, verified against every advertised hash,
+        and against ``hashes`` when given (pip's hash-checking mode: the bytes must match
+        one of them; :attr:`DownloadResult.hashes_checked` then lists their algorithm).
 
         The file is written beside its destination and renamed into place only when
         every hash matches; after a failure or cancellation nothing is left behind. The
@@ -474,6 +483,7 @@ class IndexClient:
                 dest_dir,
                 progress=progress,
                 max_size=DEFAULT_MAX_DOWNLOAD_SIZE if max_size is None else max_size,
+                hashes=hashes,
             )
 
 

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from indexclient.errors import (
     ConnectError,
@@ -40,6 +40,9 @@ from indexclient.simple import DistributionFile
 from indexclient.simple.metadata import SUPPORTED_DIGESTS
 from indexclient.transport.http import HttpClient
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from indexclient.reqfile import Hashes
 
 __all__ = ["DEFAULT_MAX_DOWNLOAD_SIZE", "DownloadResult", "Progress", "download_file"]
 
@@ -59,13 +62,15 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
-    """Where a file was saved, its size, and which hash algorithms were verified."""
+    """Where a file was saved, its size, which hash algorithms were verified, and the
+    digests computed over it (``(algorithm, hex)``: sha256 always, and each verified)."""
 
     __module__ = "indexclient"
 
     path: Path
     size: int
     hashes_checked: tuple[str, ...]
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 def _target(file: DistributionFile, dest_dir: Path) -> Path:
@@ -77,16 +82,24 @@ def _target(file: DistributionFile, dest_dir: Path) -> Path:
 
 
 class _Hashes:
-    def __init__(self, file: DistributionFile) -> None:
+    """The advertised hashes (each must match) and the required ones (``--hash`` in
+    hash-checking mode: one of them must match)."""
+
+    def __init__(self, file: DistributionFile, required: Hashes | None = None) -> None:
         self.expected = {
             n.lower(): v.strip().lower()
             for n, v in file.hashes.items()
             if n.lower() in SUPPORTED_DIGESTS
         }
+        self.required = required.by_algorithm() if required else {}
         self.reset()
 
     def reset(self) -> None:
-        self.running = {name: hashlib.new(name) for name in self.expected}
+        names = {"sha256", *self.expected, *self.required}
+        self.running = {name: hashlib.new(name) for name in names}
+
+    def digests(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((name, h.hexdigest()) for name, h in self.running.items()))
 
     def update(self, chunk: bytes) -> None:
         for h in self.running.values():
@@ -94,11 +107,22 @@ class _Hashes:
 
     def verify(self, url: str) -> tuple[str, ...]:
         # sha256 first, as the strongest hash indexes commonly give.
-        for name in sorted(self.running, key=lambda n: (n != "sha256", n)):
+        order = sorted(self.expected, key=lambda n: (n != "sha256", n))
+        for name in order:
             actual = self.running[name].hexdigest()
             if actual != self.expected[name]:
                 raise DigestMismatchError(url, name, self.expected[name], actual)
-        return tuple(sorted(self.running, key=lambda n: (n != "sha256", n)))
+        if self.required:
+            # pip's hash-checking mode: any one of the known-good digests will do.
+            if not any(
+                self.running[name].hexdigest() in digests for name, digests in self.required.items()
+            ):
+                name = "sha256" if "sha256" in self.required else min(self.required)
+                allowed = sorted(self.required[name])
+                expected = allowed[0] if len(allowed) == 1 else "one of " + ", ".join(allowed)
+                raise DigestMismatchError(url, name, expected, self.running[name].hexdigest())
+            order = sorted({*order, *self.required}, key=lambda n: (n != "sha256", n))
+        return tuple(order)
 
 
 async def download_file(
@@ -108,19 +132,22 @@ async def download_file(
     *,
     progress: Progress | None = None,
     max_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+    hashes: Hashes | None = None,
 ) -> DownloadResult:
-    """Download ``file`` into ``dest_dir`` and verify it; see the module docstring."""
+    """Download ``file`` into ``dest_dir`` and verify it; see the module docstring.
+    ``hashes``: known-good digests (a requirements file's ``--hash``), one of which the
+    bytes must also match."""
     directory = Path(dest_dir)
     if not directory.is_dir():  # noqa: ASYNC240 - one stat before any IO starts
         raise FileWriteError(str(directory), "not a directory")
     target = _target(file, directory)
-    hashes = _Hashes(file)
+    checks = _Hashes(file, hashes)
     fd, temp = _create_temporary(directory, file.filename)
     try:
         try:
             with os.fdopen(fd, "wb") as out:
-                size = await _fetch(http, file, out, hashes, progress, max_size=max_size)
-            checked = hashes.verify(redact_url(file.url))
+                size = await _fetch(http, file, out, checks, progress, max_size=max_size)
+            checked = checks.verify(redact_url(file.url))
             os.replace(temp, target)
         except OSError as exc:
             # Network and source failures arrive as indexclient errors: an OSError here
@@ -132,7 +159,7 @@ async def download_file(
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    return DownloadResult(target, size, checked)
+    return DownloadResult(target, size, checked, checks.digests())
 
 
 def _create_temporary(directory: Path, filename: str) -> tuple[int, Path]:

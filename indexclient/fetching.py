@@ -20,6 +20,7 @@ file, which must be a regular file. A whole file is read up to the size the inde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -42,6 +43,9 @@ from indexclient.simple.metadata import (
 )
 from indexclient.transport.http import HttpClient, Response
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from indexclient.reqfile import Hashes
 
 __all__ = [
     "MAX_RANGE_REQUESTS",
@@ -119,16 +123,22 @@ class MetadataFetcher:
         #: Hosts (host:port) that answered a range request with the whole file.
         self.no_ranges: set[str] = set()
 
-    async def fetch(self, file: DistributionFile) -> FileMetadata:
-        """The core metadata of ``file`` by the cheapest path that works."""
+    async def fetch(self, file: DistributionFile, *, hashes: Hashes | None = None) -> FileMetadata:
+        """The core metadata of ``file`` by the cheapest path that works.
+
+        ``hashes``: pip's hash-checking mode (a requirement's ``--hash``). A file read
+        whole must match one of them. When the index does not vouch for one of them
+        (no advertised digest among them), only the whole file, checked, is read: a
+        metadata file or ranges would come from a file nothing vouches for."""
         if not (file.is_wheel or file.is_sdist):
             raise MetadataError(redact_url(file.url), "not a wheel or an sdist")
         source = open_file(file.url, self.http)
-        if source.fetches_metadata_files and file.core_metadata is not None:
+        vouched = not hashes or hashes.allows_any(file.hashes)
+        if vouched and source.fetches_metadata_files and file.core_metadata is not None:
             found = await self._pep658(file)
             if found is not None:
                 return found
-        if file.is_wheel:
+        if vouched and file.is_wheel:
             key = source.range_key
             if key is None or key not in self.no_ranges:
                 found = await self._via_ranges(file, source.ranges())
@@ -136,7 +146,10 @@ class MetadataFetcher:
                     return found
                 if key is not None:
                     self.no_ranges.add(key)
-        return self._from_archive(file, await source.whole(file, self.max_archive_size))
+        data = await source.whole(file, self.max_archive_size)
+        if hashes:
+            hashes.check(data, redact_url(file.url))
+        return self._from_archive(file, data)
 
     async def _pep658(self, file: DistributionFile) -> FileMetadata | None:
         url = file.core_metadata_url

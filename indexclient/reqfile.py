@@ -29,6 +29,7 @@ checks hash-checking mode over the whole set, and raises one
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient import requirements as _pep508
+from indexclient.errors import DigestMismatchError
 from indexclient.simple.filenames import parse_filename
 from indexclient.urls import redact_text, redact_url
 
@@ -169,6 +171,8 @@ class Hashes:
     file may match (pip's rule: every hash given for a requirement is an alternative,
     one per file the requirement may end up with)."""
 
+    __module__ = "indexclient"
+
     pairs: frozenset[tuple[str, str]] = frozenset()
 
     def __bool__(self) -> bool:
@@ -195,6 +199,20 @@ class Hashes:
         download gives them) is one of these. An algorithm absent from either side
         proves nothing: the caller must compute one of :attr:`algorithms`."""
         return any(self.allows(alg, digest) for alg, digest in digests.items())
+
+    def check(self, data: bytes, url: str) -> str:
+        """The algorithm by which ``data`` is one of these files; raises
+        :class:`~indexclient.errors.DigestMismatchError` (``url`` shown redacted as
+        given) when it is none of them."""
+        grouped = self.by_algorithm()
+        actual = {alg: hashlib.new(alg, data).hexdigest() for alg in grouped}
+        for alg, digests in sorted(grouped.items()):
+            if actual[alg] in digests:
+                return alg
+        alg = "sha256" if "sha256" in grouped else min(grouped)
+        allowed = sorted(grouped[alg])
+        expected = allowed[0] if len(allowed) == 1 else "one of " + ", ".join(allowed)
+        raise DigestMismatchError(url, alg, expected, actual[alg])
 
     def __and__(self, other: Hashes) -> Hashes:
         """pip's intersection of a requirement's hashes and a constraint's: when one

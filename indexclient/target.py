@@ -164,6 +164,26 @@ def platform_tags(name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# os_name, sys_platform and platform_system of each kind of platform, and the
+# platform_machine spellings that differ from the architecture's name.
+_MARKER_OS: dict[str, tuple[str, str, str]] = {
+    "manylinux": ("posix", "linux", "Linux"),
+    "musllinux": ("posix", "linux", "Linux"),
+    "macos": ("posix", "darwin", "Darwin"),
+    "windows": ("nt", "win32", "Windows"),
+    "android": ("posix", "android", "Android"),
+    "ios": ("posix", "ios", "iOS"),
+    "pyodide": ("posix", "emscripten", "Emscripten"),
+}
+_MACHINE: dict[tuple[str, str], str] = {
+    ("macos", "aarch64"): "arm64",
+    ("ios", "aarch64"): "arm64",
+    ("windows", "x86_64"): "AMD64",
+    ("windows", "aarch64"): "ARM64",
+    ("windows", "x86"): "x86",
+    ("pyodide", "wasm32"): "wasm32",
+}
+
 # --------------------------------------------------------------------------- values
 
 
@@ -381,6 +401,39 @@ class Target:
             and self.prerelease == DEFAULT_PRERELEASE
             and self.exclude_newer is None
         )
+
+    def markers(self) -> dict[str, str]:
+        """The PEP 508 marker variables of this target, for requirement markers.
+
+        The running interpreter's own (packaging's) for :meth:`current`; for another
+        Python version those of the running platform with the version replaced; for a
+        platform name, what uv gives that platform (CPython on its OS and machine,
+        ``platform_release`` and ``platform_version`` empty)."""
+        from packaging.markers import default_environment
+
+        found = {key: str(value) for key, value in default_environment().items()}
+        if self.running:
+            return found
+        release = self.python_version.release
+        found["python_version"] = f"{release[0]}.{release[1]}"
+        found["python_full_version"] = str(self.python_version)
+        found["implementation_version"] = str(self.python_version)
+        if self.platform is None:
+            return found
+        p = _PLATFORMS[_ALIASES.get(self.platform, self.platform)]
+        os_name, sys_platform, system = _MARKER_OS[p.os]
+        machine = _MACHINE.get((p.os, p.arch), p.arch)
+        found |= {
+            "os_name": os_name,
+            "sys_platform": sys_platform,
+            "platform_system": system,
+            "platform_machine": machine,
+            "platform_release": "",
+            "platform_version": "",
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+        }
+        return found
 
     def fingerprint(self) -> str:
         """A stable digest of everything a choice depends on (the memo's key): the

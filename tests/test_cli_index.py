@@ -333,10 +333,12 @@ def test_download_json(
         "name": "demo-package",
         "version": "1.1",
         "filename": expected.filename,
+        "url": f"{index_url.rsplit('/simple/', 1)[0]}/files/{expected.filename}",
         "index": index_url,
         "path": str(dest / expected.filename),
         "size": len(expected.content),
         "hashes_checked": ["sha256"],
+        "digests": {"sha256": expected.sha256},
     }
     assert (dest / expected.filename).read_bytes() == expected.content
     assert data[1]["filename"] == "tiny_utils-0.4-py3-none-any.whl"

@@ -12,7 +12,6 @@ from test_cli_support import Result, isolate, run_cli
 from indexclient import __version__
 from indexclient.cli import index_commands
 from indexclient.cli.exits import exit_code, exit_code_of_failures
-from indexclient.cli.index_commands import read_requirements
 from indexclient.errors import (
     CertificateVerificationError,
     ClientCertificateRequiredError,
@@ -254,23 +253,3 @@ def test_exit_code_of_partial_failures() -> None:
     assert exit_code_of_failures([tls]) == 3
     assert exit_code_of_failures([missing, tls]) == 1
     assert exit_code_of_failures([ResponseError("u", 500, "r")]) == 1
-
-
-def test_requirements_file_lines(tmp_path: Path) -> None:
-    path = tmp_path / "requirements.txt"
-    path.write_text(
-        "# a comment\n"
-        "\n"
-        "demo-package>=1  # inline comment\n"
-        "-r other.txt\n"
-        "--index-url https://index.example/simple\n"
-        "  tiny-utils ; python_version >= '3'\n"
-        "-e .\n"
-        "attrs#egg\n",
-        encoding="utf-8",
-    )
-    assert read_requirements(str(path)) == [
-        ("demo-package>=1", f"{path}:3"),
-        ("tiny-utils ; python_version >= '3'", f"{path}:6"),
-        ("attrs#egg", f"{path}:8"),
-    ]

@@ -89,7 +89,7 @@ def _graph() -> SimpleIndex:
     index.add_wheel("c", "1.0")
     index.add_wheel("c", "2.0", requires_dist=["d"])
     index.add_wheel("d", "0.1")
-    index.add_wheel("d", "0.2", requires_python="<3")  # never for this interpreter
+    index.add_wheel("d", "0.2", requires_python=">=4")  # never for this interpreter
     return index
 
 
@@ -104,7 +104,7 @@ async def test_resolve_example_backtracks(pki: Pki, ca_env: dict[str, str]) -> N
         assert answer["rejected_candidates"] >= 1  # a 2.0 was tried and given up
         assert answer["files"]["a"] == "a-1.0-py3-none-any.whl"
 
-        # d's newest version needs Python 2: the resolver is given 0.1.
+        # d's newest version needs Python 4: the resolver is given 0.1.
         code, out, err = await run("resolve.py", "c>=2", env=env)
         assert code == 0, err
         assert out.split() == ["c==2.0", "d==0.1"]

@@ -259,6 +259,7 @@ LAYERS = (
     ("remembered",),
     ("download",),
     ("client", "sync"),
+    ("lock",),
     ("diagnostics",),
     ("cli",),
     ("testing",),

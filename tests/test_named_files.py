@@ -96,7 +96,7 @@ def test_requirements_file_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_bytes(b"attrs\n\xff\xfe\n")
     line = one_error(run(tmp_path, "metadata", "-r", str(path), "--index-url", UNUSED_INDEX))
-    assert "not UTF-8 text" in line
+    assert "not UTF-8" in line
 
 
 def test_a_fifo_in_ssl_cert_dir_is_skipped(tmp_path: Path, pki_ca_pem: bytes) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,25 +25,25 @@ from indexclient.cli.loop import run_async
 from indexclient.cli.output import Console, human_size, iso, table
 from indexclient.cli.settings import load_settings
 from indexclient.client import IndexClient
-from indexclient.errors import ConfigProblem, ConfigurationError, IndexClientError
+from indexclient.errors import (
+    ConfigProblem,
+    ConfigurationError,
+    FileWriteError,
+    IndexClientError,
+)
 from indexclient.pyproject import is_pyproject, read_pyproject
 from indexclient.select import parsed_requirement, requirement_problem
 from indexclient.target import Target
-from indexclient.urls import redact_url
-from indexclient.userfiles import MAX_REQUIREMENTS_FILE, UnreadableFile, read_user_file
+from indexclient.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
     from indexclient.client import IndexClient, MetadataResult
     from indexclient.download import DownloadResult
-    from indexclient.select import Selection
+    from indexclient.lock import Chosen, Wanted
     from indexclient.settings import IndexSpec, Settings
     from indexclient.simple import DistributionFile
 
-__all__ = ["download", "metadata", "project", "read_requirements", "versions"]
-
-
-def _client(settings: Settings) -> IndexClient:
-    return IndexClient(settings=settings)
+__all__ = ["download", "metadata", "project", "versions"]
 
 
 def _target(args: argparse.Namespace) -> Target | None:
@@ -60,6 +62,10 @@ def _target(args: argparse.Namespace) -> Target | None:
         exclude_newer=exclude_newer,
     )
     return None if target.is_default else target
+
+
+def _client(settings: Settings) -> IndexClient:
+    return IndexClient(settings=settings)
 
 
 def _with_pinned(
@@ -188,43 +194,76 @@ def versions(args: argparse.Namespace, console: Console) -> int:
 # --------------------------------------------------------------------------- requirements
 
 
-def read_requirements(path: str) -> list[tuple[str, str]]:
-    """The requirement lines of a requirements file, each with ``FILE:LINE``.
+def _file_requirements(
+    given: list[tuple[str, str]],
+    args: argparse.Namespace,
+    settings: Settings,
+    console: Console,
+    target: Target | None = None,
+) -> tuple[list[Wanted], Settings]:
+    """``given`` (the arguments' and the pyproject.toml files' requirements, each with
+    its origin) and the requirements files' (read together, with their includes, so
+    that hash-checking mode spans them; pip's syntax, :mod:`indexclient.reqfile`),
+    narrowed by the constraints files (``-c``) and the markers, and the settings with
+    the files' index options applied (uv's precedence:
+    :func:`indexclient.lock.apply_options`). Each warning is printed as one
+    ``FILE:LINE: ...`` line."""
+    from indexclient import lock
+    from indexclient.reqfile import FileRequirement
+    from indexclient.reqfile import parse as parse_lines
+    from indexclient.reqfile_io import read_requirements_files
 
-    Blank lines, comments (``#`` at the start or after whitespace) and option lines
-    (starting with ``-``: ``-r``, ``-e``, ``--index-url``...) are skipped.
-    """
-    where = f"-r {path}"
-    try:
-        # A FIFO or /dev/zero given as -r would block or never end (docs/security.md).
-        data = read_user_file(path, limit=MAX_REQUIREMENTS_FILE)
-    except UnreadableFile as exc:
-        raise ConfigurationError.single(
-            where, f"cannot read the requirements file: {exc.reason}"
-        ) from None
-    try:
-        lines = data.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ConfigurationError.single(
-            where, f"the requirements file is not UTF-8 text (byte {exc.start}: {exc.reason})"
-        ) from None
-    found = []
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if " #" in text or "\t#" in text:
-            text = text[: min(i for i in (text.find(" #"), text.find("\t#")) if i >= 0)]
-        text = text.strip()
-        if text and not text.startswith(("#", "-")):
-            found.append((text, f"{path}:{number}"))
-    return found
+    # Markers are evaluated for the target (pip's rule: a requirement whose marker
+    # does not hold is left out), the running interpreter by default.
+    environment = (target or Target.current()).markers()
+    paths = [(p, False) for p in args.requirement_files if not is_pyproject(p)]
+    paths += [(p, True) for p in args.constraint_files]
+    found = read_requirements_files(paths, environment=environment)
+    for warning in found.warnings:
+        console.warning(str(warning))
+    settings, notes = lock.apply_options(settings, found)
+    for note in notes:
+        console.warning(note)
+    requirements: list[tuple[FileRequirement, str]] = []
+    problems: list[ConfigProblem] = []
+    for text, where in given:
+        parsed = parse_lines(text, where)
+        if parsed.problems or len(parsed.requirements) != 1:
+            reason = "; ".join(p.message for p in parsed.problems) or "not one requirement"
+            problems.append(ConfigProblem(f"requirement {text!r} ({where})", reason))
+        elif found.hash_checking and not parsed.requirements[0].hashes:
+            # pip's hash-checking mode covers the command line's requirements too.
+            problems.append(
+                ConfigProblem(
+                    f"requirement {text!r} ({where})",
+                    "no hash; in hash-checking mode (turned on by a requirements file) "
+                    "every requirement needs the hashes of the files it may use",
+                )
+            )
+        else:
+            requirements.append((parsed.requirements[0], where))
+    if problems:
+        raise ConfigurationError(problems)
+    requirements += [(r, str(r.location)) for r in found.requirements if not r.constraint]
+    constraints = [r for r in found.requirements if r.constraint]
+    wanted = lock.plan(requirements, constraints, pre=found.pre, environment=environment)
+    return wanted, settings
 
 
 def _requirements(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[list[str], dict[str, IndexSpec]]:
+    args: argparse.Namespace,
+    settings: Settings,
+    console: Console,
+    target: Target | None = None,
+) -> tuple[list[str | Wanted], dict[str, IndexSpec], Settings]:
     """The requirements from the arguments then the files, all checked before any IO,
-    and the pins of the pyproject.toml files among them (uv pip's rule: only a
-    project's own dependencies are pinned, by its [tool.uv.sources])."""
+    the pins of the pyproject.toml files among them (uv pip's rule: only a project's
+    own dependencies are pinned, by its [tool.uv.sources]), and the settings.
+
+    With no requirements file (other than pyproject.toml) and no constraints file the
+    requirements stay text, answered by the facade's batch paths (the memo's fast path
+    needs no requirement parser for a plain name); otherwise they are
+    :class:`~indexclient.lock.Wanted` (see :func:`_file_requirements`)."""
     given = [(r, "argument") for r in args.requirements]
     pins: dict[str, IndexSpec] = {}
     projects = [p for p in args.requirement_files if is_pyproject(p)]
@@ -233,10 +272,7 @@ def _requirements(
             "--extra and --all-extras need a pyproject.toml given with -r",
             hint="e.g. indexclient metadata -r pyproject.toml --extra NAME",
         )
-    for path in args.requirement_files:
-        if not is_pyproject(path):
-            given += read_requirements(path)
-            continue
+    for path in projects:
         read = read_pyproject(
             path, extras=args.extras, all_extras=args.all_extras, settings=settings
         )
@@ -247,10 +283,7 @@ def _requirements(
                     f"tool.uv.sources.{name} in {path}",
                     f"{name!r} is pinned to another index by an earlier pyproject.toml",
                 )
-    if not given:
-        raise UsageError(
-            "no requirement given", hint="name at least one, e.g. 'attrs>=22', or use -r FILE"
-        )
+    files = len(projects) < len(args.requirement_files) or args.constraint_files
     problems = []
     for text, where in given:
         reason = requirement_problem(text)
@@ -259,32 +292,58 @@ def _requirements(
             problems.append(ConfigProblem(origin, f"not a PEP 508 requirement: {reason}"))
     if problems:
         raise ConfigurationError(problems)
-    return [text for text, _ in given], pins
+    if not given and not (len(projects) < len(args.requirement_files)):
+        raise UsageError(
+            "no requirement given", hint="name at least one, e.g. 'attrs>=22', or use -r FILE"
+        )
+    if files:
+        wanted, settings = _file_requirements(given, args, settings, console, target)
+        return list(wanted), pins, settings
+    return [text for text, _ in given], pins, settings
 
 
-def _error_json(requirement: str, error: IndexClientError) -> dict[str, object]:
-    return {
-        "requirement": requirement,
-        "error": {
-            "type": type(error).__name__,
-            # A stable code where the error has one (an AuthenticationError's
-            # "unauthorized", "forbidden", "proxy-authentication"), as tls check gives.
-            "kind": getattr(error, "kind", None),
-            "message": str(error),
-            "hint": error.hint,
-        },
+def _text(item: str | Wanted) -> str:
+    return item if isinstance(item, str) else item.text
+
+
+def _shown_requirement(item: str | Wanted) -> str:
+    """A requirement as messages name it: its text, and ``(FILE:LINE)`` from a file."""
+    if isinstance(item, str) or item.origin in ("argument",):
+        return _text(item)
+    return f"{item.text} ({item.origin})"
+
+
+def _error_json(requirement: str | Wanted, error: IndexClientError) -> dict[str, object]:
+    found: dict[str, object] = {"requirement": _text(requirement)}
+    if not isinstance(requirement, str):
+        found["origin"] = requirement.origin
+    found["error"] = {
+        "type": type(error).__name__,
+        # A stable code where the error has one (an AuthenticationError's
+        # "unauthorized", "forbidden", "proxy-authentication"), as tls check gives.
+        "kind": getattr(error, "kind", None),
+        "message": str(error),
+        "hint": error.hint,
     }
+    return found
 
 
 def _report_failures(
-    console: Console, requirements: Sequence[str], results: Sequence[object]
+    console: Console, requirements: Sequence[str | Wanted], results: Sequence[object]
 ) -> int:
     failures = []
     for requirement, result in zip(requirements, results, strict=True):
         if isinstance(result, IndexClientError):
             failures.append(result)
-            console.error(f"{requirement}: {result}", result.hint)
+            console.error(f"{_shown_requirement(requirement)}: {result}", result.hint)
     return exit_code_of_failures(failures)
+
+
+def _pin(item: str | Wanted, pins: dict[str, IndexSpec]) -> IndexSpec | None:
+    if not pins:
+        return None
+    name = parsed_requirement(item).name if isinstance(item, str) else item.name
+    return pins.get(canonicalize_name(name))
 
 
 # --------------------------------------------------------------------------- metadata
@@ -314,11 +373,36 @@ def _print_metadata(console: Console, result: MetadataResult) -> None:
         console.print(f"  Requires-Dist: {requirement}")
 
 
+async def _metadata_of_wanted(
+    client: IndexClient,
+    wanted: Sequence[Wanted],
+    pins: dict[str, IndexSpec],
+    progress: Callable[[int, int], None],
+    target: Target | None = None,
+) -> list[MetadataResult | IndexClientError]:
+    from indexclient import lock
+
+    done = 0
+
+    async def one(item: Wanted) -> MetadataResult | IndexClientError:
+        nonlocal done
+        try:
+            return await lock.metadata(client, item, index=_pin(item, pins), target=target)
+        except IndexClientError as exc:
+            return exc
+        finally:
+            done += 1
+            progress(done, len(wanted))
+
+    return list(await asyncio.gather(*(one(w) for w in wanted)))
+
+
 def metadata(args: argparse.Namespace, console: Console) -> int:
-    """``metadata REQ... [-r FILE]``: core metadata of the newest matching versions."""
+    """``metadata REQ... [-r FILE] [-c FILE]``: core metadata of the newest matching
+    versions (hash-checked in hash-checking mode)."""
     settings = _settings(args, console)
     target = _target(args)
-    requirements, pins = _requirements(args, settings)
+    requirements, pins, settings = _requirements(args, settings, console, target)
     settings, pins = _with_pinned(settings, pins)
 
     async def fetch() -> list[MetadataResult | IndexClientError]:
@@ -326,13 +410,17 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
         bar.update(0, len(requirements), force=True)
         try:
             async with _client(settings) as client:
-                return await client.metadata_for(
-                    requirements, pins=pins, progress=bar.update, target=target
-                )
+                texts = [r for r in requirements if isinstance(r, str)]
+                if len(texts) == len(requirements):
+                    return await client.metadata_for(
+                        texts, pins=pins, progress=bar.update, target=target
+                    )
+                wanted = [r for r in requirements if not isinstance(r, str)]
+                return await _metadata_of_wanted(client, wanted, pins, bar.update, target)
         finally:
             bar.close()
 
-    results = run_async(fetch())
+    results = run_async(fetch()) if requirements else []
     if console.json_mode:
         console.json(
             [
@@ -357,50 +445,65 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _choose(
-    client: IndexClient, requirement: str, pins: dict[str, IndexSpec], target: Target | None
-) -> Selection | IndexClientError:
+    client: IndexClient,
+    requirement: str | Wanted,
+    pins: dict[str, IndexSpec],
+    target: Target | None,
+) -> Chosen | IndexClientError:
+    from indexclient import lock
+
     try:
-        pin = pins.get(canonicalize_name(parsed_requirement(requirement).name)) if pins else None
-        return await client.choose(requirement, index=pin, target=target)
+        pin = _pin(requirement, pins)
+        if isinstance(requirement, str):
+            selection = await client.choose(requirement, index=pin, target=target)
+            return lock.Chosen(
+                lock.Wanted(requirement, "argument", selection.name),
+                selection.name,
+                str(selection.version),
+                selection.best,
+                selection.index,
+                selection.files,
+            )
+        return await lock.choose(client, requirement, index=pin, target=target)
     except IndexClientError as exc:
         return exc
 
 
 async def _download_all(
     settings: Settings,
-    requirements: Sequence[str],
+    requirements: Sequence[str | Wanted],
     pins: dict[str, IndexSpec],
     dest: Path,
     console: Console,
     *,
     target: Target | None = None,
-) -> list[tuple[Selection, DownloadResult] | IndexClientError]:
+) -> list[tuple[Chosen, DownloadResult] | IndexClientError]:
+    from indexclient import lock
+
     async with _client(settings) as client:
         chosen = await asyncio.gather(*(_choose(client, r, pins, target) for r in requirements))
-        sizes = [c.best.size for c in chosen if not isinstance(c, IndexClientError)]
+        sizes = [c.file.size for c in chosen if not isinstance(c, IndexClientError)]
         total = sum(s for s in sizes if s is not None) if None not in sizes else None
         done: dict[int, int] = {}
         bar = console.progress("downloading", count_bytes=True)
 
         async def one(
-            index: int, selection: Selection | IndexClientError
-        ) -> tuple[Selection, DownloadResult] | IndexClientError:
-            if isinstance(selection, IndexClientError):
-                return selection
+            index: int, choice: Chosen | IndexClientError
+        ) -> tuple[Chosen, DownloadResult] | IndexClientError:
+            if isinstance(choice, IndexClientError):
+                return choice
 
             def progress(written: int, _size: int | None) -> None:
                 done[index] = written
                 bar.update(sum(done.values()), total)
 
             try:
-                result = await client.download(
-                    selection.best, dest, progress=progress, target=target
-                )
+                result = await lock.download(client, choice, dest, progress=progress, target=target)
             except IndexClientError as exc:
                 return exc
             if console.progress_enabled():
-                bar.message(f"downloaded {selection.best.filename}")
-            return selection, result
+                bar.message(f"downloaded {choice.file.filename}")
+            return choice, result
 
         try:
             return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(chosen))))
@@ -414,38 +517,56 @@ def _checked(result: DownloadResult) -> str:
     return f"{', '.join(result.hashes_checked)} verified"
 
 
+def _download_json(
+    requirement: str | Wanted, result: tuple[Chosen, DownloadResult] | IndexClientError
+) -> dict[str, object]:
+    if isinstance(result, IndexClientError):
+        return _error_json(requirement, result)
+    choice, saved = result
+    entry: dict[str, object] = {"requirement": _text(requirement)}
+    if not isinstance(requirement, str):
+        entry["origin"] = requirement.origin
+    entry |= {
+        "name": choice.name,
+        "version": choice.version,
+        "filename": choice.file.filename,
+        "url": redact_url(choice.file.url),
+        "index": index_json(choice.index),
+        "path": str(saved.path),
+        "size": saved.size,
+        "hashes_checked": list(saved.hashes_checked),
+    }
+    if not isinstance(requirement, str):
+        entry["hashes"] = [f"{alg}:{digest}" for alg, digest in sorted(requirement.hashes.pairs)]
+    entry["digests"] = dict(saved.digests)
+    return entry
+
+
 def download(args: argparse.Namespace, console: Console) -> int:
-    """``download REQ... [-r FILE] [--dest DIR]``: the best file of each, hash-verified."""
+    """``download REQ... [-r FILE] [-c FILE] [--dest DIR] [--report FILE]``: the best
+    file of each (the pinned ones of a lock), hash-verified."""
     settings = _settings(args, console)
     target = _target(args)
-    requirements, pins = _requirements(args, settings)
+    report = None if args.report is None else Path(args.report)
+    if report is not None:
+        _check_report_path(report)
+    requirements, pins, settings = _requirements(args, settings, console, target)
     settings, pins = _with_pinned(settings, pins)
-    if not pins:
+    if not pins and requirements:
         settings.indexes()  # no index configured: fail before creating --dest
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise UsageError(f"--dest {dest} is not a directory")
     dest.mkdir(parents=True, exist_ok=True)
-    results = run_async(_download_all(settings, requirements, pins, dest, console, target=target))
+    results = (
+        run_async(_download_all(settings, requirements, pins, dest, console, target=target))
+        if requirements
+        else []
+    )
+    entries = [_download_json(r, result) for r, result in zip(requirements, results, strict=True)]
+    if report is not None:
+        _write_report(report, entries)
     if console.json_mode:
-        entries: list[dict[str, object]] = []
-        for requirement, result in zip(requirements, results, strict=True):
-            if isinstance(result, IndexClientError):
-                entries.append(_error_json(requirement, result))
-                continue
-            selection, saved = result
-            entries.append(
-                {
-                    "requirement": requirement,
-                    "name": selection.name,
-                    "version": str(selection.version),
-                    "filename": selection.best.filename,
-                    "index": index_json(selection.index),
-                    "path": str(saved.path),
-                    "size": saved.size,
-                    "hashes_checked": list(saved.hashes_checked),
-                }
-            )
         console.json(entries)
     else:
         for result in results:
@@ -453,3 +574,26 @@ def download(args: argparse.Namespace, console: Console) -> int:
                 _, saved = result
                 console.print(f"saved {saved.path} ({human_size(saved.size)}, {_checked(saved)})")
     return _report_failures(console, requirements, results)
+
+
+def _check_report_path(report: Path) -> None:
+    """A report path that cannot be a regular file is a usage error before any IO."""
+    if report.is_symlink() or (report.exists() and not report.is_file()):
+        raise UsageError(f"--report {report} exists and is not a regular file")
+    if not report.parent.is_dir():
+        raise UsageError(f"--report {report}: {report.parent} is not a directory")
+
+
+def _write_report(report: Path, entries: list[dict[str, object]]) -> None:
+    """The report, written beside its place and renamed into it: a reader never sees
+    half of one. URLs in it are redacted (docs/security.md)."""
+    text = redact_text(json.dumps({"version": 1, "requirements": entries}, indent=2)) + "\n"
+    temp = report.with_name(f".{report.name}.{os.urandom(6).hex()}.part")
+    try:
+        with open(temp, "x", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, report)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise FileWriteError(str(report), exc.strerror or str(exc)) from exc

@@ -344,9 +344,19 @@ def _requirements(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="read requirements from FILE (one per line; '#' comments and '-' option "
-        "lines are skipped), or a pyproject.toml's [project] dependencies with its "
-        "[tool.uv.sources] pins; repeatable",
+        help="read requirements from FILE (pip's requirements-file syntax: -r/-c "
+        "includes, --hash, markers, index options), or a pyproject.toml's [project] "
+        "dependencies with its [tool.uv.sources] pins; repeatable",
+    )
+    parser.add_argument(
+        "-c",
+        "--constraint",
+        dest="constraint_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="constrain versions with FILE (requirements-file syntax): only narrows the "
+        "versions of projects otherwise required; repeatable",
     )
     parser.add_argument(
         "--extra",
@@ -459,6 +469,12 @@ def _download_arguments(parser: argparse.ArgumentParser) -> None:
         default=".",
         metavar="DIR",
         help="the directory to save the files in (default: the current directory)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a JSON report of each requirement, file, URL, index, hashes and size "
+        "to FILE (replaced atomically)",
     )
 
 

@@ -4,6 +4,9 @@ its provider. It prints a pinned set of versions that satisfies the requirements
     UV_DEFAULT_INDEX=https://index.corp.example/simple/ \\
         python examples/resolve.py "web-toolkit>=2" "tiny-utils<1"
 
+    # the pinned set for another interpreter and platform (uv's names and meanings)
+    python examples/resolve.py --python-version 3.12 --python-platform windows web-toolkit
+
 The index and trust come from configuration, as for the command (UV_DEFAULT_INDEX,
 uv.toml, SSL_CERT_FILE...). resolvelib is synchronous, so the provider holds an
 `indexclient.sync.IndexClient`: one event loop on a thread, one connection pool. Two
@@ -18,7 +21,8 @@ things keep it fast:
   metadata fetch (a PEP 658 file or a few range requests, never a whole wheel when the
   index allows better).
 
-Markers are evaluated for the running interpreter, and extras of dependencies are not
+Versions, files and markers are chosen for the target (`--python-version`,
+`--python-platform`; the running interpreter by default); extras of dependencies are not
 followed (a dependency `pkg[extra]` counts as `pkg`): it is an example, not an
 installer. Exit status: 0 with a pinned set, 1 when none exists (the conflict is
 printed), 2 for a configuration problem.
@@ -40,7 +44,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter, ResolutionImpossible, Resolver
 
-from indexclient import DistributionFile, IndexClientError, ProjectPage
+from indexclient import DistributionFile, IndexClientError, ProjectPage, Target
 from indexclient.select import select_files
 from indexclient.sync import IndexClient
 
@@ -57,8 +61,10 @@ class Candidate:
 class Provider(AbstractProvider[Requirement, Candidate, NormalizedName]):
     """resolvelib's questions, answered from one IndexClient."""
 
-    def __init__(self, client: IndexClient) -> None:
+    def __init__(self, client: IndexClient, target: Target) -> None:
         self.client = client
+        self.target = target
+        self.markers = target.markers()
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self.dependencies: dict[tuple[NormalizedName, Version], list[Requirement]] = {}
         self.metadata_fetches = 0
@@ -101,7 +107,7 @@ class Provider(AbstractProvider[Requirement, Candidate, NormalizedName]):
             ):
                 continue
             # select_files applies Requires-Python, yanking and wheel tags to this version.
-            chosen = select_files(page, f"{identifier}=={version}")
+            chosen = select_files(page, f"{identifier}=={version}", target=self.target)
             if chosen is not None:
                 found.append(Candidate(identifier, version, chosen.best))
         return found
@@ -120,7 +126,7 @@ class Provider(AbstractProvider[Requirement, Candidate, NormalizedName]):
             known = self.dependencies.get(key)
         if known is None:
             metadata = self.client.core_metadata(candidate.file).metadata
-            known = _applicable(metadata.requires_dist)
+            known = _applicable(metadata.requires_dist, self.markers)
             with self.lock:
                 self.metadata_fetches += 1
                 self.dependencies[key] = known
@@ -144,12 +150,12 @@ class Provider(AbstractProvider[Requirement, Candidate, NormalizedName]):
             list(pool.map(self._dependencies_of, newest))
 
 
-def _applicable(requires_dist: Iterable[str]) -> list[Requirement]:
-    """The dependencies whose markers hold here (extras not followed: see above)."""
+def _applicable(requires_dist: Iterable[str], markers: dict[str, str]) -> list[Requirement]:
+    """The dependencies whose markers hold for the target (extras not followed)."""
     found = []
     for text in requires_dist:
         requirement = Requirement(text)
-        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+        if requirement.marker is None or requirement.marker.evaluate({**markers, "extra": ""}):
             requirement.extras = set()
             requirement.marker = None
             found.append(requirement)
@@ -166,9 +172,9 @@ class Reporter(BaseReporter[Requirement, Candidate, NormalizedName]):
         self.rejected += 1
 
 
-def resolve(client: IndexClient, requirements: Sequence[str]) -> dict[str, Any]:
-    """The pinned set for ``requirements``, and what it cost."""
-    provider, reporter = Provider(client), Reporter()
+def resolve(client: IndexClient, requirements: Sequence[str], target: Target) -> dict[str, Any]:
+    """The pinned set for ``requirements`` on ``target``, and what it cost."""
+    provider, reporter = Provider(client, target), Reporter()
     result = Resolver(provider, reporter).resolve([Requirement(r) for r in requirements])
     pins = sorted(result.mapping.values(), key=lambda c: c.name)
     return {
@@ -184,11 +190,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("requirements", nargs="+", help="PEP 508 requirements")
     parser.add_argument("--index-url", help="the index (default: from configuration)")
+    parser.add_argument("--python-version", help="the target Python, e.g. 3.12")
+    parser.add_argument("--python-platform", help="uv's platform name, e.g. linux, windows")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     arguments = parser.parse_args(argv)
     try:
+        target = Target.for_(
+            python_version=arguments.python_version, python_platform=arguments.python_platform
+        )
         with IndexClient(arguments.index_url) as client:
-            answer = resolve(client, arguments.requirements)
+            answer = resolve(client, arguments.requirements, target)
     except ResolutionImpossible as exc:
         print("error: no set of versions satisfies the requirements:", file=sys.stderr)
         for cause in exc.causes:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import Pki
 
-from indexclient.testing.index import SimpleIndex
+from indexclient.testing.index import IndexedFile, SimpleIndex, tiny_wheel
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import serve_https
 
@@ -90,6 +90,12 @@ def _graph() -> SimpleIndex:
     index.add_wheel("c", "2.0", requires_dist=["d"])
     index.add_wheel("d", "0.1")
     index.add_wheel("d", "0.2", requires_python=">=4")  # never for this interpreter
+    # For a target: a dependency only Windows has, and a version only Windows can use.
+    index.add_wheel("e", "1.0", requires_dist=['win-only; sys_platform == "win32"', "native"])
+    index.add_wheel("win-only", "1.0")
+    index.add_wheel("native", "1.0")
+    _, content, metadata = tiny_wheel("native", "2.0")
+    index.add_file("native", IndexedFile("native-2.0-py3-none-win_amd64.whl", content, metadata))
     return index
 
 
@@ -108,6 +114,15 @@ async def test_resolve_example_backtracks(pki: Pki, ca_env: dict[str, str]) -> N
         code, out, err = await run("resolve.py", "c>=2", env=env)
         assert code == 0, err
         assert out.split() == ["c==2.0", "d==0.1"]
+
+        # The target decides the markers and the files: Windows gets win-only and
+        # native 2.0 (a Windows wheel); Linux neither.
+        code, out, err = await run("resolve.py", "e", "--python-platform", "windows", env=env)
+        assert code == 0, err
+        assert out.split() == ["e==1.0", "native==2.0", "win-only==1.0"]
+        code, out, err = await run("resolve.py", "e", "--python-platform", "linux", env=env)
+        assert code == 0, err
+        assert out.split() == ["e==1.0", "native==1.0"]
 
         code, out, err = await run("resolve.py", "a>=2", "b", env=env)
     assert code == 1

@@ -139,6 +139,30 @@ def test_a_marker_that_does_not_hold_skips_the_requirement(
     assert not any("/foo/" in p for p in site.paths_since(mark))
 
 
+def test_markers_are_evaluated_for_the_target(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, site: Site
+) -> None:
+    """pip and uv evaluate a requirement's marker for the environment chosen for: with
+    --python-platform windows (uv's name), sys_platform is win32 and platform_system
+    Windows; with --python-version 3.99, python_version is 3.99."""
+    top = write(
+        tmp_path / "r.txt",
+        f"-i {site.url}\nfoo==1.0 ; sys_platform == 'win32'\n"
+        "bar ; platform_system != 'Windows' and python_version < '3.99'\n",
+    )
+    windows = run_cli(capsys, "metadata", "-r", str(top), "--json", "--python-platform", "windows")
+    assert versions(windows) == {"foo": "1.0"}
+    linux = run_cli(capsys, "metadata", "-r", str(top), "--json", "--python-platform", "linux")
+    assert versions(linux) == {"bar": "1.0"}
+    later = write(
+        tmp_path / "later.txt", f"-i {site.url}\nfoo==1.0\nbar ; python_version >= '3.99'\n"
+    )
+    now = run_cli(capsys, "metadata", "-r", str(later), "--json")
+    assert versions(now) == {"foo": "1.0"}
+    then = run_cli(capsys, "metadata", "-r", str(later), "--json", "--python-version", "3.99")
+    assert versions(then) == {"foo": "1.0", "bar": "1.0"}
+
+
 def test_other_options_are_one_warning_line_each(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, site: Site
 ) -> None:

@@ -154,6 +154,20 @@ class UvResult:
 _PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)$")
 
 
+def uv_environment(work: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A clean environment for running uv in ``work``: no configuration file, its cache
+    in ``work``, no Python downloads, no retries; then ``env``."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work),
+        "UV_NO_CONFIG": "1",
+        "UV_CACHE_DIR": str(work / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_HTTP_RETRIES": "0",
+        **(env or {}),
+    }
+
+
 def uv_compile(
     uv: str,
     src: Path,
@@ -166,15 +180,7 @@ def uv_compile(
     """``uv pip compile SRC`` in ``work`` with no configuration file unless ``args``
     give one (``--config-file``), no retries, and no cache (``cache``: the one in
     ``work``, kept from run to run)."""
-    environ = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(work),
-        "UV_NO_CONFIG": "1",
-        "UV_CACHE_DIR": str(work / "uv-cache"),
-        "UV_PYTHON_DOWNLOADS": "never",
-        "UV_HTTP_RETRIES": "0",
-        **(env or {}),
-    }
+    environ = uv_environment(work, env)
     command = [
         uv,
         "pip",

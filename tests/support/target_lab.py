@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from aiohttp import web
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
 from indexclient.testing.servers import LocalServer, serve_in_thread
+from support.index_lab import uv_environment
 
 PAGES = Path(__file__).parent.parent / "data" / "pages"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -133,15 +133,7 @@ def uv_choose(
     configuration, no cache kept, and ``args`` (``--python-version``...)."""
     src = work / "requirements.in"
     src.write_text(requirement + "\n")
-    environ = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(work),
-        "UV_NO_CONFIG": "1",
-        "UV_CACHE_DIR": str(work / "uv-cache"),
-        "UV_PYTHON_DOWNLOADS": "never",
-        "UV_HTTP_RETRIES": "0",
-        **(env or {}),
-    }
+    environ = uv_environment(work, env)
     command = [
         uv,
         "pip",

@@ -526,17 +526,20 @@ class Target:
         return any(tag in accepted for tag in tags)
 
     def wheels_allowed(self, name: NormalizedName) -> bool:
-        """Whether wheels of ``name`` may be chosen (not ``--no-binary``)."""
-        return not (ALL in self.no_binary or name in self.no_binary)
+        """Whether wheels of ``name`` may be chosen (not ``--no-binary``). uv's rule for a
+        project named by both flags: under ``--no-binary :all:``, a project named by
+        ``--only-binary`` keeps its wheels (unless that is ``:all:`` too)."""
+        if ALL in self.no_binary:
+            return ALL not in self.only_binary and name in self.only_binary
+        return name not in self.no_binary
 
     def sdists_allowed(self, name: NormalizedName) -> bool:
-        """Whether an sdist of ``name`` may be chosen (not ``--only-binary``). A project
-        named by both flags: uv's rule, the named one wins over ``:all:``."""
-        if name in self.only_binary:
-            return False
+        """Whether an sdist of ``name`` may be chosen (not ``--only-binary``); the same
+        rule the other way round: under ``--only-binary :all:``, a project named by
+        ``--no-binary`` keeps its sdists."""
         if ALL in self.only_binary:
-            return name in self.no_binary
-        return True
+            return ALL not in self.no_binary and name in self.no_binary
+        return name not in self.only_binary
 
     @property
     def is_default(self) -> bool:

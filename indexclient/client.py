@@ -125,6 +125,10 @@ class IndexClient:
                 "or settings=None"
             )
         self.settings = settings
+        # The target a call that names none is answered for: the settings' (their
+        # python-version, prerelease, exclude-newer... from flags, variables and files).
+        default_target = settings.target()
+        self._target = None if default_target.is_default else default_target
         self._trust = trust
         self._trust_env = trust_env
         self._retry = retry or RetryPolicy(retries=settings.retries.value)
@@ -347,7 +351,10 @@ class IndexClient:
         the index it came from (:attr:`Selection.index`); from ``index`` only when
         given (a configured index's name, or a spec: a pin). Chosen for ``target``
         (:class:`~indexclient.Target`: another Python version or platform, uv's
-        binary, pre-release and upload-date rules), the running interpreter by default.
+        binary, pre-release and upload-date rules); by default the settings' target
+        (:meth:`Settings.target`: their ``python-version``, ``prerelease``,
+        ``exclude-newer``... from arguments, variables and files), which is the running
+        interpreter with uv's defaults when none is set.
 
         See :func:`indexclient.select.select_files` for the rules and
         :mod:`indexclient.search` for the indexes'. Raises ProjectNotFound when no file
@@ -364,6 +371,7 @@ class IndexClient:
     ) -> tuple[Selection, RememberedSelection | None]:
         name, text = name_and_text(requirement)
         candidates = await self._search.candidates(project_name(name), pin)
+        target = self._target if target is None else target
         return await self._chooser.choose(candidates, requirement, text, target)
 
     async def core_metadata(
@@ -448,6 +456,7 @@ class IndexClient:
             if not self._search.simple or not self._search.indexes:
                 return None
             index = self._search.indexes[0]
+        target = self._target if target is None else target
         return self._chooser.answer_now(index, requirement, target)
 
     async def download(
@@ -470,10 +479,12 @@ class IndexClient:
         Content-Length, else ``max_size`` (default 16 GiB). A destination that cannot be
         written raises :class:`~indexclient.errors.FileWriteError` for this file alone.
 
-        With ``target``, a file the target cannot use (a wheel whose tags it does not
-        accept, a wheel under its ``no_binary``, an sdist under its ``only_binary``) is
-        refused with a :class:`~indexclient.errors.ConfigurationError` before any request.
+        With ``target`` (default the settings' target, when they set one), a file the
+        target cannot use (a wheel whose tags it does not accept, a wheel under its
+        ``no_binary``, an sdist under its ``only_binary``) is refused with a
+        :class:`~indexclient.errors.ConfigurationError` before any request.
         """
+        target = self._target if target is None else target
         if target is not None:
             _check_file_for(file, target)
         async with self._limit:

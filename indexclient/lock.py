@@ -14,8 +14,10 @@ The parsing is :mod:`indexclient.reqfile` (no IO) and the reading
   ``-f`` (or ``-i``) path is relative to the file that says it. ``--pre`` allows
   pre-releases for every requirement, as pip reads it (uv ignores it in a file, with a
   warning). ``--trusted-host`` is ignored with a warning, as uv ignores it: a file
-  never lowers TLS (docs/security.md). ``--prefer-binary``, ``--only-binary`` and
-  ``--no-binary`` are not applied yet, with a warning.
+  never lowers TLS (docs/security.md). ``--only-binary`` and ``--no-binary`` join the
+  settings' (uv's union: a file's ``:all:`` holds whatever the command line says, and
+  its ``:none:`` clears nothing, with a warning); ``--prefer-binary`` is not applied,
+  with a warning.
 - Requirements (:func:`plan`): one whose marker does not hold for the environment is
   skipped, as pip skips it; constraints (``-c``) only narrow the versions (and the
   hashes, pip's intersection) of projects otherwise required, uv's and pip's meaning.
@@ -50,7 +52,7 @@ from indexclient.select import Selection
 from indexclient.settings import IndexSpec, Origin, Settings, Value
 from indexclient.settings.values import Problems, index_spec
 from indexclient.simple import DistributionFile
-from indexclient.target import Target
+from indexclient.target import Target, binary_rule
 from indexclient.urls import UnusableURL, check_authority, redact_url
 
 if TYPE_CHECKING:
@@ -134,6 +136,7 @@ def apply_options(settings: Settings, found: RequirementsFile) -> tuple[Settings
     extra: list[IndexSpec] = []
     links: list[IndexSpec] = []
     no_index = settings.no_index
+    binary: dict[str, list[Value[str]]] = {"only-binary": [], "no-binary": []}
     for option in found.options:
         origin = _origin(option)
         value = option.value
@@ -170,10 +173,25 @@ def apply_options(settings: Settings, found: RequirementsFile) -> tuple[Settings
                 "requirements file never lowers TLS); pass --allow-insecure-host on the "
                 "command line instead"
             )
-        elif option.name in ("only-binary", "no-binary", "prefer-binary"):
+        elif option.name in binary and value is not None:
+            # uv (RequirementsSpecification): each file's entries extend the others'
+            # and then the settings', so :none: in a file takes nothing away.
+            entries = [v.strip() for v in value.split(",") if v.strip()]
+            if ":none:" in entries:
+                warnings.append(
+                    f"{option.location}: --{option.name} :none: has no effect in a file "
+                    "(as in uv: a file's entries only add to the command line's)"
+                )
+            try:
+                binary_rule(entries, f"--{option.name} ({option.location})")
+            except ConfigurationError as exc:
+                problems.extend(exc.problems)
+                continue
+            binary[option.name] += [Value(v, origin) for v in entries if v != ":none:"]
+        elif option.name == "prefer-binary":
             warnings.append(
-                f"{option.location}: ignored --{option.name}: not applied yet (every "
-                "compatible wheel and sdist is considered)"
+                f"{option.location}: ignored --prefer-binary: not applied (the newest "
+                "acceptable version is chosen, wheel or sdist)"
             )
     problems.raise_if_any()
     changed = dataclasses.replace(
@@ -182,6 +200,8 @@ def apply_options(settings: Settings, found: RequirementsFile) -> tuple[Settings
         extra_indexes=settings.extra_indexes + tuple(extra),
         find_links=settings.find_links + tuple(links),
         no_index=no_index,
+        only_binary=settings.only_binary + tuple(binary["only-binary"]),
+        no_binary=settings.no_binary + tuple(binary["no-binary"]),
     )
     return changed, warnings
 

@@ -34,6 +34,9 @@ __all__ = [
     "Prerelease",
     "Target",
     "binary_rule",
+    "check_platform",
+    "check_prerelease",
+    "check_python_version",
     "parse_exclude_newer",
     "platform_tags",
 ]
@@ -187,8 +190,9 @@ _MACHINE: dict[tuple[str, str], str] = {
 # --------------------------------------------------------------------------- values
 
 
-def _python_version(text: str) -> Version:
-    """``3.12`` or ``3.12.4`` (uv's ``--python-version``: major.minor, a patch optional)."""
+def check_python_version(text: str, flag: str = "--python-version") -> Version:
+    """``3.12`` or ``3.12.4`` (uv's ``--python-version``: major.minor, a patch optional).
+    A wrong value is a ConfigurationError naming ``flag``."""
     try:
         version = Version(text.strip())
     except InvalidVersion:
@@ -204,10 +208,30 @@ def _python_version(text: str) -> Version:
         or version.epoch
     ):
         raise ConfigurationError.single(
-            f"--python-version {text!r}",
+            f"{flag} {text!r}",
             "not a Python version: give major.minor, e.g. 3.12 (or 3.12.4)",
         )
     return version
+
+
+def check_platform(text: str, flag: str = "--python-platform") -> str:
+    """One of uv's platform names (or one of its aliases), as its canonical name."""
+    platform = _ALIASES.get(text.strip(), text.strip())
+    if platform not in _PLATFORMS:
+        raise ConfigurationError.single(
+            f"{flag} {text!r}", "not one of uv's platform names: " + ", ".join(PLATFORM_NAMES)
+        )
+    return platform
+
+
+def check_prerelease(text: str, flag: str = "--prerelease") -> str:
+    """One of uv's pre-release modes (:data:`PRERELEASE_MODES`)."""
+    mode = text.strip()
+    if mode not in PRERELEASE_MODES:
+        raise ConfigurationError.single(
+            f"{flag} {text!r}", "expected one of " + ", ".join(PRERELEASE_MODES)
+        )
+    return mode
 
 
 def binary_rule(values: Iterable[str], flag: str) -> frozenset[str]:
@@ -232,10 +256,134 @@ def binary_rule(values: Iterable[str], flag: str) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def parse_exclude_newer(text: str, flag: str = "--exclude-newer") -> datetime:
-    """uv's ``--exclude-newer``: an RFC 3339 timestamp (``2024-03-01T00:00:00Z``), or a
+# uv's spans (jiff's ``Span``): the "friendly" format (``3 days``, ``1 week, 2 days``,
+# ``2h 30m``, ``3 days ago``, an ``HH:MM:SS`` last) and ISO 8601 durations (``P3D``,
+# ``P1W``, ``PT36H``). Unit names are case-sensitive in the friendly format, as in jiff.
+_FRIENDLY_UNITS: dict[str, str] = {
+    **dict.fromkeys(("years", "year", "yrs", "yr", "y"), "years"),
+    **dict.fromkeys(("months", "month", "mos", "mo"), "months"),
+    **dict.fromkeys(("weeks", "week", "wks", "wk", "w"), "weeks"),
+    **dict.fromkeys(("days", "day", "d"), "days"),
+    **dict.fromkeys(("hours", "hour", "hrs", "hr", "h"), "hours"),
+    **dict.fromkeys(("minutes", "minute", "mins", "min", "m"), "minutes"),
+    **dict.fromkeys(("seconds", "second", "secs", "sec", "s"), "seconds"),
+    **dict.fromkeys(("milliseconds", "millisecond", "msecs", "msec", "ms"), "milliseconds"),
+    **dict.fromkeys(
+        ("microseconds", "microsecond", "usecs", "usec", "us", "\u00b5s", "\u00b5secs"),
+        "microseconds",
+    ),
+    **dict.fromkeys(("nanoseconds", "nanosecond", "nsecs", "nsec", "ns"), "nanoseconds"),
+}
+_UNIT_WORDS = "|".join(sorted(map(re.escape, _FRIENDLY_UNITS), key=len, reverse=True))
+_FRIENDLY_PART = re.compile(rf"(\d+)(?:\.(\d+))?\s*({_UNIT_WORDS})(?![A-Za-z])")
+_CLOCK = re.compile(r"(\d+):(\d{2}):(\d{2})(?:\.(\d+))?")
+_ISO = re.compile(
+    r"[+-]?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+    r"(?:T(?:(\d+)(?:[.,](\d+))?H)?(?:(\d+)(?:[.,](\d+))?M)?(?:(\d+)(?:[.,](\d+))?S)?)?",
+    re.IGNORECASE,
+)
+# The largest span jiff (so uv) takes, in days: about 20,000 years.
+_MAX_DAYS = 7_304_484
+_SMALL_UNITS = ("hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def _fraction(whole: str, part: str | None) -> float:
+    return float(f"{whole}.{part}") if part else float(whole)
+
+
+def _friendly(text: str) -> dict[str, float] | None:
+    """The units of a friendly span, or None when ``text`` is not one."""
+    body = text
+    if body[:1] in "+-":
+        body = body[1:].lstrip()
+    elif body.endswith(" ago"):
+        body = body[: -len(" ago")].rstrip()
+    units: dict[str, float] = {}
+    position = 0
+    while position < len(body):
+        clock = _CLOCK.match(body, position)
+        if clock and clock.end() == len(body):
+            hours, minutes, seconds, frac = clock.groups()
+            for unit, number in (("hours", hours), ("minutes", minutes)):
+                units[unit] = units.get(unit, 0) + float(number)
+            units["seconds"] = units.get("seconds", 0) + _fraction(seconds, frac)
+            return units
+        part = _FRIENDLY_PART.match(body, position)
+        if part is None:
+            return None
+        whole, frac, word = part.groups()
+        unit = _FRIENDLY_UNITS[word]
+        position = part.end()
+        rest = body[position:]
+        last = not rest.strip(" ,")
+        # jiff: a fraction only on the last unit, and only on hours or smaller.
+        if unit in units or (frac and (not last or unit not in _SMALL_UNITS)):
+            return None
+        units[unit] = _fraction(whole, frac)
+        separator = re.match(r"\s*,?\s*", rest)
+        assert separator is not None
+        position += separator.end()
+    return units or None
+
+
+def _iso(text: str) -> dict[str, float] | None:
+    """The units of an ISO 8601 duration, or None when ``text`` is not one."""
+    found = _ISO.fullmatch(text)
+    if found is None or text.upper().rstrip("T").endswith("P") or text.upper().endswith("T"):
+        return None
+    g = found.groups()
+    units: dict[str, float] = {}
+    for unit, number in (("years", g[0]), ("months", g[1]), ("weeks", g[2]), ("days", g[3])):
+        if number is not None:
+            units[unit] = float(number)
+    for unit, (whole, frac) in zip(
+        ("hours", "minutes", "seconds"), (g[4:6], g[6:8], g[8:10]), strict=True
+    ):
+        if whole is not None:
+            units[unit] = _fraction(whole, frac)
+    return units or None
+
+
+def _span(text: str, flag: str) -> timedelta | None:
+    """A relative ``--exclude-newer`` as uv reads it: how far back from now; None when
+    ``text`` is not a span. Years and months are refused, as uv refuses them (their
+    length depends on the date)."""
+    units = _iso(text) if text.lstrip("+-").lstrip()[:1] in ("P", "p") else _friendly(text)
+    if units is None:
+        return None
+    for unit, instead in (("years", 365), ("months", 30)):
+        if units.get(unit):
+            raise ConfigurationError.single(
+                f"{flag} {text!r}",
+                f"a duration in {unit} is not allowed (as in uv); use days instead, e.g. "
+                f"{int(units[unit] * instead)} days",
+            )
+    days = units.get("days", 0) + 7 * units.get("weeks", 0)
+    try:
+        span = timedelta(
+            days=days,
+            hours=units.get("hours", 0),
+            minutes=units.get("minutes", 0),
+            seconds=units.get("seconds", 0),
+            milliseconds=units.get("milliseconds", 0),
+            microseconds=units.get("microseconds", 0) + units.get("nanoseconds", 0) / 1000,
+        )
+    except OverflowError:
+        span = timedelta.max
+    if span.days > _MAX_DAYS:
+        raise ConfigurationError.single(f"{flag} {text!r}", "the duration is too long")
+    return span
+
+
+def parse_exclude_newer(
+    text: str, flag: str = "--exclude-newer", *, now: datetime | None = None
+) -> datetime:
+    """uv's ``--exclude-newer``: an RFC 3339 timestamp (``2024-03-01T00:00:00Z``); a
     date, which keeps everything uploaded on that day in the local time zone (uv: the
-    cutoff is the start of the next day)."""
+    cutoff is the start of the next day); or a duration back from ``now`` (default the
+    current time), as uv 0.13 takes it: ``3 days``, ``1 week, 2 days``, ``24h``, ``3
+    days ago``, or ISO 8601 ``P3D``, ``PT36H`` (a sign is ignored; years and months are
+    refused). The cutoff of a duration is computed at each call."""
     raw = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
@@ -244,11 +392,21 @@ def parse_exclude_newer(text: str, flag: str = "--exclude-newer") -> datetime:
         stamp = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         stamp = None
+    if stamp is None:
+        span = _span(raw, flag)
+        if span is not None:
+            current = datetime.now(timezone.utc) if now is None else now
+            try:
+                return current.astimezone(timezone.utc) - span
+            except OverflowError:
+                raise ConfigurationError.single(
+                    f"{flag} {text!r}", "the duration reaches back before year 1"
+                ) from None
     if stamp is None or stamp.tzinfo is None:
         raise ConfigurationError.single(
             f"{flag} {text!r}",
-            "expected a date like 2024-01-01 or a timestamp with a time zone like "
-            "2024-01-01T00:00:00Z",
+            "expected a date like 2024-01-01, a timestamp with a time zone like "
+            "2024-01-01T00:00:00Z, or a duration like 3 days or P3D",
         )
     return stamp.astimezone(timezone.utc)
 
@@ -332,22 +490,11 @@ class Target:
         if python_version is None:
             python = _running_python()
         elif isinstance(python_version, Version):
-            python = _python_version(str(python_version))
+            python = check_python_version(str(python_version))
         else:
-            python = _python_version(python_version)
-        platform = None
-        if python_platform is not None:
-            platform = _ALIASES.get(python_platform.strip(), python_platform.strip())
-            if platform not in _PLATFORMS:
-                raise ConfigurationError.single(
-                    f"--python-platform {python_platform!r}",
-                    "not one of uv's platform names: " + ", ".join(PLATFORM_NAMES),
-                )
-        mode = DEFAULT_PRERELEASE if prerelease is None else prerelease.strip()
-        if mode not in PRERELEASE_MODES:
-            raise ConfigurationError.single(
-                f"--prerelease {prerelease!r}", "expected one of " + ", ".join(PRERELEASE_MODES)
-            )
+            python = check_python_version(python_version)
+        platform = None if python_platform is None else check_platform(python_platform)
+        mode = DEFAULT_PRERELEASE if prerelease is None else check_prerelease(prerelease)
         if isinstance(exclude_newer, datetime):
             if exclude_newer.tzinfo is None:
                 raise ConfigurationError.single(
@@ -379,17 +526,20 @@ class Target:
         return any(tag in accepted for tag in tags)
 
     def wheels_allowed(self, name: NormalizedName) -> bool:
-        """Whether wheels of ``name`` may be chosen (not ``--no-binary``)."""
-        return not (ALL in self.no_binary or name in self.no_binary)
+        """Whether wheels of ``name`` may be chosen (not ``--no-binary``). uv's rule for a
+        project named by both flags: under ``--no-binary :all:``, a project named by
+        ``--only-binary`` keeps its wheels (unless that is ``:all:`` too)."""
+        if ALL in self.no_binary:
+            return ALL not in self.only_binary and name in self.only_binary
+        return name not in self.no_binary
 
     def sdists_allowed(self, name: NormalizedName) -> bool:
-        """Whether an sdist of ``name`` may be chosen (not ``--only-binary``). A project
-        named by both flags: uv's rule, the named one wins over ``:all:``."""
-        if name in self.only_binary:
-            return False
+        """Whether an sdist of ``name`` may be chosen (not ``--only-binary``); the same
+        rule the other way round: under ``--only-binary :all:``, a project named by
+        ``--no-binary`` keeps its sdists."""
         if ALL in self.only_binary:
-            return name in self.no_binary
-        return True
+            return ALL not in self.no_binary and name in self.no_binary
+        return name not in self.only_binary
 
     @property
     def is_default(self) -> bool:

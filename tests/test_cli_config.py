@@ -77,6 +77,12 @@ def test_show_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         "keyring-provider",
         "no-cache",
         "no-progress",
+        "python-version",
+        "python-platform",
+        "only-binary",
+        "no-binary",
+        "prerelease",
+        "exclude-newer",
     ]
     assert settings["index-url"] == {"value": None, "source": None, "name": None}
     assert settings["index-strategy"] == {"value": "first-index", "source": "default"}

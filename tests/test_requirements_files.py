@@ -169,7 +169,7 @@ def test_other_options_are_one_warning_line_each(
     """uv ignores ``--trusted-host`` and ``--prefer-binary`` in a file with a warning."""
     top = write(
         tmp_path / "r.txt",
-        f"-i {site.url}\n--trusted-host 127.0.0.1\n--use-feature x\n--only-binary :all:\nfoo\n",
+        f"-i {site.url}\n--trusted-host 127.0.0.1\n--use-feature x\n--prefer-binary\nfoo\n",
     )
     result = run_cli(capsys, "metadata", "-r", str(top), "--json")
     assert versions(result) == {"foo": "2.0"}
@@ -177,7 +177,7 @@ def test_other_options_are_one_warning_line_each(
     assert len(warnings) == 3, result.err
     assert warnings[0].startswith(f"warning: {top}:3: ignored --use-feature")
     assert f"{top}:2: ignored --trusted-host" in warnings[1]
-    assert f"{top}:4: ignored --only-binary: not applied yet" in warnings[2]
+    assert f"{top}:4: ignored --prefer-binary: not applied" in warnings[2]
 
 
 def test_pre_in_a_file_allows_pre_releases(

@@ -75,8 +75,10 @@ def settings_report(settings: Settings) -> dict[str, object]:
     list settings map to a list of those. ``index-url`` is the default index and
     ``extra-index-url`` every other configured index (``--index``, ``[[index]]`` and
     ``extra-index-url`` alike; :func:`indexes_report` gives them in search order with
-    their options). Index URLs and allow-insecure-host entries have their userinfo
-    redacted (:func:`indexclient.urls.redact_url`).
+    their options). The target's settings (``python-version`` to ``exclude-newer``) are
+    shown as given, the binary lists entry by entry in the order they apply. Index
+    URLs and allow-insecure-host entries have their userinfo redacted
+    (:func:`indexclient.urls.redact_url`).
     """
     dirs = settings.ssl_cert_dir
     return {
@@ -102,6 +104,13 @@ def settings_report(settings: Settings) -> dict[str, object]:
         "keyring-provider": _single(settings.keyring_provider),
         "no-cache": _single(settings.no_cache),
         "no-progress": _single(settings.no_progress),
+        # The target (uv pip compile's): flags, UV_PRERELEASE/UV_EXCLUDE_NEWER, files.
+        "python-version": _single(settings.python_version),
+        "python-platform": _single(settings.python_platform),
+        "only-binary": [_single(v) for v in settings.only_binary],
+        "no-binary": [_single(v) for v in settings.no_binary],
+        "prerelease": _single(settings.prerelease),
+        "exclude-newer": _single(settings.exclude_newer),
     }
 
 

@@ -46,21 +46,11 @@ if TYPE_CHECKING:
 __all__ = ["download", "metadata", "project", "versions"]
 
 
-def _target(args: argparse.Namespace) -> Target | None:
-    """The target the flags (or UV_PRERELEASE, UV_EXCLUDE_NEWER, as uv reads them) ask
-    for; None: the running interpreter with uv's defaults."""
-    prerelease = args.prerelease or os.environ.get("UV_PRERELEASE", "").strip() or None
-    exclude_newer = args.exclude_newer or os.environ.get("UV_EXCLUDE_NEWER", "").strip() or None
-    if exclude_newer is not None and exclude_newer.lower() == "false":
-        exclude_newer = None  # uv: UV_EXCLUDE_NEWER=false turns it off
-    target = Target.for_(
-        python_version=args.python_version,
-        python_platform=args.python_platform,
-        only_binary=args.only_binary,
-        no_binary=args.no_binary,
-        prerelease=prerelease,
-        exclude_newer=exclude_newer,
-    )
+def _target(settings: Settings) -> Target | None:
+    """The target the settings describe (the flags over UV_PRERELEASE and
+    UV_EXCLUDE_NEWER over the configuration files, a requirements file's binary options
+    joined); None: the running interpreter with uv's defaults."""
+    target = settings.target()
     return None if target.is_default else target
 
 
@@ -199,7 +189,6 @@ def _file_requirements(
     args: argparse.Namespace,
     settings: Settings,
     console: Console,
-    target: Target | None = None,
 ) -> tuple[list[Wanted], Settings]:
     """``given`` (the arguments' and the pyproject.toml files' requirements, each with
     its origin) and the requirements files' (read together, with their includes, so
@@ -215,7 +204,7 @@ def _file_requirements(
 
     # Markers are evaluated for the target (pip's rule: a requirement whose marker
     # does not hold is left out), the running interpreter by default.
-    environment = (target or Target.current()).markers()
+    environment = settings.target().markers()
     paths = [(p, False) for p in args.requirement_files if not is_pyproject(p)]
     paths += [(p, True) for p in args.constraint_files]
     found = read_requirements_files(paths, environment=environment)
@@ -254,7 +243,6 @@ def _requirements(
     args: argparse.Namespace,
     settings: Settings,
     console: Console,
-    target: Target | None = None,
 ) -> tuple[list[str | Wanted], dict[str, IndexSpec], Settings]:
     """The requirements from the arguments then the files, all checked before any IO,
     the pins of the pyproject.toml files among them (uv pip's rule: only a project's
@@ -297,7 +285,7 @@ def _requirements(
             "no requirement given", hint="name at least one, e.g. 'attrs>=22', or use -r FILE"
         )
     if files:
-        wanted, settings = _file_requirements(given, args, settings, console, target)
+        wanted, settings = _file_requirements(given, args, settings, console)
         return list(wanted), pins, settings
     return [text for text, _ in given], pins, settings
 
@@ -401,8 +389,8 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
     """``metadata REQ... [-r FILE] [-c FILE]``: core metadata of the newest matching
     versions (hash-checked in hash-checking mode)."""
     settings = _settings(args, console)
-    target = _target(args)
-    requirements, pins, settings = _requirements(args, settings, console, target)
+    requirements, pins, settings = _requirements(args, settings, console)
+    target = _target(settings)
     settings, pins = _with_pinned(settings, pins)
 
     async def fetch() -> list[MetadataResult | IndexClientError]:
@@ -546,11 +534,11 @@ def download(args: argparse.Namespace, console: Console) -> int:
     """``download REQ... [-r FILE] [-c FILE] [--dest DIR] [--report FILE]``: the best
     file of each (the pinned ones of a lock), hash-verified."""
     settings = _settings(args, console)
-    target = _target(args)
     report = None if args.report is None else Path(args.report)
     if report is not None:
         _check_report_path(report)
-    requirements, pins, settings = _requirements(args, settings, console, target)
+    requirements, pins, settings = _requirements(args, settings, console)
+    target = _target(settings)
     settings, pins = _with_pinned(settings, pins)
     if not pins and requirements:
         settings.indexes()  # no index configured: fail before creating --dest

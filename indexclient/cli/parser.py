@@ -331,6 +331,14 @@ def _command(
 
 def _name_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="the project name")
+    # What the index has, not a choice: uv has no such command, and a list filtered
+    # by a target configured in a file would hide versions without saying so.
+    parser.epilog = (
+        "Everything the index lists is shown, whatever the target settings "
+        "(python-version, python-platform, only-binary, no-binary, prerelease, "
+        "exclude-newer, from flags, UV_PRERELEASE/UV_EXCLUDE_NEWER or uv.toml): they "
+        "choose among these in metadata and download."
+    )
 
 
 def _requirements(parser: argparse.ArgumentParser) -> None:

@@ -34,6 +34,29 @@ def _flag(given: Given[Any] | None) -> Value[Any] | None:
     return _value(given) if given is not None else None
 
 
+def _target_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The target's flags of ``metadata`` and ``download`` (uv pip compile's), as
+    Values naming the flag; other commands have none."""
+
+    def one(name: str) -> Value[str] | None:
+        given = getattr(args, name, None)
+        flag = "--" + name.replace("_", "-")
+        return None if given is None else Value(given, Origin("flag", flag))
+
+    def listed(name: str) -> list[Value[str]]:
+        flag = "--" + name.replace("_", "-")
+        return [Value(v, Origin("flag", flag)) for v in getattr(args, name, None) or ()]
+
+    return {
+        "python_version": one("python_version"),
+        "python_platform": one("python_platform"),
+        "prerelease": one("prerelease"),
+        "exclude_newer": one("exclude_newer"),
+        "only_binary": listed("only_binary"),
+        "no_binary": listed("no_binary"),
+    }
+
+
 def load_settings(args: argparse.Namespace) -> Settings:
     """``Settings.discover`` from the process environment and working directory.
 
@@ -67,6 +90,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         cache_dir=cache_dir,
         no_cache=_flag(args.no_cache),
         refresh=bool(args.refresh.value) if args.refresh is not None else False,
+        **_target_flags(args),
     )
     if args.keyring_provider is not None:
         # The flag wins over UV_KEYRING_PROVIDER and the files, as in uv.

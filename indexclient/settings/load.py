@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -49,6 +49,14 @@ from indexclient.settings.values import (
     index_spec,
     parse_bool,
     parse_hosts,
+)
+from indexclient.target import (
+    Target,
+    binary_rule,
+    check_platform,
+    check_prerelease,
+    check_python_version,
+    parse_exclude_newer,
 )
 from indexclient.tls.contexts import default_cache
 from indexclient.tls.hosts import InsecureHosts, split_env_value
@@ -280,6 +288,108 @@ def _index_settings(
     )
 
 
+def _checked(
+    value: Value[str] | None, check: Callable[[str, str], object], problems: Problems
+) -> Value[str] | None:
+    """``value`` when ``check`` (one of :mod:`indexclient.target`'s) accepts it, else
+    None with a problem naming where it came from (a file's value was checked when the
+    file was read)."""
+    if value is None or value.origin.kind == "file":
+        return value
+    origin = value.origin
+    if origin.kind == "env":
+        where = f"{origin.name}={value.value!r} (environment)"
+    elif origin.kind == "api":
+        where = f"{origin.name}={value.value!r} (argument)"
+    else:
+        where = f"{origin.name} {value.value!r}"
+    try:
+        check(value.value, where)
+    except ConfigurationError as exc:
+        problems.add(where, exc.problems[0].message)
+        return None
+    return value
+
+
+def _env_text(env: Mapping[str, str], name: str) -> Value[str] | None:
+    raw = env.get(name, "").strip()
+    return Value(raw, Origin("env", name)) if raw else None
+
+
+def _exclude_newer(text: str, where: str) -> object:
+    return None if text.strip() == "false" else parse_exclude_newer(text, where)
+
+
+class _Target(NamedTuple):
+    python_version: Value[str] | None
+    python_platform: Value[str] | None
+    only_binary: tuple[Value[str], ...]
+    no_binary: tuple[Value[str], ...]
+    prerelease: Value[str] | None
+    exclude_newer: Value[str] | None
+
+
+def _target_settings(
+    env: Mapping[str, str],
+    problems: Problems,
+    from_files: FileValues | None,
+    *,
+    python_version: str | Value[str] | None,
+    python_platform: str | Value[str] | None,
+    only_binary: Sequence[str | Value[str]],
+    no_binary: Sequence[str | Value[str]],
+    prerelease: str | Value[str] | None,
+    exclude_newer: str | Value[str] | None,
+) -> _Target:
+    """The target's settings, as ``uv pip compile`` combines them: a flag over its
+    variable (``UV_PRERELEASE``, ``UV_EXCLUDE_NEWER``; uv has none for the others) over
+    the files. The binary lists are uv's: the flags' entries, then the files' ``[pip]``
+    entries (a ``:none:`` clears what comes before it), joined by the top level's
+    ``no-binary``/``no-binary-package`` (``true`` is ``:all:``; ``false`` adds nothing)."""
+    files = from_files or FileValues()
+
+    def listed(given: Sequence[str | Value[str]], name: str) -> tuple[Value[str], ...]:
+        found = []
+        for item in given:
+            value = _explicit(item, name)
+            assert value is not None
+            where = str(value.origin) if value.origin.kind != "flag" else value.origin.name
+            try:
+                binary_rule([value.value], where)
+            except ConfigurationError as exc:
+                problems.extend(exc.problems)
+                continue
+            found.append(value)
+        return tuple(found)
+
+    top_no_binary: tuple[Value[str], ...] = ()
+    if files.no_binary_all is not None:
+        if files.no_binary_all.value:
+            top_no_binary = (Value(":all:", files.no_binary_all.origin),)
+    else:
+        top_no_binary = files.no_binary_package
+    return _Target(
+        _checked(_explicit(python_version, "python_version"), check_python_version, problems)
+        or files.python_version,
+        _checked(_explicit(python_platform, "python_platform"), check_platform, problems)
+        or files.python_platform,
+        listed(only_binary, "only_binary") + files.only_binary,
+        listed(no_binary, "no_binary") + files.no_binary + top_no_binary,
+        _checked(
+            _explicit(prerelease, "prerelease") or _env_text(env, "UV_PRERELEASE"),
+            check_prerelease,
+            problems,
+        )
+        or files.prerelease,
+        _checked(
+            _explicit(exclude_newer, "exclude_newer") or _env_text(env, "UV_EXCLUDE_NEWER"),
+            _exclude_newer,
+            problems,
+        )
+        or files.exclude_newer,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings in effect, each with its origin. Build with :meth:`load` (or
@@ -291,6 +401,12 @@ class Settings:
     (:meth:`indexes` gives the search order, :meth:`named_index` an index by name);
     ``find_links`` are flat locations searched alongside them; ``no_index`` leaves only
     those; ``index_strategy`` says which indexes a project's versions come from.
+
+    The target files are chosen for (:meth:`target`), as ``uv pip compile`` takes it:
+    ``python_version``, ``python_platform``, ``only_binary`` and ``no_binary`` (the
+    entries, ``:all:``, ``:none:`` or names, in the order they apply), ``prerelease``
+    and ``exclude_newer`` (as written; ``"false"`` turns it off), each None (or empty)
+    when not set.
     """
 
     __module__ = "indexclient"
@@ -320,6 +436,12 @@ class Settings:
     no_sources: Value[bool] = _FALSE_BY_DEFAULT
     no_sources_package: tuple[Value[str], ...] = ()
     pip_config_files: tuple[str, ...] = ()
+    python_version: Value[str] | None = None
+    python_platform: Value[str] | None = None
+    only_binary: tuple[Value[str], ...] = ()
+    no_binary: tuple[Value[str], ...] = ()
+    prerelease: Value[str] | None = None
+    exclude_newer: Value[str] | None = None
 
     @classmethod
     def load(
@@ -348,6 +470,12 @@ class Settings:
         no_cache: bool | Value[bool] | None = None,
         no_progress: bool | Value[bool] | None = None,
         refresh: bool = False,
+        python_version: str | Value[str] | None = None,
+        python_platform: str | Value[str] | None = None,
+        only_binary: Sequence[str | Value[str]] = (),
+        no_binary: Sequence[str | Value[str]] = (),
+        prerelease: str | Value[str] | None = None,
+        exclude_newer: str | Value[str] | None = None,
         files: Discovery | None = None,
     ) -> Settings:
         """Read the environment (``os.environ`` by default) under explicit arguments.
@@ -371,6 +499,12 @@ class Settings:
         first one given of: ``default_index``/``UV_DEFAULT_INDEX``,
         ``index_url``/``UV_INDEX_URL``, a file's ``[[index]]`` with ``default = true``, a
         file's ``index-url``, pip's ``index-url`` (``PIP_INDEX_URL``, then pip's files).
+
+        The target's arguments are uv pip compile's flags: ``python_version``,
+        ``python_platform``, ``only_binary`` and ``no_binary`` (entries, each may be
+        comma-separated), ``prerelease`` (over ``UV_PRERELEASE``) and ``exclude_newer``
+        (over ``UV_EXCLUDE_NEWER``; ``"false"`` turns it off), over the files' keys
+        (see :meth:`target`). A wrong value is a problem naming where it came from.
 
         pip's ``cert`` is the trust source only when nothing of uv's chooses one (no
         ``ssl_cert_file``, ``ssl_cert_dir``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, nor a
@@ -473,6 +607,17 @@ class Settings:
         quiet_progress = _explicit(no_progress, "no_progress") or env_bool(
             env, "UV_NO_PROGRESS", problems
         )
+        target = _target_settings(
+            env,
+            problems,
+            from_files,
+            python_version=python_version,
+            python_platform=python_platform,
+            only_binary=only_binary,
+            no_binary=no_binary,
+            prerelease=prerelease,
+            exclude_newer=exclude_newer,
+        )
 
         problems.raise_if_any(stacklevel=2)
         return cls(
@@ -501,6 +646,7 @@ class Settings:
             no_sources=(from_files.no_sources if from_files else None) or _FALSE_BY_DEFAULT,
             no_sources_package=from_files.no_sources_package if from_files else (),
             pip_config_files=files.pip_files if files else (),
+            **target._asdict(),
         )
 
     @classmethod
@@ -533,6 +679,12 @@ class Settings:
         no_cache: bool | Value[bool] | None = None,
         no_progress: bool | Value[bool] | None = None,
         refresh: bool = False,
+        python_version: str | Value[str] | None = None,
+        python_platform: str | Value[str] | None = None,
+        only_binary: Sequence[str | Value[str]] = (),
+        no_binary: Sequence[str | Value[str]] = (),
+        prerelease: str | Value[str] | None = None,
+        exclude_newer: str | Value[str] | None = None,
     ) -> Settings:
         """:meth:`load` with uv's configuration files: ``uv.toml`` or ``[tool.uv]`` in
         ``cwd`` or a parent, then the user's and the system's files (``config_file``
@@ -572,8 +724,30 @@ class Settings:
             no_cache=no_cache,
             no_progress=no_progress,
             refresh=refresh,
+            python_version=python_version,
+            python_platform=python_platform,
+            only_binary=only_binary,
+            no_binary=no_binary,
+            prerelease=prerelease,
+            exclude_newer=exclude_newer,
             files=found,
         )
+
+    def target(self) -> Target:
+        """The :class:`~indexclient.Target` these settings describe: the running
+        interpreter with uv's defaults (:meth:`Target.current`) when none of the
+        target's settings is given. A relative ``exclude_newer`` (``3 days``) is
+        counted back from now, at each call."""
+        exclude = self.exclude_newer.value if self.exclude_newer else None
+        target = Target.for_(
+            python_version=self.python_version.value if self.python_version else None,
+            python_platform=self.python_platform.value if self.python_platform else None,
+            only_binary=[v.value for v in self.only_binary],
+            no_binary=[v.value for v in self.no_binary],
+            prerelease=self.prerelease.value if self.prerelease else None,
+            exclude_newer=None if exclude is None or exclude.strip() == "false" else exclude,
+        )
+        return Target.current() if target.is_default else target
 
     def indexes(self) -> tuple[IndexSpec, ...]:
         """The indexes to search, in uv's order: every index that is neither the default

@@ -42,7 +42,11 @@ meanings; at most one ``default = true`` per file), ``find-links`` (list of URLs
 paths, a relative path taken from the file's directory as uv takes it), ``no-index``
 (bool), ``index-strategy`` and ``keyring-provider`` (uv's words), ``no-cache`` (bool),
 ``no-sources`` (bool), ``no-sources-package`` (list of names),
-``concurrent-downloads`` (positive integer) and ``offline`` (bool). Index URLs must be
+``concurrent-downloads`` (positive integer), ``offline`` (bool), and the target's keys
+(:class:`~indexclient.Target`, as ``uv pip compile`` reads them): ``prerelease`` and
+``exclude-newer`` (a date, a timestamp, a duration such as ``3 days``, or ``false``),
+``no-binary`` (bool) and ``no-binary-package`` (names), each value checked with the
+function ``Target`` uses. Index URLs must be
 ``http``, ``https`` (with a host) or ``file`` URLs. Every other key uv knows is
 handled as ``_keys`` says: refused by name when it changes which index, version or file
 uv would use and indexclient does not do it, a warning for the proxy keys, ignored
@@ -50,12 +54,14 @@ quietly when it does not matter to an index client; keys uv does not know are ig
 
 The ``[pip]`` sub-table (``[tool.uv.pip]``): the index keys above (``index``,
 ``index-url``, ``extra-index-url``, ``find-links``, ``no-index``, ``index-strategy``,
-``keyring-provider``, ``no-sources``, ``no-sources-package``) and
-``allow-insecure-host``, ``system-certs`` and ``native-tls`` are read there too, as a
-fallback: for a single value the top level wins over ``[pip]``; the lists are
-concatenated, top level first. (``uv pip`` commands prefer the ``[pip]`` value while
-uv's other commands ignore ``[pip]``; indexclient is not the pip interface, so the
-general top-level setting comes first.)
+``keyring-provider``, ``no-sources``, ``no-sources-package``), ``prerelease``,
+``exclude-newer``, ``allow-insecure-host``, ``system-certs`` and ``native-tls`` are read
+there too, as a fallback (``python-version``, ``python-platform``, ``only-binary`` and
+the list ``no-binary`` are read from ``[pip]`` only, where uv reads them): for a single
+value the top level wins over ``[pip]``; the lists are concatenated, top level first.
+(``uv pip`` commands prefer the ``[pip]`` value while uv's other commands ignore
+``[pip]``; indexclient is not the pip interface, so the general top-level setting comes
+first.)
 
 Every problem of every file (wrong types and values, unparsable TOML, unreadable files)
 is collected and returned in :attr:`Discovery.problems`; the caller raises one

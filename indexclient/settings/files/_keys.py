@@ -48,18 +48,16 @@ def _no(why: str, *allowed: object) -> KeyRule:
 _IGNORED = KeyRule("ignored")
 
 _PROXY = KeyRule("warn", "indexclient takes proxies from HTTPS_PROXY, HTTP_PROXY and NO_PROXY only")
-_PRERELEASE = _no(
-    "indexclient admits pre-releases as uv's default does (when asked for, or when "
-    "nothing else matches)",
-    "if-necessary-or-explicit",
+_PER_PACKAGE = _no(
+    "indexclient applies one pre-release mode and one upload-date cutoff to every "
+    "project (prerelease, exclude-newer)",
+    {},
+    (),
 )
 _RESOLUTION = _no("indexclient always chooses the newest acceptable version", "highest")
-_EXCLUDE_NEWER = _no("indexclient does not filter files by upload date")
+_INDEX_EXCLUDE_NEWER = _no("indexclient applies one upload-date cutoff to every index")
 _TORCH = _no("indexclient does not choose indexes by accelerator")
 _METADATA = _no("indexclient reads metadata from the index, never from configuration", ())
-_NO_BINARY = _no(
-    "indexclient takes a compatible wheel when there is one, else the sdist", False, ()
-)
 _NO_BUILD = _no("indexclient never builds, and takes an sdist when there is no wheel", False, ())
 
 #: Top-level keys of a uv.toml (``[tool.uv]`` of a pyproject.toml), as uv 0.13 knows them.
@@ -85,14 +83,14 @@ TOP_LEVEL_KEYS: Final[dict[str, KeyRule]] = {
     "https-proxy": _PROXY,
     "no-proxy": _PROXY,
     "torch-backend": _TORCH,
-    "exclude-newer": _EXCLUDE_NEWER,
-    "exclude-newer-package": _EXCLUDE_NEWER,
-    "prerelease": _PRERELEASE,
-    "prerelease-package": _no(_PRERELEASE.why, {}, ()),
+    "exclude-newer": _read(),
+    "exclude-newer-package": _PER_PACKAGE,
+    "prerelease": _read(),
+    "prerelease-package": _PER_PACKAGE,
     "resolution": _RESOLUTION,
     "dependency-metadata": _METADATA,
-    "no-binary": _NO_BINARY,
-    "no-binary-package": _NO_BINARY,
+    "no-binary": _read(),
+    "no-binary-package": _read(),
     "no-build": _NO_BUILD,
     "no-build-package": _NO_BUILD,
     # Neither the index nor the file chosen depends on these.
@@ -163,19 +161,19 @@ TABLE_PIP_KEYS: Final[dict[str, KeyRule]] = {
     "keyring-provider": _read(),
     "no-sources": _read("applies to the pins of -r pyproject.toml"),
     "no-sources-package": _read("applies to the pins of -r pyproject.toml"),
-    "python": _no("indexclient chooses for the interpreter it runs on"),
-    "python-version": _no("indexclient chooses for the interpreter it runs on"),
-    "python-platform": _no("indexclient chooses for the platform it runs on"),
-    "universal": _no("indexclient chooses for the interpreter it runs on", False),
+    "python": _no("indexclient runs no interpreter; set python-version instead"),
+    "python-version": _read(),
+    "python-platform": _read(),
+    "universal": _no("indexclient chooses for one Python version and platform", False),
     "torch-backend": _TORCH,
-    "exclude-newer": _EXCLUDE_NEWER,
-    "exclude-newer-package": _EXCLUDE_NEWER,
-    "prerelease": _PRERELEASE,
-    "prerelease-package": _no(_PRERELEASE.why, {}, ()),
+    "exclude-newer": _read(),
+    "exclude-newer-package": _PER_PACKAGE,
+    "prerelease": _read(),
+    "prerelease-package": _PER_PACKAGE,
     "resolution": _RESOLUTION,
     "dependency-metadata": _METADATA,
-    "no-binary": _NO_BINARY,
-    "only-binary": _no(_NO_BINARY.why, ()),
+    "no-binary": _read(),
+    "only-binary": _read(),
     "no-build": _NO_BUILD,
     "extra": _no("pass --extra NAME instead", ()),
     "all-extras": _no("pass --all-extras instead", False),
@@ -240,7 +238,7 @@ INDEX_KEYS: Final[dict[str, KeyRule]] = {
     "authenticate": _read("stored and shown; credentials follow the URL and netrc"),
     "ignore-error-codes": _read(),
     "cache-control": _read("stored and shown"),
-    "exclude-newer": _EXCLUDE_NEWER,
+    "exclude-newer": _INDEX_EXCLUDE_NEWER,
     "publish-url": _IGNORED,
     "hash-algorithm": _IGNORED,
 }

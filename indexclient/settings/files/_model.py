@@ -22,8 +22,10 @@ T = TypeVar("T")
 
 Scope = Literal["project", "user", "system", "explicit"]
 
-#: The keys read from a file (at its top level; the ``[pip]`` ones are listed in the
-#: module docstring, and what is done with every other key of uv's in ``_keys``).
+#: The keys read from a file (at its top level; the ``[pip]`` ones, with
+#: ``python-version``, ``python-platform`` and ``only-binary`` read there only, are
+#: listed in the module docstring, and what is done with every other key of uv's in
+#: ``_keys``).
 READ_KEYS: Final = (
     "system-certs",
     "native-tls",
@@ -40,6 +42,10 @@ READ_KEYS: Final = (
     "no-sources-package",
     "concurrent-downloads",
     "offline",
+    "prerelease",
+    "exclude-newer",
+    "no-binary",
+    "no-binary-package",
 )
 
 #: The keys :func:`set_value` can write.
@@ -109,6 +115,13 @@ class FileValues:
 
     ``cert`` and ``client_cert`` are pip's keys (uv has none such): only the values of
     pip's configuration (:attr:`Discovery.pip`) set them.
+
+    The target's keys (:class:`~indexclient.Target`): ``python_version``,
+    ``python_platform``, ``only_binary`` and ``no_binary`` (lists of ``:all:``,
+    ``:none:`` or names) are ``[pip]``'s; ``prerelease`` and ``exclude_newer`` (the text
+    as written, ``"false"`` for ``false``) the top level's, else ``[pip]``'s;
+    ``no_binary_all`` and ``no_binary_package`` the top level's ``no-binary`` (a bool)
+    and ``no-binary-package``.
     """
 
     __module__ = "indexclient"
@@ -129,6 +142,14 @@ class FileValues:
     no_sources_package: tuple[Value[str], ...] = ()
     cert: Value[str] | None = None
     client_cert: Value[str] | None = None
+    python_version: Value[str] | None = None
+    python_platform: Value[str] | None = None
+    prerelease: Value[str] | None = None
+    exclude_newer: Value[str] | None = None
+    only_binary: tuple[Value[str], ...] = ()
+    no_binary: tuple[Value[str], ...] = ()
+    no_binary_all: Value[bool] | None = None
+    no_binary_package: tuple[Value[str], ...] = ()
 
     def index_specs(self) -> tuple[IndexSpec, ...]:
         """Every index the files configure, in uv's order: the ``[[index]]`` tables, then
@@ -204,8 +225,9 @@ def merged(files: Iterable[ConfigFile]) -> FileValues:
     Single values: the first file that defines one wins. ``allow-insecure-host``: the
     union of every file's entries (an entry equal to an earlier one, by scheme, host and
     port, is dropped; each kept entry keeps its origin). ``extra-index-url``,
-    ``find-links`` (exact duplicates dropped), ``no-sources-package`` and ``[[index]]``:
-    concatenated, the first file's entries first.
+    ``find-links`` (exact duplicates dropped), ``no-sources-package``, ``[[index]]``,
+    ``only-binary``, ``no-binary`` and ``no-binary-package``: concatenated, the first
+    file's entries first (uv's rule for lists).
     """
     singles: dict[str, Value[object] | None] = dict.fromkeys(_SINGLES)
     hosts: dict[object, Value[str]] = {}
@@ -213,6 +235,9 @@ def merged(files: Iterable[ConfigFile]) -> FileValues:
     links: dict[str, Value[str]] = {}
     indexes: list[Value[IndexEntry]] = []
     no_sources_package: list[Value[str]] = []
+    only_binary: list[Value[str]] = []
+    no_binary: list[Value[str]] = []
+    no_binary_package: list[Value[str]] = []
     for found in files:
         values = found.values
         for key in _SINGLES:
@@ -225,12 +250,18 @@ def merged(files: Iterable[ConfigFile]) -> FileValues:
             links.setdefault(url.value, url)
         indexes += values.indexes
         no_sources_package += values.no_sources_package
+        only_binary += values.only_binary
+        no_binary += values.no_binary
+        no_binary_package += values.no_binary_package
     return FileValues(
         allow_insecure_host=tuple(hosts.values()),
         extra_index_url=tuple(extra.values()),
         indexes=tuple(indexes),
         find_links=tuple(links.values()),
         no_sources_package=tuple(no_sources_package),
+        only_binary=tuple(only_binary),
+        no_binary=tuple(no_binary),
+        no_binary_package=tuple(no_binary_package),
         **singles,  # type: ignore[arg-type]
     )
 
@@ -248,6 +279,11 @@ _SINGLES: Final = (
     "no_sources",
     "cert",
     "client_cert",
+    "python_version",
+    "python_platform",
+    "prerelease",
+    "exclude_newer",
+    "no_binary_all",
 )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from indexclient.errors import ConfigProblem
+from indexclient.errors import ConfigProblem, ConfigurationError
 from indexclient.settings.files._checks import (
     Invalid,
     check_bool,
@@ -52,6 +52,12 @@ from indexclient.settings.values import (
     Problems,
     Value,
     index_name_problem,
+)
+from indexclient.target import (
+    check_platform,
+    check_prerelease,
+    check_python_version,
+    parse_exclude_newer,
 )
 
 T = TypeVar("T")
@@ -284,7 +290,58 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
         no_cache=reader.scalar(table, "no-cache", prefix, check_bool),
         no_sources=single("no-sources", check_bool),
         no_sources_package=both("no-sources-package", _check_package_name, "strings"),
+        # The target's keys (uv pip compile's): python-version, python-platform and
+        # only-binary are [pip]'s only; no-binary is a bool at the top level and a list
+        # in [pip]; prerelease and exclude-newer are read from both (top level first).
+        python_version=reader.scalar(
+            pip, "python-version", pip_prefix, _target_check(check_python_version)
+        ),
+        python_platform=reader.scalar(
+            pip, "python-platform", pip_prefix, _target_check(check_platform)
+        ),
+        prerelease=single("prerelease", _target_check(check_prerelease)),
+        exclude_newer=single("exclude-newer", _check_exclude_newer),
+        only_binary=reader.strings(pip, "only-binary", pip_prefix, _check_specifier, "strings"),
+        no_binary=reader.strings(pip, "no-binary", pip_prefix, _check_specifier, "strings"),
+        no_binary_all=reader.scalar(table, "no-binary", prefix, check_bool),
+        no_binary_package=reader.strings(
+            table, "no-binary-package", prefix, _check_package_name, "strings"
+        ),
     )
+
+
+def _target_check(check: Callable[[str], object]) -> Callable[[object], str]:
+    """A check of one of the target's values with the function :class:`Target` uses
+    (:mod:`indexclient.target`); the value is kept as written."""
+
+    def checked(value: object) -> str:
+        if not isinstance(value, str):
+            raise Invalid(f"expected a string, got {describe(value)}")
+        try:
+            check(value)
+        except ConfigurationError as exc:
+            raise Invalid(exc.problems[0].message) from None
+        return value
+
+    return checked
+
+
+def _check_exclude_newer(value: object) -> str:
+    """uv's ``exclude-newer``: a date, a timestamp or a duration, or ``false`` (off)."""
+    if value is False:
+        return "false"
+    if value is True:
+        raise Invalid("expected false to turn exclude-newer off, got true")
+    return _target_check(parse_exclude_newer)(value)
+
+
+def _check_specifier(value: str) -> str:
+    """An entry of ``only-binary``/``no-binary`` (uv's ``PackageNameSpecifier``)."""
+    if value in (":all:", ":none:"):
+        return value
+    if not _PACKAGE_NAME.fullmatch(value):
+        raise Invalid(f"{shown(value)!r} is not :all:, :none: or a project name (PEP 508)")
+    return value
 
 
 _PACKAGE_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE | re.ASCII)

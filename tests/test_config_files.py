@@ -676,7 +676,10 @@ def test_pip_table_is_a_fallback(project: Path, env: dict[str, str]) -> None:
     assert values.allow_insecure_host == (Value("p.example", origin("pip.allow-insecure-host")),)
 
 
-def test_top_level_wins_over_pip_and_lists_concatenate(project: Path, env: dict[str, str]) -> None:
+def test_pip_wins_over_the_top_level_and_lists_concatenate(
+    project: Path, env: dict[str, str]
+) -> None:
+    # uv pip's reading (tests/test_index_model.py runs uv on it).
     config = write(
         project / "pyproject.toml",
         """\
@@ -695,10 +698,10 @@ def test_top_level_wins_over_pip_and_lists_concatenate(project: Path, env: dict[
     values = only(discovery).values
     path = str(config)
     assert values.index_url == Value(
-        "https://top.example/simple", Origin("file", "tool.uv.index-url", path)
+        "https://pip.example/simple", Origin("file", "tool.uv.pip.index-url", path)
     )
-    assert values.system_certs == Value(False, Origin("file", "tool.uv.native-tls", path))
-    assert [v.value for v in values.allow_insecure_host] == ["top.example", "pip.example"]
+    assert values.system_certs == Value(True, Origin("file", "tool.uv.pip.native-tls", path))
+    assert [v.value for v in values.allow_insecure_host] == ["pip.example", "top.example"]
     assert len(discovery.warnings) == 2  # native-tls, twice
 
 

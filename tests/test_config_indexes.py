@@ -139,8 +139,9 @@ def test_the_index_keys_of_a_file_and_its_pip_table(tmp_path: Path) -> None:
         """,
     )
     path = str(tmp_path / "uv.toml")
+    # [pip] wins over the top level, as in uv pip.
     assert settings.index_strategy == Value(
-        "unsafe-best-match", Origin("file", "index-strategy", path)
+        "first-index", Origin("file", "pip.index-strategy", path)
     )
     assert settings.keyring_provider == Value(
         "subprocess", Origin("file", "keyring-provider", path)
@@ -150,8 +151,8 @@ def test_the_index_keys_of_a_file_and_its_pip_table(tmp_path: Path) -> None:
     assert [v.value for v in settings.no_sources_package] == ["torch"]
     assert settings.no_index == Value(True, Origin("file", "pip.no-index", path))
     assert [s.url for s in settings.find_links] == [
-        (tmp_path / "wheels").resolve().as_uri(),
         "https://links.example/",
+        (tmp_path / "wheels").resolve().as_uri(),
     ]
     assert [s.name for s in settings.extra_indexes] == ["pipped"]
     # --no-index: nothing is searched but the find-links.

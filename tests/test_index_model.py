@@ -188,6 +188,23 @@ def test_file_indexes_come_after_the_command_line(both: Runner, lab: Lab) -> Non
     agree(both.run(["foo"], "--config-file", path, env={"UV_INDEX": lab.b}), {"foo": "2.0"})
 
 
+def test_pip_table_wins_over_the_top_level_as_in_uv_pip(both: Runner, lab: Lab) -> None:
+    """uv pip: a [pip] index-url wins over the top level's, and [pip]'s extra-index-url
+    is searched before the top level's (both are kept)."""
+    path = config(
+        both.work / "uv.toml",
+        f'index-url = "{lab.b}"\n\n[pip]\nindex-url = "{lab.a}"\n',
+    )
+    agree(both.run(["foo"], "--config-file", path), {"foo": "1.0"})
+    path = config(
+        both.work / "uv.toml",
+        f'extra-index-url = ["{lab.b}"]\n\n[pip]\nextra-index-url = ["{lab.a}"]\n',
+    )
+    outcome = both.run(["foo", "bar"], "--config-file", path, "--default-index", lab.v)
+    agree(outcome, {"foo": "1.0", "bar": "1.0"})
+    assert outcome.indexes == {"foo": lab.a, "bar": lab.b}
+
+
 def test_file_index_before_file_extra_index_url(both: Runner, lab: Lab) -> None:
     """uv: a file's [[index]] tables come before its extra-index-url."""
     path = config(

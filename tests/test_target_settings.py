@@ -202,7 +202,7 @@ def test_a_config_file_chooses_as_uv_pip_compile(
     """The same uv.toml given to ``uv pip compile --config-file`` and to ``indexclient
     metadata --config-file``: the same version for each (python-version against
     Requires-Python, prerelease, exclude-newer, a top-level exclude-newer under
-    [pip]'s python-version)."""
+    [pip]'s python-version, and [pip]'s prerelease over the top level's)."""
     server, _ = pages_server
     url = f"{server.url}simple/"
     _isolated(monkeypatch, tmp_path)
@@ -212,6 +212,9 @@ def test_a_config_file_chooses_as_uv_pip_compile(
         '[pip]\npython-version = "3.10"\nprerelease = "allow"\n',
         'exclude-newer = "2024-02-01T00:00:00Z"\n[pip]\npython-version = "3.12"\n',
         'prerelease = "allow"\n[pip]\npython-version = "3.12"\nexclude-newer = "2024-04-01"\n',
+        # Both places: [pip]'s value wins, as in uv pip.
+        'prerelease = "allow"\n[pip]\npython-version = "3.10"\nprerelease = "disallow"\n',
+        'prerelease = "disallow"\n[pip]\npython-version = "3.10"\nprerelease = "allow"\n',
     ]
     for number, text in enumerate(cases):
         config = _write(tmp_path / f"c{number}.toml", text)

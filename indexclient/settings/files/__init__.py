@@ -58,10 +58,10 @@ The ``[pip]`` sub-table (``[tool.uv.pip]``): the index keys above (``index``,
 ``exclude-newer``, ``allow-insecure-host``, ``system-certs`` and ``native-tls`` are read
 there too, as a fallback (``python-version``, ``python-platform``, ``only-binary`` and
 the list ``no-binary`` are read from ``[pip]`` only, where uv reads them): for a single
-value the top level wins over ``[pip]``; the lists are concatenated, top level first.
-(``uv pip`` commands prefer the ``[pip]`` value while uv's other commands ignore
-``[pip]``; indexclient is not the pip interface, so the general top-level setting comes
-first.)
+value ``[pip]`` wins over the top level; the lists are concatenated, ``[pip]``'s first.
+That is how ``uv pip compile`` reads them (checked by running uv 0.13.9: a ``[pip]``
+``index-url`` wins, and ``[pip]``'s ``extra-index-url`` is searched before the top
+level's); indexclient answers what ``uv pip`` would.
 
 Every problem of every file (wrong types and values, unparsable TOML, unreadable files)
 is collected and returned in :attr:`Discovery.problems`; the caller raises one

@@ -257,10 +257,9 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
     reader.refused(pip, pip_prefix, TABLE_PIP_KEYS)
 
     def single(key: str, check: Callable[[object], T]) -> Value[T] | None:
-        # The top level wins over [pip] (see the module docstring of the package).
-        top = reader.scalar(table, key, prefix, check)
-        fallback = reader.scalar(pip, key, pip_prefix, check)
-        return top if top is not None else fallback
+        # [pip] wins over the top level, as in uv pip (see the package's docstring).
+        mine = reader.scalar(pip, key, pip_prefix, check)
+        return mine if mine is not None else reader.scalar(table, key, prefix, check)
 
     def choice(choices: tuple[str, ...]) -> Callable[[object], str]:
         return lambda value: check_choice(value, choices)
@@ -269,21 +268,21 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
     pip_certs = reader.system_certs(pip, pip_prefix)
 
     def both(key: str, check: Callable[[str], str], what: str) -> tuple[Value[str], ...]:
-        return reader.strings(table, key, prefix, check, what) + reader.strings(
-            pip, key, pip_prefix, check, what
+        return reader.strings(pip, key, pip_prefix, check, what) + reader.strings(
+            table, key, prefix, check, what
         )
 
     return FileValues(
-        system_certs=top_certs if top_certs is not None else pip_certs,
+        system_certs=pip_certs if pip_certs is not None else top_certs,
         allow_insecure_host=both("allow-insecure-host", check_insecure_host, "strings"),
         index_url=single("index-url", check_url),
         extra_index_url=both("extra-index-url", check_url, "URL strings"),
-        indexes=reader.indexes(table, prefix) + reader.indexes(pip, pip_prefix),
+        indexes=reader.indexes(pip, pip_prefix) + reader.indexes(table, prefix),
         concurrent_downloads=reader.scalar(
             table, "concurrent-downloads", prefix, check_positive_int
         ),
         offline=reader.scalar(table, "offline", prefix, check_bool),
-        find_links=reader.find_links(table, prefix) + reader.find_links(pip, pip_prefix),
+        find_links=reader.find_links(pip, pip_prefix) + reader.find_links(table, prefix),
         no_index=single("no-index", check_bool),
         index_strategy=single("index-strategy", choice(INDEX_STRATEGIES)),
         keyring_provider=single("keyring-provider", choice(KEYRING_PROVIDERS)),
@@ -292,7 +291,7 @@ def _values_of(table: Mapping[str, Any], prefix: str, reader: _Reader) -> FileVa
         no_sources_package=both("no-sources-package", _check_package_name, "strings"),
         # The target's keys (uv pip compile's): python-version, python-platform and
         # only-binary are [pip]'s only; no-binary is a bool at the top level and a list
-        # in [pip]; prerelease and exclude-newer are read from both (top level first).
+        # in [pip]; prerelease and exclude-newer are read from both ([pip] first).
         python_version=reader.scalar(
             pip, "python-version", pip_prefix, _target_check(check_python_version)
         ),

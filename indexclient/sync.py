@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from indexclient.errors import IndexClientError
     from indexclient.fetching import FileMetadata, MetadataResult
     from indexclient.indexes import Index
+    from indexclient.reqfile import Hashes
     from indexclient.search import FoundProject
     from indexclient.select import Selection
     from indexclient.settings import IndexSpec, Settings
@@ -280,9 +281,11 @@ class IndexClient:
         """See :meth:`indexclient.IndexClient.choose`."""
         return self._call(lambda: self._client.choose(requirement, index=index, target=target))
 
-    def core_metadata(self, file: DistributionFile) -> FileMetadata:
+    def core_metadata(
+        self, file: DistributionFile, *, hashes: Hashes | None = None
+    ) -> FileMetadata:
         """See :meth:`indexclient.IndexClient.core_metadata`."""
-        return self._call(lambda: self._client.core_metadata(file))
+        return self._call(lambda: self._client.core_metadata(file, hashes=hashes))
 
     def metadata_for(
         self,
@@ -308,11 +311,17 @@ class IndexClient:
         progress: Progress | None = None,
         max_size: int | None = None,
         target: Target | None = None,
+        hashes: Hashes | None = None,
     ) -> DownloadResult:
         """See :meth:`indexclient.IndexClient.download`; ``progress`` runs on the loop's
         thread."""
         return self._call(
             lambda: self._client.download(
-                file, dest_dir, progress=progress, max_size=max_size, target=target
+                file,
+                dest_dir,
+                progress=progress,
+                max_size=max_size,
+                target=target,
+                hashes=hashes,
             )
         )

@@ -15,7 +15,13 @@ import pytest
 from aiohttp import web
 from conftest import Pki
 
-from indexclient import ConfigurationError, MetadataResult, ProjectNotFound
+from indexclient import (
+    ConfigurationError,
+    DigestMismatchError,
+    Hashes,
+    MetadataResult,
+    ProjectNotFound,
+)
 from indexclient.sync import IndexClient
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import server_context
@@ -56,6 +62,13 @@ def test_the_methods_answer_as_the_async_client_does(client: IndexClient, tmp_pa
     assert [str(r) for r in metadata.metadata.requires_dist] == ["dep"]
     result = client.download(wheel, tmp_path)
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == wheel.hashes["sha256"]
+    # pip's hash-checking mode through the facade: a hash the bytes do not have fails,
+    # and nothing is left behind.
+    with pytest.raises(DigestMismatchError):
+        client.download(
+            wheel, tmp_path / "checked", hashes=Hashes(frozenset({("sha256", "0" * 64)}))
+        )
+    assert not any((tmp_path / "checked").iterdir())
     with pytest.raises(ProjectNotFound):
         client.project("absent")
     pages = client.projects(["dep", "absent"], return_exceptions=True)

@@ -64,6 +64,7 @@ def test_the_methods_answer_as_the_async_client_does(client: IndexClient, tmp_pa
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == wheel.hashes["sha256"]
     # pip's hash-checking mode through the facade: a hash the bytes do not have fails,
     # and nothing is left behind.
+    (tmp_path / "checked").mkdir()
     with pytest.raises(DigestMismatchError):
         client.download(
             wheel, tmp_path / "checked", hashes=Hashes(frozenset({("sha256", "0" * 64)}))

@@ -211,21 +211,19 @@ def _skip_text(text: str, pos: int, tag: str, pieces: list[str] | None) -> int:
 def _attributes(source: str) -> Attrs | None:
     """The attributes of a start tag (its text after the name); ``None`` when a value's
     character references would decode differently between stdlib versions."""
-    attrs: Attrs = {}
-    for raw_name, equals, double, single, bare in _ATTR_FIND.findall(source):
-        name = raw_name.lower()
-        if name in attrs:
-            continue  # a repeated attribute keeps its first value (HTML)
-        if not equals:
-            attrs[name] = None
-            continue
-        value = double or single or bare
-        if "&" in value:
-            decoded = _decoded_value(value)
-            if decoded is None:
-                return None
-            value = decoded
-        attrs[name] = value
+    # reversed: for a repeated attribute the first one counts (HTML), as in the stdlib
+    # scanner's dict(reversed(attrs)).
+    attrs: Attrs = {
+        name.lower(): (double or single or bare) if equals else None
+        for name, equals, double, single, bare in reversed(_ATTR_FIND.findall(source))
+    }
+    if "&" in source:
+        for name, value in attrs.items():
+            if value and "&" in value:
+                decoded = _decoded_value(value)
+                if decoded is None:
+                    return None
+                attrs[name] = decoded
     return attrs
 
 

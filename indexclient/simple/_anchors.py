@@ -77,12 +77,15 @@ _UNQUOTED = r"[^\s\"'<=>`][^\s\"'<>`]*"
 _VALUE = rf"(?:\"[^\"]*\"|'[^']*'|{_UNQUOTED})"
 _ATTR = rf"{_WS}+{_ATTR_NAME}(?:{_WS}*={_WS}*{_VALUE})?"
 
-# One match per piece of markup. Group 1: an anchor's attributes; group 2: an anchor's
-# end tag; groups 3-5: another start tag (name, attributes, "/" if self-closing); no
-# group: another end tag, a comment, doctype or processing instruction, all skipped;
-# group 6: markup outside the subset. Anchors come first: they are most of a page.
+# One match per piece of markup. Groups 1-2: a whole anchor whose text holds no markup
+# (attributes, text), the usual shape; group 3: another anchor's attributes; group 4:
+# an anchor's end tag; groups 5-7: another start tag (name, attributes, "/" if
+# self-closing); no group: another end tag, a comment, doctype or processing
+# instruction, all skipped; group 8: markup outside the subset. Anchors come first:
+# they are most of a page.
 _MARKUP = re.compile(
-    rf"<(?:[aA]((?:{_ATTR})*){_WS}*/?>"
+    rf"<(?:[aA]((?:{_ATTR})*){_WS}*/?>([^<]*)</[aA]{_WS}*>"
+    rf"|[aA]((?:{_ATTR})*){_WS}*/?>"
     rf"|/[aA]{_WS}*()>"
     rf"|({_TAG_NAME})((?:{_ATTR})*){_WS}*(/?)>"
     rf"|/{_TAG_NAME}{_WS}*>"
@@ -91,7 +94,7 @@ _MARKUP = re.compile(
     r"|\?[^>]*>"
     r"|()(?:[a-zA-Z/!?]|\Z))"
 )
-_ANCHOR, _ANCHOR_END, _START, _OTHER = 1, 2, 5, 6
+_WHOLE_ANCHOR, _ANCHOR, _ANCHOR_END, _START, _OTHER = 2, 3, 4, 7, 8
 
 _ATTR_FIND = re.compile(
     rf"{_WS}+({_ATTR_NAME})(?:{_WS}*(=){_WS}*(?:\"([^\"]*)\"|'([^']*)'|({_UNQUOTED})))?"
@@ -142,24 +145,28 @@ def scan(text: str) -> Tokens | None:  # noqa: PLR0915 - one loop, for speed
             kind = m.lastindex
             if kind is None:
                 continue
-            if kind == _ANCHOR:
-                attrs = _attributes(m.group(1))
+            if kind in (_WHOLE_ANCHOR, _ANCHOR):
+                attrs = _attributes(m.group(1) if kind == _WHOLE_ANCHOR else m.group(3))
                 if attrs is None:
                     return None
                 # An <a> inside an open <a> closes it (HTML "adoption agency" rule).
                 if anchor is not None:
                     anchors.append((anchor, "".join(pieces).strip()))
                     pieces = []
-                anchor = attrs
+                if kind == _WHOLE_ANCHOR:
+                    anchors.append((attrs, unescape(m.group(2)).strip()))
+                    anchor = None
+                else:
+                    anchor = attrs
             elif kind == _ANCHOR_END:
                 if anchor is not None:
                     anchors.append((anchor, "".join(pieces).strip()))
                     anchor = None
                     pieces = []
             elif kind == _START:
-                tag = m.group(3).lower()
+                tag = m.group(5).lower()
                 if tag == "meta" or tag == "base":  # noqa: PLR1714 - faster than a set here
-                    attrs = _attributes(m.group(4))
+                    attrs = _attributes(m.group(6))
                     if attrs is None:
                         return None
                     if tag == "meta":
@@ -171,7 +178,7 @@ def scan(text: str) -> Tokens | None:  # noqa: PLR0915 - one loop, for speed
                         # an href.
                         base_href = attrs.get("href")
                 elif tag in _TEXT_ONLY:
-                    if m.group(5):
+                    if m.group(7):
                         return None  # <script/>: versions disagree on whether it opens
                     pos = _skip_text(text, pos, tag, pieces if anchor is not None else None)
                     if pos < 0:

@@ -2,7 +2,7 @@
 
 It gives exactly what :class:`html.parser.HTMLParser` gives for these three tags, over
 the markup real indexes write, with compiled regular expressions run over the whole
-text instead of the stdlib parser's per-construct Python calls (about 5x faster on
+text instead of the stdlib parser's per-construct Python calls (about 3x faster on
 large pages). It accepts only a strict subset of HTML, on which every supported
 Python's ``html.parser`` agrees (3.10's, and the HTML5-conformant rewrite of later
 patch releases alike); on anything outside it :func:`scan` returns ``None`` and the

@@ -140,12 +140,19 @@ def parse_hash_fragment(fragment: str) -> FrozenDict:
     """
     if not fragment:
         return EMPTY_HASHES
+    if "&" not in fragment:
+        # The usual "sha256=<hex>": one match, and a dict nobody else holds.
+        m = _HASH_PART.match(fragment)
+        if m is None:
+            return EMPTY_HASHES
+        name, value = m.groups()
+        return FrozenDict.adopt({name.lower(): value})
     found: dict[str, str] = {}
     for part in fragment.split("&"):
         m = _HASH_PART.match(part)
         if m is not None:
             found.setdefault(m.group(1).lower(), m.group(2))
-    return FrozenDict(found) if found else EMPTY_HASHES
+    return FrozenDict.adopt(found) if found else EMPTY_HASHES
 
 
 def last_segment(url: str, *, skip_index_file: bool = False) -> str:

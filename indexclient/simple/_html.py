@@ -1,19 +1,22 @@
 """PEP 503 HTML pages: decoding, tokenizing, and building models.
 
-The stdlib :class:`html.parser.HTMLParser` does the tokenizing (tags and attribute
-names lower-cased, character references in text and attribute values decoded exactly
-once). Only ``<a>``, ``<base>`` and ``<meta>`` matter; the rest is skipped.
+Only ``<a>``, ``<base>`` and ``<meta>`` matter; the rest is skipped. Tag and attribute
+names are lower-cased, character references in text and attribute values decoded
+exactly once, a repeated attribute keeps its first value. The dedicated tokenizer in
+:mod:`indexclient.simple._anchors` reads the markup indexes write; a page outside what
+it handles is tokenized by the stdlib :class:`html.parser.HTMLParser` (:func:`stdlib_scan`),
+which defines the results: the two agree on every page the fast one accepts.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from html.parser import HTMLParser
 
 from packaging.utils import canonicalize_name
 
 from indexclient.errors import ParseError
+from indexclient.simple._anchors import Attrs, Tokens, scan
 from indexclient.simple._common import (
     Resolver,
     join_url,
@@ -31,8 +34,6 @@ from indexclient.simple.models import (
     ProjectPage,
     new_distribution_file,
 )
-
-Attrs = dict[str, "str | None"]
 
 # Byte order marks in the order the WHATWG encoding standard checks them.
 _BOMS = (
@@ -99,78 +100,42 @@ def _known_encoding(label: str | None) -> str | None:
     return info.name
 
 
-class _Scanner(HTMLParser):
-    """Collects anchors (attributes and text), the first base href, and meta tags."""
+def stdlib_scan(text: str, url: str) -> Tokens:
+    """Tokenize with the stdlib :class:`html.parser.HTMLParser`: the reference for
+    :func:`indexclient.simple._anchors.scan`, and the parser of every page it declines.
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base_href: str | None = None
-        self.anchors: list[tuple[Attrs, str]] = []
-        self.metas: list[tuple[str, str]] = []
-        self._anchor: Attrs | None = None
-        self._text: list[str] = []
+    Raises :class:`ParseError` for a page that ends inside markup (truncated) or holds
+    a declaration the stdlib parser rejects.
+    """
+    # html.parser is imported only for a page the dedicated tokenizer declines.
+    from indexclient.simple._stdlib_html import Scanner
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            # An <a> inside an open <a> closes it (HTML "adoption agency" rule).
-            self._close_anchor()
-            # reversed: for a repeated attribute the first one counts (HTML spec).
-            self._anchor = dict(reversed(attrs))
-        elif tag == "meta":
-            found = dict(reversed(attrs))
-            name, content = found.get("name"), found.get("content")
-            if name is not None and content is not None:
-                self.metas.append((name.strip().lower(), content))
-        elif tag == "base" and self.base_href is None:
-            # HTML: the document base URL comes from the first <base> with an href.
-            self.base_href = dict(reversed(attrs)).get("href")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # HTML ignores the self-closing flag on non-void elements: <a href=x/> opens.
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._close_anchor()
-
-    def handle_data(self, data: str) -> None:
-        if self._anchor is not None:
-            self._text.append(data)
-
-    def _close_anchor(self) -> None:
-        if self._anchor is not None:
-            self.anchors.append((self._anchor, "".join(self._text).strip()))
-            self._anchor = None
-            self._text = []
-
-    def finish(self) -> None:
-        """Close the parser, closing an anchor left open at the end."""
-        self.close()
-        self._close_anchor()
+    scanner = Scanner()
+    try:
+        scanner.feed(text)
+    except AssertionError as exc:
+        # _markupbase reports malformed declarations (<![...) this way.
+        raise ParseError(url, f"malformed HTML: {exc}") from None
+    # Whatever HTMLParser held back after the last feed() was incomplete: a
+    # document that ends inside a tag, comment or <script> was cut short, and
+    # the links in the lost part would be silently missing.
+    if getattr(scanner, "cdata_elem", None) is not None:
+        raise ParseError(url, f"HTML ends inside an unclosed <{scanner.cdata_elem}>")
+    if _UNFINISHED_MARKUP.match(scanner.rawdata):
+        raise ParseError(url, "HTML ends inside an unfinished tag or comment (truncated?)")
+    scanner.finish()
+    return Tokens(scanner.anchors, scanner.metas, scanner.base_href)
 
 
 class HtmlDocument:
     """A tokenized page: what the model builders need, nothing else."""
 
     def __init__(self, text: str, url: str) -> None:
-        scanner = _Scanner()
-        try:
-            scanner.feed(text)
-        except AssertionError as exc:
-            # _markupbase reports malformed declarations (<![...) this way.
-            raise ParseError(url, f"malformed HTML: {exc}") from None
-        # Whatever HTMLParser held back after the last feed() was incomplete: a
-        # document that ends inside a tag, comment or <script> was cut short, and
-        # the links in the lost part would be silently missing.
-        if getattr(scanner, "cdata_elem", None) is not None:
-            raise ParseError(url, f"HTML ends inside an unclosed <{scanner.cdata_elem}>")
-        if _UNFINISHED_MARKUP.match(scanner.rawdata):
-            raise ParseError(url, "HTML ends inside an unfinished tag or comment (truncated?)")
-        scanner.finish()
+        tokens = scan(text) or stdlib_scan(text, url)
         self.url = url
-        self.anchors = scanner.anchors
-        self.metas = scanner.metas
-        base_href = scanner.base_href
+        self.anchors = tokens.anchors
+        self.metas = tokens.metas
+        base_href = tokens.base_href
         # The base href is itself relative to the page URL.
         base = url if base_href is None else join_url(url, base_href.strip(), url)
         self.resolver = Resolver(base, url)

@@ -35,6 +35,7 @@ SEAMS = (
     "indexclient.tls.identity",
     "indexclient.requirements",
     "indexclient.simple._html",
+    "indexclient.simple._stdlib_html",
     "indexclient.indexes.localfs",
 )
 PROBE = (

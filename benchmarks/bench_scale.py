@@ -80,7 +80,7 @@ PROFILE_SIZE = 3000
 LARGE = 30000
 LARGE_ROUNDS = 1
 """Rounds at N >= LARGE (``--large-rounds``): one round of the seven columns there takes
-about four minutes on two cores."""
+about two minutes on two cores (four on a busy machine)."""
 PLOT = Path(__file__).resolve().parent / "scale.png"
 
 TARGET_IN_PROCESS = 1.25  # metadata_for / bare loop in process, N = 300 and 3,000

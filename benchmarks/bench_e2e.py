@@ -82,6 +82,20 @@ TARGET_WARM = 0.3
 TARGET_IN_PROCESS = 1.15
 
 BIN = Path(sys.executable).parent
+SOURCE = Path(indexclient.__file__).resolve().parent.parent
+"""Where this process imported indexclient from: the tools' environment puts it on
+PYTHONPATH, so that every subprocess (the command, the memory and start-up scripts)
+measures the same code, whatever copy the interpreter's environment has installed."""
+
+
+def peer(name: str) -> str:
+    """A peer's executable (uv): beside this interpreter, where the `bench` group installs
+    it, else the first on PATH."""
+    local = BIN / name
+    if local.exists():
+        return str(local)
+    return shutil.which(name) or str(local)
+
 
 # --------------------------------------------------------------------------- the index
 
@@ -96,17 +110,18 @@ def synthetic_projects(
 
 
 def write_indexes(
-    root: Path, projects: int = PROJECTS, versions: int = VERSIONS
+    root: Path, projects: int = PROJECTS, versions: int = VERSIONS, *, nometa: bool = True
 ) -> dict[str, StaticIndex]:
-    """Two static trees of the same wheels: ``full`` (``.metadata`` files) and ``nometa``.
+    """Two static trees of the same wheels: ``full`` (``.metadata`` files) and ``nometa``
+    (left out when not ``nometa``).
 
     Both have HTML and JSON pages; which one a request gets is nginx's choice (Accept).
     """
     releases = synthetic_projects(projects, versions)
-    return {
-        "full": write_static_index(root / "full", releases),
-        "nometa": write_static_index(root / "nometa", releases, metadata_files=False),
-    }
+    indexes = {"full": write_static_index(root / "full", releases)}
+    if nometa:
+        indexes["nometa"] = write_static_index(root / "nometa", releases, metadata_files=False)
+    return indexes
 
 
 @dataclass
@@ -189,6 +204,7 @@ def clean_environ(home: Path) -> dict[str, str]:
         UV_NO_CONFIG="1",
         UV_PYTHON_DOWNLOADS="never",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        PYTHONPATH=str(SOURCE),
     )
     return env
 
@@ -207,8 +223,11 @@ def scratch_base() -> str | None:
 
 
 @contextlib.contextmanager
-def serving(projects: int = PROJECTS, versions: int = VERSIONS) -> Iterator[Served]:
-    """Write the indexes into a temporary directory and serve them with nginx.
+def serving(
+    projects: int = PROJECTS, versions: int = VERSIONS, *, nometa: bool = True
+) -> Iterator[Served]:
+    """Write the indexes into a temporary directory and serve them with nginx (the
+    ``nometa`` tree and site only when ``nometa``).
 
     The directory (index, nginx's logs, HOME, TMPDIR and the caches) is in ``/dev/shm``
     when there is one, so that the machine's disk does not weigh on the tools: uv and pip
@@ -220,7 +239,7 @@ def serving(projects: int = PROJECTS, versions: int = VERSIONS) -> Iterator[Serv
     compile_package()
     with tempfile.TemporaryDirectory(prefix="indexclient-bench-", dir=scratch_base()) as tmp:
         root = Path(tmp)
-        indexes = write_indexes(root / "www", projects, versions)
+        indexes = write_indexes(root / "www", projects, versions, nometa=nometa)
         ca = CertificateAuthority.create("indexclient bench CA")
         ca_file = ca.write_cert(root / "ca.pem")
         leaf = ca.issue_leaf()
@@ -228,9 +247,10 @@ def serving(projects: int = PROJECTS, versions: int = VERSIONS) -> Iterator[Serv
         cache = (("Cache-Control", f"max-age={MAX_AGE}"),)
         sites = [
             Site("full", indexes["full"].root, cert=leaf, headers=cache),
-            Site("nometa", indexes["nometa"].root, cert=leaf, headers=cache),
             Site("html", indexes["full"].root, cert=leaf, negotiate=False, headers=cache),
         ]
+        if nometa:
+            sites.append(Site("nometa", indexes["nometa"].root, cert=leaf, headers=cache))
         names = indexes["full"].projects
         requirements = root / "reqs.txt"
         requirements.write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
@@ -273,7 +293,7 @@ def describe_machine() -> str:
         "aiohttp": importlib.metadata.version("aiohttp"),
         "packaging": importlib.metadata.version("packaging"),
         "pip": importlib.metadata.version("pip"),
-        "uv": _tool_version([str(BIN / "uv"), "--version"]).removeprefix("uv "),
+        "uv": _tool_version([peer("uv"), "--version"]).removeprefix("uv "),
         "nginx": ".".join(map(str, nginx_version(nginx))) if nginx else "not installed",
         "OpenSSL": ssl.OPENSSL_VERSION.removeprefix("OpenSSL "),
     }
@@ -360,7 +380,7 @@ def uv_command(served: Served, site: str = "full", *, cache_dir: Path | None = N
         shutil.copyfile(served.requirements, reqs_in)
     cache = ["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"]
     argv = [
-        str(BIN / "uv"),
+        peer("uv"),
         "pip",
         "compile",
         str(reqs_in),

@@ -115,7 +115,9 @@ async def _shutdown(client: _async.IndexClient | None) -> None:
     others = [t for t in asyncio.all_tasks() if t is not me]
     for task in others:
         task.cancel()
-    await asyncio.gather(*others, return_exceptions=True)
+    if others:
+        # Bounded: a task that swallows its cancellation must not make close() hang.
+        await asyncio.wait(others, timeout=_JOIN_TIMEOUT)
     if client is not None:
         await client.aclose()
     loop = asyncio.get_running_loop()

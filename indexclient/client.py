@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -407,7 +408,9 @@ class IndexClient:
         is asked of that index only, explicit or not, and no other index is asked about
         it. An unknown index name raises ConfigurationError before any request.
 
-        Versions are chosen for ``target`` (see :meth:`choose`).
+        Versions are chosen for ``target`` (see :meth:`choose`). For more requirements
+        than should be held in memory at once, :meth:`iter_metadata` gives the same
+        answers one by one.
         """
         pinned = self._pins(pins)
         total = len(requirements)
@@ -418,25 +421,114 @@ class IndexClient:
         if progress is not None and done:
             progress(done, total)
 
-        async def one(requirement: str) -> MetadataResult | IndexClientError:
+        def finished() -> None:
             nonlocal done
-            try:
-                name, _ = name_and_text(requirement)
-                pin = pinned.get(project_name(name))
-                selection, memo = await self._choose(requirement, pin, target)
-                return await self._chooser.result(requirement, selection, memo, self.core_metadata)
-            except IndexClientError as exc:
-                return exc
-            finally:
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            done += 1
+            if progress is not None:
+                progress(done, total)
 
         missing = [i for i, result in enumerate(results) if result is None]
-        fetched = await asyncio.gather(*(one(requirements[i]) for i in missing))
-        for i, result in zip(missing, fetched, strict=True):
-            results[i] = result
+        answers = self._windowed(
+            (requirements[i] for i in missing), pinned, target, finished, answer_now=False
+        )
+        position = iter(missing)
+        async for result in answers:
+            results[next(position)] = result
         return [r for r in results if r is not None]
+
+    async def iter_metadata(
+        self,
+        requirements: Iterable[str],
+        *,
+        pins: Pins | None = None,
+        progress: Callable[[int], None] | None = None,
+        target: Target | None = None,
+    ) -> AsyncGenerator[MetadataResult | IndexClientError, None]:
+        """The answers of :meth:`metadata_for`, yielded one by one in input order, so
+        that memory stays flat however many requirements there are::
+
+            async for result in client.iter_metadata(names):
+                ...
+
+        ``requirements`` is read as the answers are consumed, and at most a window of
+        them (four times the client's concurrency) is being answered or waiting to be
+        yielded at any time: memory grows with the window, not with the number of
+        requirements. ``progress(done)`` is called as each one finishes. Closing the
+        iterator (``contextlib.aclosing``, or ``await results.aclose()``) cancels the
+        requirements still in flight; one left by ``break`` alone is closed when it is
+        collected.
+        """
+        pinned = self._pins(pins)
+        done = 0
+
+        def finished() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done)
+
+        async for result in self._windowed(requirements, pinned, target, finished):
+            yield result
+
+    async def _windowed(
+        self,
+        requirements: Iterable[str],
+        pinned: Mapping[str, Index],
+        target: Target | None,
+        finished: Callable[[], None],
+        *,
+        answer_now: bool = True,
+    ) -> AsyncIterator[MetadataResult | IndexClientError]:
+        """Each requirement's answer in input order, at most a window of them started
+        and not yet yielded. One task per requirement in the window, not per
+        requirement: thousands of live tasks made every garbage collection walk
+        thousands of suspended coroutines, a cost per request that grew with N."""
+        window = max(4 * self.settings.concurrency.value, 16)
+        queue: deque[MetadataResult | asyncio.Task[MetadataResult | IndexClientError]] = deque()
+        pending = iter(requirements)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(queue) < window:
+                    requirement = next(pending, None)
+                    if requirement is None:
+                        exhausted = True
+                        break
+                    now = self._answer_now(requirement, pinned, target) if answer_now else None
+                    if now is not None:
+                        finished()
+                        queue.append(now)
+                    else:
+                        one = self._one(requirement, pinned, target, finished)
+                        queue.append(asyncio.ensure_future(one))
+                if not queue:
+                    return
+                head = queue.popleft()
+                yield head if isinstance(head, MetadataResult) else await head
+        finally:
+            running = [t for t in queue if isinstance(t, asyncio.Task)]
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def _one(
+        self,
+        requirement: str,
+        pinned: Mapping[str, Index],
+        target: Target | None,
+        finished: Callable[[], None],
+    ) -> MetadataResult | IndexClientError:
+        """One requirement's answer, or its error."""
+        try:
+            name, _ = name_and_text(requirement)
+            pin = pinned.get(project_name(name))
+            selection, memo = await self._choose(requirement, pin, target)
+            return await self._chooser.result(requirement, selection, memo, self.core_metadata)
+        except IndexClientError as exc:
+            return exc
+        finally:
+            finished()
 
     def _answer_now(
         self, requirement: str, pinned: Mapping[str, Index], target: Target | None

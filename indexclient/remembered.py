@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from indexclient.errors import ConfigurationError, ProjectNotFound
+from indexclient.errors import ConfigurationError, MetadataError, ProjectNotFound
 from indexclient.fetching import FileMetadata, MetadataResult
 from indexclient.indexes import Found, Index
 from indexclient.memo import (
@@ -41,6 +41,8 @@ from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
+
+    from indexclient.simple.metadata import CoreMetadata
 
 __all__ = ["Chooser", "metadata_file", "name_and_text", "parse_requirement"]
 
@@ -144,8 +146,9 @@ class Chooser:
         else:
             found = await read(file)
             core, source = found.metadata, found.source
-            if memo is not None:
-                memo.add_metadata(file, core, source)
+        _check_name(file, core, selection.name)
+        if remembered is None and memo is not None:
+            memo.add_metadata(file, core, source)
         return MetadataResult(
             requirement, selection.name, selection.version, file, core, source, selection.index
         )
@@ -173,9 +176,20 @@ class Chooser:
         if metadata is None:
             return None
         core, source = metadata
+        if core.canonical_name != selection.name:
+            return None  # the async path reports it
         spec: IndexSpec = index.spec
         return MetadataResult(
             requirement, selection.name, selection.version, file, core, source, spec
+        )
+
+
+def _check_name(file: DistributionFile, core: CoreMetadata, name: str) -> None:
+    """Refuse metadata that names another project than the one chosen: an index may
+    serve any bytes under a file's name (docs/security.md, "Names")."""
+    if core.canonical_name != name:
+        raise MetadataError(
+            redact_url(file.url), f"the metadata names {core.canonical_name}, not {name}"
         )
 
 

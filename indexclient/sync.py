@@ -30,7 +30,7 @@ import os
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -304,6 +304,39 @@ class IndexClient:
                 requirements, pins=pins, progress=progress, target=target
             )
         )
+
+    def iter_metadata(
+        self,
+        requirements: Iterable[str],
+        *,
+        pins: _async.Pins | None = None,
+        progress: Callable[[int], None] | None = None,
+        target: Target | None = None,
+    ) -> Iterator[MetadataResult | IndexClientError]:
+        """See :meth:`indexclient.IndexClient.iter_metadata`: a plain generator, each
+        answer handed over as it comes; ``requirements`` is read whole first, on the
+        caller's thread, and ``progress`` runs on the loop's. Closing the generator (or
+        leaving a ``for`` loop over it, once it is collected) cancels what is in
+        flight."""
+        listed = list(requirements)
+        stream = self._client.iter_metadata(listed, pins=pins, progress=progress, target=target)
+
+        async def step() -> MetadataResult | IndexClientError:
+            return await stream.__anext__()
+
+        async def stop() -> None:
+            await stream.aclose()
+
+        try:
+            while True:
+                try:
+                    answer = self._call(step)
+                except StopAsyncIteration:
+                    return
+                yield answer
+        finally:
+            if not self._closed:
+                self._call(stop)
 
     def download(
         self,

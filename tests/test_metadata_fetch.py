@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import os
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from conftest import Pki
 from packaging.version import Version
 
 from indexclient import IndexClient, MetadataResult
-from indexclient.errors import DigestMismatchError
+from indexclient.errors import DigestMismatchError, MetadataError, ProjectNotFound
 from indexclient.testing.index import IndexedFile, SimpleIndex, tiny_wheel
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
@@ -161,3 +163,90 @@ async def test_local_wheel_read_by_ranges(tmp_path: Path) -> None:
     assert isinstance(result, MetadataResult)
     assert result.source == "range"
     assert result.metadata.requires_dist == ("attrs",)
+
+
+async def test_metadata_naming_another_project_is_refused(
+    pki: Pki, ca_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile index serves another project's metadata under alpha's file: the batch
+    path refuses it as the hash-checking path does, and does not remember it."""
+    index = SimpleIndex()
+    _, _, beta_metadata = tiny_wheel("beta", "1.0")
+    index.add_wheel("alpha", "1.0").metadata = beta_metadata
+    environ = {**ca_env, "INDEXCLIENT_CACHE_DIR": str(tmp_path / "cache")}
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        for _ in range(2):  # the second run must not take it from the memo
+            async with IndexClient(f"{server.url}simple/", environ=environ) as client:
+                (result,) = await client.metadata_for(["alpha"])
+                (streamed,) = [r async for r in client.iter_metadata(["alpha"])]
+            assert isinstance(result, MetadataError), result
+            assert "the metadata names beta, not alpha" in str(result)
+            assert isinstance(streamed, MetadataError)
+
+
+async def test_iter_metadata_in_order_within_a_window(pki: Pki, ca_env: dict[str, str]) -> None:
+    """iter_metadata gives metadata_for's answers in input order, reads its input as it
+    goes, and never has more than its window of requirements started and not yielded."""
+    index = SimpleIndex()
+    for i in range(40):
+        index.add_wheel(f"p{i}", "1.0")
+    requirements = [f"p{i}" for i in range(40)] + ["missing"]
+    pulled = 0
+
+    def source() -> Iterator[str]:
+        nonlocal pulled
+        for requirement in requirements:
+            pulled += 1
+            yield requirement
+
+    async with index_client(pki, ca_env, index) as (client, server):
+        client_window = 4 * client.settings.concurrency.value
+        batch = await client.metadata_for(requirements)
+        ahead: list[int] = []
+        finished: list[int] = []
+        streamed = []
+        async for result in client.iter_metadata(source(), progress=finished.append):
+            streamed.append(result)
+            ahead.append(pulled - len(streamed))
+    assert [describe(r) for r in streamed] == [describe(r) for r in batch]
+    assert isinstance(streamed[-1], ProjectNotFound)
+    assert finished == list(range(1, 42))
+    assert max(ahead) < client_window
+    assert len(server.requests) == 2 * (2 * 40 + 1)  # each run: 40 pages + 40 files, 1 miss
+
+
+async def test_iter_metadata_small_window_and_early_exit(pki: Pki, ca_env: dict[str, str]) -> None:
+    """With concurrency 1 (a window of 16) at most 16 requirements are ever started
+    ahead of the consumer, and closing the iterator early cancels those in flight: the
+    requests stop."""
+    index = SimpleIndex()
+    for i in range(60):
+        index.add_wheel(f"p{i}", "1.0")
+    environ = {**ca_env, "UV_CONCURRENT_DOWNLOADS": "1"}
+    async with (
+        serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server,
+        IndexClient(f"{server.url}simple/", environ=environ) as client,
+    ):
+        names = iter([f"p{i}" for i in range(60)])
+        got = []
+        async with contextlib.aclosing(client.iter_metadata(names)) as results:
+            async for result in results:
+                got.append(result)
+                if len(got) == 3:
+                    break
+        await asyncio.sleep(0.05)  # a request already sent when cancelled still arrives
+        seen = len(server.requests)
+        await asyncio.sleep(0.1)
+        assert len(server.requests) == seen
+        left = list(names)
+    assert [r.name for r in got if isinstance(r, MetadataResult)] == ["p0", "p1", "p2"]
+    # Read: the three yielded, and the window's other 15 started behind the third.
+    assert len(left) == 60 - 3 - 15
+    pages = {r.path for r in server.requests if r.path.startswith("/simple/")}
+    assert len(pages) <= 3 + 16
+
+
+def describe(result: object) -> object:
+    if isinstance(result, MetadataResult):
+        return (result.requirement, str(result.version), result.file.filename, result.source)
+    return (type(result).__name__, str(result))

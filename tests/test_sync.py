@@ -91,6 +91,23 @@ def test_metadata_for_many_with_progress(client: IndexClient) -> None:
     assert {name for _, _, name in seen} == {"indexclient-sync"}  # as documented
 
 
+def test_iter_metadata_hands_over_the_answers_one_by_one(client: IndexClient) -> None:
+    names = [f"project-{i}" for i in range(20)] + ["missing"]
+    listed = client.metadata_for(names)
+    done: list[int] = []
+    streamed = list(client.iter_metadata(iter(names), progress=done.append))
+    assert [getattr(r, "version", type(r)) for r in streamed] == [
+        getattr(r, "version", type(r)) for r in listed
+    ]
+    assert isinstance(streamed[-1], ProjectNotFound)
+    assert done == list(range(1, 22))
+    # Left early and closed: the client goes on answering.
+    answers = client.iter_metadata(names)
+    assert isinstance(next(answers), MetadataResult)
+    answers.close()
+    assert str(client.choose("project-2").version) == "2.2"
+
+
 def test_calls_from_many_threads_share_one_client(client: IndexClient) -> None:
     answers: dict[int, str] = {}
     errors: list[BaseException] = []

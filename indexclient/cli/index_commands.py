@@ -368,21 +368,58 @@ async def _metadata_of_wanted(
     progress: Callable[[int, int], None],
     target: Target | None = None,
 ) -> list[MetadataResult | IndexClientError]:
+    """Each requirement's metadata. A requirement that is only its text (no hashes,
+    direct reference or --pre: most of a plain requirements file) takes the facade's
+    batch path, whose memo answers a warm run without a task per requirement; the
+    others are read as hash-checking mode says (:func:`indexclient.lock.metadata`)."""
     from indexclient import lock
 
+    total = len(wanted)
+    results: list[MetadataResult | IndexClientError | None] = [None] * total
+    plain = [i for i, w in enumerate(wanted) if not (w.hashes or w.url or w.pre)]
     done = 0
 
-    async def one(item: Wanted) -> MetadataResult | IndexClientError:
+    def finished(count: int = 1) -> None:
         nonlocal done
+        done += count
+        progress(done, total)
+
+    async def checked(item: Wanted) -> MetadataResult | IndexClientError:
         try:
             return await lock.metadata(client, item, index=_pin(item, pins), target=target)
         except IndexClientError as exc:
             return exc
         finally:
-            done += 1
-            progress(done, len(wanted))
+            finished()
 
-    return list(await asyncio.gather(*(one(w) for w in wanted)))
+    async def batch() -> list[MetadataResult | IndexClientError]:
+        if not plain:
+            return []
+        seen = 0
+
+        def counted(now: int, _total: int) -> None:
+            nonlocal seen
+            finished(now - seen)
+            seen = now
+
+        texts = [wanted[i].text for i in plain]
+        named: dict[str, str | IndexSpec] = {
+            wanted[i].name: pins[wanted[i].name] for i in plain if wanted[i].name in pins
+        }
+        return await client.metadata_for(texts, pins=named, progress=counted, target=target)
+
+    batched = set(plain)
+    others = [i for i in range(total) if i not in batched]
+
+    async def each() -> list[MetadataResult | IndexClientError]:
+        return list(await asyncio.gather(*(checked(wanted[i]) for i in others)))
+
+    answered, rest = await asyncio.gather(batch(), each())
+    for i, result in zip(plain, answered, strict=True):
+        results[i] = result
+    for i, result in zip(others, rest, strict=True):
+        results[i] = result
+    return [r for r in results if r is not None]
 
 
 def metadata(args: argparse.Namespace, console: Console) -> int:

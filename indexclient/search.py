@@ -121,7 +121,7 @@ class Search:
     """Asks ``indexes`` (in search order, explicit ones left out by the caller) and
     ``find_links`` for projects, with ``strategy``."""
 
-    __slots__ = ("find_links", "indexes", "nothing_to_search", "strategy")
+    __slots__ = ("_asked", "find_links", "indexes", "nothing_to_search", "strategy")
 
     def __init__(
         self,
@@ -136,6 +136,7 @@ class Search:
         #: Raised for a project that is not pinned when there is nothing to search
         #: (every configured index is explicit).
         self.nothing_to_search = nothing_to_search
+        self._asked = tuple(i.spec for i in self.indexes + self.find_links)
 
     @property
     def simple(self) -> bool:
@@ -145,7 +146,7 @@ class Search:
 
     def asked(self) -> tuple[IndexSpec, ...]:
         """The indexes and find-links locations a project is asked of, in order."""
-        return tuple(i.spec for i in self.indexes + self.find_links)
+        return self._asked
 
     async def candidates(self, name: str, pin: Index | None = None) -> Candidates:
         """What the indexes have of project ``name`` (valid and normalised), grouped by
@@ -158,6 +159,13 @@ class Search:
             return Candidates(name, ((pinned,),) if pinned else (), (pin.spec,))
         if self.nothing_to_search is not None:
             raise self.nothing_to_search
+        if not self.find_links and len(self.indexes) == 1:
+            # The common case, once per requirement: one index, nothing alongside (and
+            # offline, its page not cached is the search's error, as below).
+            index = self.indexes[0]
+            found = await index.project(name)
+            answer = () if found is None else ((Answer(index.spec, found),),)
+            return Candidates(name, answer, self._asked)
         links_task = asyncio.gather(*(self._ask(i, name, offline) for i in self.find_links))
         try:
             if self.strategy == "first-index":
@@ -179,7 +187,7 @@ class Search:
             groups = ((*links, *answers),)
         else:  # first-index (one answer) and unsafe-first-match (one group each)
             groups = tuple((*links, answer) for answer in answers)
-        return Candidates(name, groups, self.asked())
+        return Candidates(name, groups, self._asked)
 
     async def _first(self, name: str, offline: list[OfflineError]) -> list[Answer]:
         for index in self.indexes:

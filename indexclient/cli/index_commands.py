@@ -445,6 +445,8 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
         finally:
             bar.close()
 
+    if console.json_mode and requirements and all(map(_plain, requirements)):
+        return _stream_metadata(console, settings, requirements, pins, target)
     results = run_async(fetch()) if requirements else []
     if console.json_mode:
         console.json(
@@ -464,6 +466,47 @@ def metadata(args: argparse.Namespace, console: Console) -> int:
                 first = False
                 _print_metadata(console, result)
     return _report_failures(console, requirements, results)
+
+
+def _plain(requirement: str | Wanted) -> bool:
+    """Whether a requirement is its text alone (no hashes, URL or --pre to honour)."""
+    return isinstance(requirement, str) or not (
+        requirement.hashes or requirement.url or requirement.pre
+    )
+
+
+def _stream_metadata(
+    console: Console,
+    settings: Settings,
+    requirements: Sequence[str | Wanted],
+    pins: dict[str, IndexSpec],
+    target: Target | None,
+) -> int:
+    """``metadata --json`` for plain requirements: each answer written as it comes, in
+    order (the same JSON as a whole list), so memory stays flat with thousands."""
+    failures: list[tuple[str | Wanted, IndexClientError]] = []
+
+    async def fetch() -> None:
+        texts = [_text(r) for r in requirements]
+        out = console.json_array()
+        async with (
+            _client(settings) as client,
+            contextlib.aclosing(client.iter_metadata(texts, pins=pins, target=target)) as answers,
+        ):
+            position = iter(requirements)
+            async for result in answers:
+                requirement = next(position)
+                if isinstance(result, IndexClientError):
+                    failures.append((requirement, result))
+                    out.add(_error_json(requirement, result))
+                else:
+                    out.add(_metadata_json(result))
+        out.close()
+
+    run_async(fetch())
+    for requirement, error in failures:
+        console.error(f"{_shown_requirement(requirement)}: {error}", error.hint)
+    return exit_code_of_failures(error for _, error in failures)
 
 
 # --------------------------------------------------------------------------- download

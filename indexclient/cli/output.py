@@ -132,6 +132,27 @@ class ByteProgress(Progress):
         return f"{shown} / {human_size(int(total))}" if total is not None else shown
 
 
+class JsonArray:
+    """A JSON array written item by item: the same text as ``Console.json(items)``,
+    each item out as soon as it is there (a run over 30,000 requirements holds none)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._count = 0
+
+    def add(self, item: object) -> None:
+        """Write one item (redacted: a URL cannot span two items)."""
+        # json.dumps(list, indent=2) indents each item's lines by two more spaces; no
+        # line break occurs inside a JSON string, so this gives the same text.
+        text = redact_text(json.dumps(item, indent=2)).replace("\n", "\n  ")
+        self._stream.write(("[\n  " if self._count == 0 else ",\n  ") + text)
+        self._count += 1
+
+    def close(self) -> None:
+        """End the array."""
+        self._stream.write("\n]\n" if self._count else "[]\n")
+
+
 class Console:
     """Where a command writes: results to ``stdout``, messages to ``stderr``."""
 
@@ -149,6 +170,10 @@ class Console:
         """``data`` as indented JSON on stdout."""
         # JSON escapes neither "/" nor "@", so a URL in the text is a URL in a value.
         self.stdout.write(redact_text(json.dumps(data, indent=2)) + "\n")
+
+    def json_array(self) -> JsonArray:
+        """A JSON array written to stdout item by item, as :meth:`json` writes a list."""
+        return JsonArray(self.stdout)
 
     def warning(self, text: str) -> None:
         """``warning: text`` on stderr."""

@@ -8,8 +8,10 @@ in three layers, and only raises when a name or version is missing or the
 consumers MUST fail then):
 
 * ``raw_fields``/``unparsed``: :func:`packaging.metadata.parse_email` of the text,
-  always available. The convenience properties (``name``, ``requires_dist``...) read
-  from here, as the strings the file holds.
+  always available. Plain files are read by :mod:`indexclient.simple._headers`, which
+  gives the same answer without the email package; the rest go through packaging.
+  The convenience properties (``name``, ``requires_dist``...) read from here, as the
+  strings the file holds.
 * ``valid``: whether :meth:`Metadata.from_raw(..., validate=True)
   <packaging.metadata.Metadata.from_raw>` accepted the fields, the file was UTF-8
   and no known field had to be left unparsed (a repeated single-use field, say).
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient.errors import MetadataError
+from indexclient.simple import _headers
 
 if TYPE_CHECKING:
     import email.parser
@@ -314,23 +317,28 @@ class CoreMetadata:
 
 
 def _json_fields(text: str) -> dict[str, str | list[str]]:
-    message = _email_parser().parsestr(text)
+    read = _headers.read_headers(text)
+    body: object
+    if read is None:
+        message = _email_parser().parsestr(text)
+        headers = [(name, str(value)) for name, value in message.items()]
+        body = message.get_payload()
+    else:
+        headers, body = read
     result: dict[str, str | list[str]] = {}
-    for header, value in message.items():
+    for header, value in headers:
         name = header.lower()
         key = name.replace("-", "_")
-        text = str(value)
         if name == "keywords":
-            words = [w.strip() for w in text.split(",") if w.strip()]
+            words = [w.strip() for w in value.split(",") if w.strip()]
             result[key] = [*result.get(key, []), *words]
         elif name in _MULTIPLE_USE:
-            result[key] = [*result.get(key, []), text]
+            result[key] = [*result.get(key, []), value]
         elif key in result:
             previous = result[key]
-            result[key] = [*([previous] if isinstance(previous, str) else previous), text]
+            result[key] = [*([previous] if isinstance(previous, str) else previous), value]
         else:
-            result[key] = text
-    body = message.get_payload()
+            result[key] = value
     if isinstance(body, str) and body:
         result["description"] = body
     return result
@@ -369,10 +377,13 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     """
     raw = bytes(raw)
     text, problems = _decode(raw)
-    try:
-        fields, unparsed = _packaging_metadata().parse_email(text)
-    except (ValueError, TypeError, LookupError) as exc:  # pragma: no cover - defensive
-        raise MetadataError(url, f"cannot parse the metadata: {exc}") from None
+    parsed = _headers.parse_email(text, decoded=True)
+    if parsed is None:
+        try:
+            parsed = _packaging_metadata().parse_email(text)
+        except (ValueError, TypeError, LookupError) as exc:  # pragma: no cover - defensive
+            raise MetadataError(url, f"cannot parse the metadata: {exc}") from None
+    fields, unparsed = parsed
     for required, header in (("name", "Name"), ("version", "Version")):
         value: Any = fields.get(required)
         if not isinstance(value, str) or not value.strip():

@@ -250,3 +250,29 @@ def describe(result: object) -> object:
     if isinstance(result, MetadataResult):
         return (result.requirement, str(result.version), result.file.filename, result.source)
     return (type(result).__name__, str(result))
+
+
+async def test_metadata_declaring_a_multipart_body_is_read_and_remembered(
+    pki: Pki, ca_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile .metadata says its body is multipart: the email package then gives
+    message objects, which used to crash remembering it (a traceback, not an answer).
+    It is an answer, read twice the same way (the second time from the memo)."""
+    index = SimpleIndex()
+    wheel = index.add_wheel("alpha", "1.0")
+    wheel.metadata = (
+        b"Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\n"
+        b"Content-Type: multipart/mixed; boundary=x\n\n--x\n\nhello\n--x--\n"
+    )
+    environ = {**ca_env, "INDEXCLIENT_CACHE_DIR": str(tmp_path / "cache")}
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        answers = []
+        for _ in range(2):
+            async with IndexClient(f"{server.url}simple/", environ=environ) as client:
+                (result,) = await client.metadata_for(["alpha"])
+            assert isinstance(result, MetadataResult), result
+            answers.append((result.metadata.to_json(), result.metadata.unparsed))
+        metadata_requests = [r for r in server.requests if r.path.endswith(".metadata")]
+    assert answers[0] == answers[1]
+    assert answers[0][1]["description"] == ["\nhello"]
+    assert len(metadata_requests) == 1  # remembered by its digest

@@ -369,6 +369,17 @@ def _build_metadata(
     return _salvage(fields, declared if known else None)
 
 
+def _as_text(value: object) -> str:
+    """An unparsed value as text. The email package gives a body declared multipart
+    (``Content-Type: multipart/...``, which a hostile file may say) as message
+    objects; kept as such they could not be remembered (JSON) nor shown."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(_as_text(part) for part in value)
+    return str(value)
+
+
 def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     """Parse core metadata bytes read from ``url``; see the module documentation.
 
@@ -380,9 +391,10 @@ def parse_metadata(raw: bytes, url: str) -> CoreMetadata:
     parsed = _headers.parse_email(text, decoded=True)
     if parsed is None:
         try:
-            parsed = _packaging_metadata().parse_email(text)
+            fields, odd = _packaging_metadata().parse_email(text)
         except (ValueError, TypeError, LookupError) as exc:  # pragma: no cover - defensive
             raise MetadataError(url, f"cannot parse the metadata: {exc}") from None
+        parsed = fields, {key: [_as_text(v) for v in values] for key, values in odd.items()}
     fields, unparsed = parsed
     for required, header in (("name", "Name"), ("version", "Version")):
         value: Any = fields.get(required)

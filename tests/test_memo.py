@@ -349,10 +349,16 @@ SAMPLES = [
 ]
 
 
+@pytest.mark.parametrize("judged", [False, True])
 @pytest.mark.parametrize("raw", SAMPLES)
-def test_metadata_from_the_memo_equals_the_parse(raw: bytes) -> None:
+def test_metadata_from_the_memo_equals_the_parse(raw: bytes, judged: bool) -> None:
+    """Remembered before or after its verdict (stored once reached, else reached on
+    first use, from the same bytes), the metadata reads back the same."""
     parsed = parse_metadata(raw, "https://f.example/m")
+    if judged:
+        assert isinstance(parsed.valid, bool)
     memo = json.loads(json.dumps(parsed.to_memo()))  # as stored on disk
+    assert (memo["valid"] is None) is not judged
     again = CoreMetadata.from_memo("https://f.example/m", memo)
     assert again is not None
     for attribute in ("url", "raw", "text", "raw_fields", "valid", "problems", "name"):
@@ -378,6 +384,8 @@ def test_metadata_from_the_memo_equals_the_parse(raw: bytes) -> None:
         [],
         {},
         {"raw_fields": {}, "unparsed": {}, "json": {}, "problems": []},
+        {"raw": "", "raw_fields": {}, "unparsed": {}, "json": {}, "problems": [], "valid": None},
+        {"raw": "", "raw_fields": {}, "unparsed": {}, "json": {}, "problems": None, "valid": True},
         {
             "raw": "\u20ac",
             "raw_fields": {},

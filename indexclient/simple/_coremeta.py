@@ -273,14 +273,18 @@ class CoreMetadata:
 
     def to_memo(self) -> dict[str, object]:
         """Everything :meth:`from_memo` needs to rebuild this without parsing (the raw
-        bytes included), as JSON data."""
+        bytes included), as JSON data. The verdict is stored when it was reached, and
+        left to be reached on first use otherwise: validating every field (and
+        importing packaging's validator) is most of the cost of remembering a parse,
+        and a run that only reads the fields never needs it."""
+        verdict = self._verdict
         return {
             # Latin-1 maps every byte to one character: the bytes come back exactly.
             "raw": self.raw.decode("latin-1"),
             "raw_fields": self.raw_fields,
             "unparsed": self.unparsed,
-            "valid": self.valid,
-            "problems": list(self.problems),
+            "valid": None if verdict is None else verdict[0],
+            "problems": None if verdict is None else list(verdict[1]),
             "json": self.to_json(),
         }
 
@@ -291,27 +295,34 @@ class CoreMetadata:
         if not isinstance(memo, dict):
             return None
         raw, fields, unparsed = memo.get("raw"), memo.get("raw_fields"), memo.get("unparsed")
-        json_fields, problems = memo.get("json"), memo.get("problems")
+        json_fields, problems, valid = memo.get("json"), memo.get("problems"), memo.get("valid")
         if not (
             isinstance(raw, str)
             and isinstance(fields, dict)
             and isinstance(unparsed, dict)
             and isinstance(json_fields, dict)
-            and isinstance(problems, list)
-            and isinstance(memo.get("valid"), bool)
+            and (
+                (isinstance(valid, bool) and isinstance(problems, list))
+                or (valid is None and problems is None)
+            )
         ):
             return None
         try:
             data = raw.encode("latin-1")
         except UnicodeEncodeError:
             return None
+        text, decoding = _decode(data)
+        verdict = None
+        if isinstance(valid, bool) and isinstance(problems, list):
+            verdict = (valid, tuple(str(p) for p in problems))
         return cls(
             url=url,
             raw=data,
-            text=_decode(data)[0],
+            text=text,
             raw_fields=cast("RawMetadata", fields),
             unparsed=unparsed,
-            _verdict=(memo["valid"], tuple(str(p) for p in problems)),
+            _decoding=tuple(decoding),
+            _verdict=verdict,
             _json=json_fields,
         )
 

@@ -181,7 +181,7 @@ def test_head_reads_the_metadata_without_the_body(tmp_path: Path) -> None:
         assert (head.body, head.digest, head.headers["etag"]) == (b"", stored.digest, etag)
         assert head.url == url
     row = cache_db.entry_row(url, "text/html")
-    head = cache_db.rows(tmp_path, "heads")[row]
+    stored_head = cache_db.rows(tmp_path, "heads")[row]
     cache_db.write(tmp_path, "bodies", row, PAGE[:-3] + b"xyz")  # no longer its digest
     assert cache.get(url, HEADERS) is None
     assert cache.head(url, HEADERS) is not None  # the head alone does not check the body
@@ -191,7 +191,8 @@ def test_head_reads_the_metadata_without_the_body(tmp_path: Path) -> None:
     assert cache.get(url, HEADERS) is None
     assert cache.heads([(url, HEADERS)]) == [cache.head(url, HEADERS)]
     assert cache.head(url, {"Accept": "application/json"}) is None
-    for broken in (b"", b"garbage", head[:30], head.replace(b'"sha256":"', b'"sha256":"0')):
+    sha256 = b'"sha256":"'
+    for broken in (b"", b"garbage", stored_head[:30], stored_head.replace(sha256, sha256 + b"0")):
         cache_db.write(tmp_path, "heads", row, broken)
         assert cache.head(url, HEADERS) is None
         assert cache.heads([(url, HEADERS)]) == [None]

@@ -17,6 +17,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Pki
@@ -255,10 +256,13 @@ def test_a_database_opened_read_only_still_answers(
     gc.collect()
     connect = sqlite3.connect
 
-    def read_only(path: str, **options: object) -> sqlite3.Connection:
-        return connect(Path(path).as_uri() + "?mode=ro", uri=True, **options)  # type: ignore[arg-type]
+    def read_only(path: str, **options: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(
+            Path(path).as_uri() + "?mode=ro", uri=True, **options
+        )
+        return connection
 
-    monkeypatch.setattr(store.sqlite3, "connect", read_only)
+    monkeypatch.setattr(sqlite3, "connect", read_only)
     cache = HttpCache(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -279,4 +283,3 @@ def test_the_warning_is_a_configuration_warning(tmp_path: Path) -> None:
         assert memo.get("selection", "k") is None
     assert [w.category for w in caught] == [ConfigurationWarning]  # once, for both
     assert cache_db.database(tmp_path).read_bytes() == b"garbage" * 100  # left alone
-

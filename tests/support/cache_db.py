@@ -34,7 +34,7 @@ def connected(cache_dir: Path) -> Iterator[sqlite3.Connection]:
 def rows(cache_dir: Path, table: str) -> dict[int, bytes]:
     """Every row of ``table``: its id and stored value."""
     with connected(cache_dir) as connection:
-        found = connection.execute(f"SELECT id, {COLUMNS[table]} FROM {table}")  # noqa: S608
+        found = connection.execute(f"SELECT id, {COLUMNS[table]} FROM {table}")
         return {row: bytes(value) for row, value in found}
 
 
@@ -42,7 +42,7 @@ def write(cache_dir: Path, table: str, row: int, value: bytes) -> None:
     """Store ``value`` in ``row`` of ``table``, whatever it holds."""
     with connected(cache_dir) as connection:
         connection.execute(
-            f"INSERT OR REPLACE INTO {table} (id, {COLUMNS[table]}) VALUES (?, ?)",  # noqa: S608
+            f"INSERT OR REPLACE INTO {table} (id, {COLUMNS[table]}) VALUES (?, ?)",
             (row, value),
         )
 

@@ -8,6 +8,7 @@ tests/test_memo.py's; concurrent processes writing one cache are test_cache.py's
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import multiprocessing
 import os
@@ -159,6 +160,33 @@ def test_a_busy_database_stops_this_processs_writes_not_its_reads(
     assert memo.get("selection", "k") is None
     assert cache.get(URL + "later/", HEADERS) is None
     assert cache.get(URL, HEADERS) is not None
+
+
+async def test_reads_in_one_loop_iteration_share_a_transaction(tmp_path: Path) -> None:
+    """A warm run answers thousands of requirements in one iteration of the event loop:
+    their lookups share one read transaction, which ends with the iteration, and never
+    stands in the way of a write."""
+    memo = Memo(tmp_path)
+    memo.put("selection", "a", 0)
+    assert memo.get("selection", "a") == 0  # the read transaction begins
+    # Another process writes meanwhile: this iteration's snapshot does not show it...
+    stored = b'indexclient-memo-2\n{"key":"b","value":1}'
+    cache_db.write(tmp_path, "memo", cache_db.memo_row("selection", "b"), stored)
+    assert memo.get("selection", "b") is None
+    # ...and a write of this process's ends the snapshot first (else SQLite would refuse
+    # it: the snapshot is older than the other process's write).
+    memo.put("selection", "c", 2)
+    assert memo.get("selection", "c") == 2
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    # The iteration is over: the next one sees everything committed.
+    assert memo.get("selection", "b") == 1
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    with cache_db.connected(tmp_path) as other:
+        # No transaction of this process's is left open: the log can be folded whole.
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0
 
 
 # --------------------------------------------------------------------------- real runs

@@ -36,6 +36,7 @@ it is an indexed lookup in a file already open (docs/security.md, "The cache").
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -108,7 +109,16 @@ class Store:
     raises.
     """
 
-    __slots__ = ("__weakref__", "_connection", "_lock", "_state", "_warned", "_writable", "path")
+    __slots__ = (
+        "__weakref__",
+        "_connection",
+        "_lock",
+        "_reading",
+        "_state",
+        "_warned",
+        "_writable",
+        "path",
+    )
 
     def __init__(self, directory: str) -> None:
         self.path = os.path.join(directory, FILE_NAME)
@@ -118,6 +128,8 @@ class Store:
         self._state = "new"
         self._writable = True
         self._warned = False
+        # A read transaction is open, to end with the event loop's iteration (_begin_read).
+        self._reading = False
 
     # ------------------------------------------------------------------ reading
 
@@ -150,6 +162,8 @@ class Store:
             if connection is None:
                 return None
             try:
+                if not self._reading:
+                    self._begin_read(connection)
                 found: tuple[bytes, ...] | None = connection.execute(sql, (row,)).fetchone()
             except sqlite3.Error as exc:
                 self._failed(exc)
@@ -164,6 +178,8 @@ class Store:
             if connection is None:
                 return found
             try:
+                if not self._reading:
+                    self._begin_read(connection)
                 for start in range(0, len(wanted), _BATCH):
                     chunk = wanted[start : start + _BATCH]
                     # Always _BATCH parameters (the last chunk padded with its first id):
@@ -174,6 +190,37 @@ class Store:
                 self._failed(exc)
                 return {}
         return found
+
+    def _begin_read(self, connection: sqlite3.Connection) -> None:
+        """Within an event loop, open a read transaction that ends with the loop's
+        current iteration: a warm run answers thousands of requirements in one
+        iteration, and a statement outside a transaction is a transaction of its own
+        (its locks taken and released, the log's index checked), which costs as much as
+        the lookup. Nothing is awaited inside it; it ends before this store writes.
+        Outside a loop each statement stays its own transaction."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        connection.execute("BEGIN")
+        self._reading = True
+        loop.call_soon(self._end_read)
+
+    def _end_read(self) -> None:
+        with self._lock:
+            self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        """End the read transaction, if one is open (under the lock)."""
+        if not self._reading:
+            return
+        self._reading = False
+        connection = self._connection
+        if connection is not None and connection.in_transaction:
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._failed(exc)
 
     # ------------------------------------------------------------------ writing
 
@@ -191,6 +238,11 @@ class Store:
                 return
             connection = self._open()
             if connection is None:
+                return
+            # A read transaction would make this write wait for a snapshot to end that
+            # only this store can end, or fail when another process wrote since.
+            self._stop_reading()
+            if self._connection is None:
                 return
             try:
                 if len(statements) == 1:
@@ -324,6 +376,7 @@ class Store:
     def _off(self) -> None:
         connection, self._connection = self._connection, None
         self._state = "off"
+        self._reading = False
         if connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
@@ -336,6 +389,7 @@ class Store:
         self._connection = None
         self._state = "new"
         self._writable = True
+        self._reading = False
         self._lock = threading.Lock()
 
 

@@ -21,7 +21,7 @@ import os
 import platform
 import sys
 import sysconfig
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -93,17 +93,6 @@ class Memo:
         the question asked, the versions of the code that answered it)."""
         data = self._db().value(row_id(f"{kind}\n{key}"))
         return None if data is None else _decode(data, key)
-
-    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, object]:
-        """:meth:`get` of each of ``keys`` read together (a few statements for hundreds
-        of keys): the values found, by key."""
-        rows = {row_id(f"{kind}\n{key}"): key for key in keys}
-        found: dict[str, object] = {}
-        for row, data in self._db().values(rows).items():
-            value = _decode(data, rows[row])
-            if value is not None:
-                found[rows[row]] = value
-        return found
 
     def put(self, kind: str, key: str, value: object) -> None:
         """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""

@@ -43,7 +43,7 @@ import hmac
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -328,20 +328,6 @@ class HttpCache:
         is the one recorded): enough to look up answers remembered for that digest
         without reading, hashing or parsing a page of megabytes."""
         return self._read(url, request_headers, body=False)
-
-    def heads(self, requests: Iterable[tuple[str, Mapping[str, str]]]) -> list[CacheEntry | None]:
-        """:meth:`head` of each ``(url, request_headers)``, in order, read together (a
-        few statements for hundreds of entries)."""
-        keys = [(self._request_key(url, headers), headers) for url, headers in requests]
-        rows = [row_id(key) for key, _ in keys]
-        stored = self._db().heads(rows)
-        found: list[CacheEntry | None] = []
-        for (key, headers), row in zip(keys, rows, strict=True):
-            head = stored.get(row)
-            found.append(
-                None if head is None else self._checked(self._decode(key, head, None), headers)
-            )
-        return found
 
     def _read(
         self, url: str, request_headers: Mapping[str, str], *, body: bool

@@ -44,7 +44,7 @@ import stat
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from indexclient.errors import ConfigurationWarning
 
@@ -70,13 +70,6 @@ _VALUE = "SELECT value FROM memo WHERE id = ?"
 _PUT_HEAD = "INSERT OR REPLACE INTO heads (id, head) VALUES (?, ?)"
 _PUT_BODY = "INSERT OR REPLACE INTO bodies (id, body) VALUES (?, ?)"
 _PUT_VALUE = "INSERT OR REPLACE INTO memo (id, value) VALUES (?, ?)"
-# Ids asked for in one statement by the batch lookups (SQLite allows 32,766 parameters).
-_BATCH = 500
-# Built from constants only (the ids are parameters).
-_IN_BATCH = f"IN ({','.join('?' * _BATCH)})"
-_HEADS = "SELECT id, head FROM heads WHERE id " + _IN_BATCH  # noqa: S608
-_VALUES = "SELECT id, value FROM memo WHERE id " + _IN_BATCH  # noqa: S608
-
 # SQLite's primary result codes that say the database cannot be used as it is (as
 # opposed to one that is busy or cannot be written).
 _DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR", "SQLITE_SCHEMA", "SQLITE_ERROR"}
@@ -148,14 +141,6 @@ class Store:
         found = self._read(_VALUE, row)
         return None if found is None else bytes(found[0])
 
-    def heads(self, rows: Iterable[int]) -> dict[int, bytes]:
-        """The heads stored in ``rows`` (those present), a few statements for all."""
-        return self._read_many(_HEADS, rows)
-
-    def values(self, rows: Iterable[int]) -> dict[int, bytes]:
-        """The memo's values stored in ``rows`` (those present)."""
-        return self._read_many(_VALUES, rows)
-
     def _read(self, sql: str, row: int) -> tuple[bytes, ...] | None:
         with self._lock:
             connection = self._open()
@@ -169,27 +154,6 @@ class Store:
                 self._failed(exc)
                 return None
             return found
-
-    def _read_many(self, sql: str, rows: Iterable[int]) -> dict[int, bytes]:
-        wanted = list(dict.fromkeys(rows))
-        found: dict[int, bytes] = {}
-        with self._lock:
-            connection = self._open()
-            if connection is None:
-                return found
-            try:
-                if not self._reading:
-                    self._begin_read(connection)
-                for start in range(0, len(wanted), _BATCH):
-                    chunk = wanted[start : start + _BATCH]
-                    # Always _BATCH parameters (the last chunk padded with its first id):
-                    # one statement, prepared once.
-                    chunk += chunk[:1] * (_BATCH - len(chunk))
-                    found.update((i, bytes(v)) for i, v in connection.execute(sql, chunk))
-            except sqlite3.Error as exc:
-                self._failed(exc)
-                return {}
-        return found
 
     def _begin_read(self, connection: sqlite3.Connection) -> None:
         """Within an event loop, open a read transaction that ends with the loop's

@@ -311,3 +311,19 @@ def test_the_warning_is_a_configuration_warning(tmp_path: Path) -> None:
         assert memo.get("selection", "k") is None
     assert [w.category for w in caught] == [ConfigurationWarning]  # once, for both
     assert cache_db.database(tmp_path).read_bytes() == b"garbage" * 100  # left alone
+
+
+def test_a_python_without_sqlite3_runs_without_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_SQLITE", False)  # as when `import sqlite3` fails
+    cache, memo = HttpCache(tmp_path), Memo(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        put(cache)
+        assert cache.get(URL, HEADERS) is None
+        memo.put("selection", "k", 1)
+        assert memo.get("selection", "k") is None
+    (warning,) = caught
+    assert "no sqlite3 module" in str(warning.message)
+    assert list(tmp_path.iterdir()) == []

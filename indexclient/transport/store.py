@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sqlite3
 import stat
 import threading
 import warnings
@@ -47,6 +46,13 @@ import weakref
 from collections.abc import Sequence
 
 from indexclient.errors import ConfigurationWarning
+
+try:
+    import sqlite3
+except ImportError:  # a Python built without it (pyenv without SQLite's headers)
+    _SQLITE = False
+else:
+    _SQLITE = True
 
 __all__ = ["BUSY_TIMEOUT", "FILE_NAME", "Store", "shared"]
 
@@ -233,6 +239,9 @@ class Store:
         if self._state != "new":
             return None
         self._state = "off"
+        if not _SQLITE:
+            self._unusable("this Python has no sqlite3 module")
+            return None
         if not self._create():
             return None
         try:

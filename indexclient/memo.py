@@ -7,16 +7,15 @@ everything it depends on: the page's final URL, content type and body digest, th
 requirement, and the interpreter and code that chose. Anything else changes the key,
 so a memo is never stale, only unused.
 
-:class:`Memo` keeps the answers on disk beside the HTTP cache's entries, in
-``<cache>/memo/<kind>/``, one small JSON file per key, written atomically like the
-entries (:func:`~indexclient.transport.cache.write_atomically`).
+:class:`Memo` keeps the answers beside the HTTP cache's entries, in the cache's
+database (:func:`~indexclient.transport.cache.open_store`): one row per kind and key,
+holding the key and the value as JSON, each written in one transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import platform
@@ -24,7 +23,7 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from packaging import __version__ as packaging_version
 from packaging.utils import canonicalize_name
@@ -41,8 +40,11 @@ from indexclient.simple.models import (
     new_distribution_file,
 )
 from indexclient.target import Target
-from indexclient.transport.cache import write_atomically
+from indexclient.transport.cache import open_store, row_id
 from indexclient.urls import redact_url
+
+if TYPE_CHECKING:
+    from indexclient.transport.store import Store
 
 __all__ = [
     "CODE_VERSION",
@@ -68,45 +70,48 @@ class Memo:
     """Remembered answers under ``directory`` (the HTTP cache's directory), by kind.
 
     A value is JSON, stored with its key: it is only ever returned for its own key, and
-    a file that is absent, damaged or of another format is no answer (it is computed
+    a row that is absent, damaged or of another format is no answer (it is computed
     again and rewritten). A memo that cannot be written is only a slower client.
     """
 
-    __slots__ = ("_root",)
+    __slots__ = ("_root", "_store")
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
-        # Joined as strings: a warm run reads one memo file per requirement.
         self._root = os.fspath(directory)
+        self._store: Store | None = None  # opened on first use
 
-    def _path(self, kind: str, key: str) -> str:
-        digest = hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()
-        return os.path.join(self._root, "memo", kind, digest[:2], f"{digest}.json")
+    def _db(self) -> Store:
+        store = self._store
+        if store is None:
+            store = self._store = open_store(self._root)
+        return store
 
     def get(self, kind: str, key: str) -> object | None:
         """The JSON value stored for ``key`` under ``kind``, or None (absent, corrupt).
 
         ``key`` must name everything the value was computed from (the body's digest,
         the question asked, the versions of the code that answered it)."""
-        try:
-            with open(self._path(kind, key), "rb", buffering=0) as file:
-                data = file.read()
-        except OSError:
-            return None
-        if not data.startswith(_MAGIC):
-            return None
-        try:
-            stored = json.loads(data[len(_MAGIC) :])
-        except ValueError:  # truncated or corrupt: computed again and rewritten
-            return None
-        # The key is stored too: a value is only ever returned for its own question.
-        if not isinstance(stored, dict) or stored.get("key") != key:
-            return None
-        return stored.get("value")
+        data = self._db().value(row_id(f"{kind}\n{key}"))
+        return None if data is None else _decode(data, key)
 
     def put(self, kind: str, key: str, value: object) -> None:
         """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
         data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
-        write_atomically(self._path(kind, key), _MAGIC + data.encode())
+        self._db().put_value(row_id(f"{kind}\n{key}"), _MAGIC + data.encode())
+
+
+def _decode(data: bytes, key: str) -> object | None:
+    """The value stored as ``data`` for ``key``; None when it is not one."""
+    if not data.startswith(_MAGIC):
+        return None
+    try:
+        stored = json.loads(data[len(_MAGIC) :])
+    except ValueError:  # truncated or corrupt: computed again and rewritten
+        return None
+    # The key is stored too: a value is only ever returned for its own question.
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    return stored.get("value")
 
 
 @functools.cache

@@ -1,4 +1,10 @@
-"""The on-disk HTTP cache: freshness, revalidation, Vary, corruption, offline, processes."""
+"""The on-disk HTTP cache: freshness, revalidation, Vary, corruption, offline, processes.
+
+The entries are rows of the cache's database; the tests damage them through a connection
+of their own (support.cache_db), as another process or a bad disk would. The database as
+a whole (damaged, foreign, private, busy, shared by threads and processes) is
+tests/test_cache_store.py's.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from indexclient.settings.environment import default_cache_dir
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
 from indexclient.transport.cache import CacheEntry, HttpCache
+from support import cache_db
 
 PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
 HEADERS = {"Accept": "text/html"}
@@ -117,12 +124,46 @@ def test_round_trip_vary_and_corruption(tmp_path: Path) -> None:
     assert found.body == PAGE
     assert cache.get(url, {"Accept": "text/html", "Accept-Language": "de"}) is None
     assert cache.get(url, {"Accept": "application/json"}) is None
-    (path,) = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert not path.name.startswith(".tmp-"), "no temporary file is left behind"
-    data = path.read_bytes()
-    for broken in (data[:-1], data[:10], b"garbage", data.replace(PAGE, PAGE.upper())):
-        path.write_bytes(broken)
-        assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is None
+    # One database, nothing else: no temporary file is left behind.
+    assert {p.name for p in cache_db.files(tmp_path)} <= {
+        cache_db.database(tmp_path).name + suffix for suffix in ("", "-wal", "-shm")
+    }
+    row = cache_db.entry_row(url, "text/html")
+    heads, bodies = cache_db.rows(tmp_path, "heads"), cache_db.rows(tmp_path, "bodies")
+    head, body = heads[row], bodies[row]
+    assert body == PAGE
+    other = cache.put(
+        url + "other/", HEADERS, final_url=url, status=200, headers={"ETag": '"1"'}, body=PAGE
+    )
+    assert other is not None
+    another_key = cache_db.rows(tmp_path, "heads")[cache_db.entry_row(url + "other/", "text/html")]
+    damaged = [
+        ("heads", head[:-1]),  # a head that does not parse
+        ("heads", head[:10]),
+        ("heads", b"garbage"),
+        ("heads", head.replace(b"indexclient-cache-3", b"indexclient-cache-2")),  # a format
+        ("heads", head.replace(b'"length":', b'"length":1')),
+        ("heads", another_key),  # another request's entry, in this one's row
+        ("bodies", body[:-1]),  # a body that is not the one recorded
+        ("bodies", PAGE.upper()),
+        ("bodies", b""),
+    ]
+    for table, broken in damaged:
+        cache_db.write(tmp_path, "heads", row, head)
+        cache_db.write(tmp_path, "bodies", row, body)
+        assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is not None
+        cache_db.write(tmp_path, table, row, broken)
+        assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is None, broken
+    # Rewritten by the next answer.
+    cache.put(
+        url,
+        {"Accept": "text/html", "Accept-Language": "en"},
+        final_url=url,
+        status=200,
+        headers={"Vary": "Accept-Language"},
+        body=PAGE,
+    )
+    assert cache.get(url, {"Accept": "text/html", "Accept-Language": "en"}) is not None
 
 
 def test_head_reads_the_metadata_without_the_body(tmp_path: Path) -> None:
@@ -139,14 +180,19 @@ def test_head_reads_the_metadata_without_the_body(tmp_path: Path) -> None:
         assert head is not None
         assert (head.body, head.digest, head.headers["etag"]) == (b"", stored.digest, etag)
         assert head.url == url
-    (path,) = list(tmp_path.rglob("*.entry"))
-    data = path.read_bytes()
-    path.write_bytes(data[:-3] + b"xyz")  # the body no longer matches its digest
+    row = cache_db.entry_row(url, "text/html")
+    stored_head = cache_db.rows(tmp_path, "heads")[row]
+    cache_db.write(tmp_path, "bodies", row, PAGE[:-3] + b"xyz")  # no longer its digest
     assert cache.get(url, HEADERS) is None
     assert cache.head(url, HEADERS) is not None  # the head alone does not check the body
+    with cache_db.connected(tmp_path) as connection:
+        connection.execute("DELETE FROM bodies")
+    assert cache.head(url, HEADERS) is not None  # nor reads it
+    assert cache.get(url, HEADERS) is None
     assert cache.head(url, {"Accept": "application/json"}) is None
-    for broken in (b"", b"garbage", data[:30]):
-        path.write_bytes(broken)
+    sha256 = b'"sha256":"'
+    for broken in (b"", b"garbage", stored_head[:30], stored_head.replace(sha256, sha256 + b"0")):
+        cache_db.write(tmp_path, "heads", row, broken)
         assert cache.head(url, HEADERS) is None
 
 
@@ -155,21 +201,40 @@ def test_default_cache_dir(tmp_path: Path) -> None:
     assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "indexclient"
 
 
+WRITES = 200
+
+
 def _hammer(directory: str, worker: int) -> None:
-    cache = HttpCache(directory)
-    for i in range(60):
+    """Writes WRITES entries to one shared URL and one of its own each, with a memo value
+    beside each, then checks that all of its own are there (no write failed)."""
+    from indexclient.memo import Memo
+
+    cache, memo = HttpCache(directory), Memo(directory)
+    for i in range(WRITES):
         body = f"{worker}-{i}".encode() * 500
-        cache.put("https://i.example/p/", HEADERS, final_url="u", status=200, headers={}, body=body)
+        for url in ("https://i.example/p/", f"https://i.example/{worker}/{i}/"):
+            cache.put(url, HEADERS, final_url="u", status=200, headers={}, body=body)
+        memo.put("selection", "shared", {"body": body.decode()})
+        memo.put("selection", f"{worker}-{i}", i)
+        found = cache.head("https://i.example/p/", HEADERS)
+        assert found is not None
+    for i in range(WRITES):
+        found = cache.get(f"https://i.example/{worker}/{i}/", HEADERS)
+        assert found is not None
+        assert found.body == f"{worker}-{i}".encode() * 500
+        assert memo.get("selection", f"{worker}-{i}") == i
 
 
 def test_concurrent_processes_never_see_a_partial_entry(tmp_path: Path) -> None:
+    from indexclient.memo import Memo
+
     workers = [
         multiprocessing.get_context("spawn").Process(target=_hammer, args=(str(tmp_path), w))
         for w in range(3)
     ]
     for worker in workers:
         worker.start()
-    cache = HttpCache(tmp_path)
+    cache, memo = HttpCache(tmp_path), Memo(tmp_path)
     reads = 0
     while any(w.is_alive() for w in workers):
         found = cache.get("https://i.example/p/", HEADERS)
@@ -177,11 +242,19 @@ def test_concurrent_processes_never_see_a_partial_entry(tmp_path: Path) -> None:
             reads += 1
             text = found.body.decode()
             assert text == text[: len(text) // 500] * 500  # one writer's whole body
+        value = memo.get("selection", "shared")
+        if value is not None:
+            assert isinstance(value, dict)
+            text = value["body"]
+            assert text == text[: len(text) // 500] * 500
     for worker in workers:
         worker.join()
-        assert worker.exitcode == 0
+        assert worker.exitcode == 0  # every write of every worker landed
     assert cache.get("https://i.example/p/", HEADERS) is not None
-    assert not list(tmp_path.rglob(".tmp-*"))
+    assert len(cache_db.rows(tmp_path, "heads")) == 1 + 3 * WRITES
+    assert {p.name for p in cache_db.files(tmp_path)} <= {
+        cache_db.database(tmp_path).name + suffix for suffix in ("", "-wal", "-shm")
+    }
 
 
 class Counting:
@@ -264,8 +337,11 @@ async def test_corrupt_entry_is_fetched_again(pki: Pki, cache_env: dict[str, str
     handler = Counting(**{"Cache-Control": "max-age=600"})
     async with serve_https(server_context(pki.root.issue_leaf()), handler.handle) as server:
         await pages(server, cache_env)
-        for path in Path(cache_env["INDEXCLIENT_CACHE_DIR"]).rglob("*.entry"):
-            path.write_bytes(path.read_bytes()[:-5])
+        cache_dir = Path(cache_env["INDEXCLIENT_CACHE_DIR"])
+        bodies = cache_db.rows(cache_dir, "bodies")
+        assert bodies
+        for row, body in bodies.items():
+            cache_db.write(cache_dir, "bodies", row, body[:-5])
         assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
         assert await pages(server, cache_env) == ["demo-1.0.tar.gz"]
     assert len(handler.conditional) == 2

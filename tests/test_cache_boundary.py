@@ -37,7 +37,8 @@ from indexclient.simple import ACCEPT
 from indexclient.testing.faults import fault_server, ok, redirect, status
 from indexclient.testing.pki import self_signed_leaf, server_context
 from indexclient.testing.servers import serve_https
-from indexclient.transport.cache import HttpCache
+from indexclient.transport.cache import KEY_FILE, HttpCache
+from support import cache_db
 
 PAGE = b'<a href="/files/demo-1.0.tar.gz#sha256=00">demo-1.0.tar.gz</a>'
 OLD_PAGE = b'<a href="/files/demo-0.1.tar.gz#sha256=00">demo-0.1.tar.gz</a>'
@@ -319,9 +320,11 @@ async def test_offline_refuses_an_entry_fetched_another_way(
 # --------------------------------------------------------------------------- format
 
 
-def old_format_entry(url: str, body: bytes) -> bytes:
-    """An entry as the first version of the cache wrote it: no profile."""
+def old_format_entry(url: str, body: bytes, key: str | None = None) -> bytes:
+    """An entry as the first version of the cache wrote it: no profile (in a file; as
+    a row of the database, with its key)."""
     meta = {
+        **({} if key is None else {"key": key}),
         "url": url,
         "status": 200,
         "headers": {"content-type": "text/html", "cache-control": "max-age=600", "etag": ETAG},
@@ -339,14 +342,41 @@ async def test_an_entry_of_the_old_format_is_fetched_again(
     index = Index()
     async with serve_https(tls, index.handle) as server:
         page_url = server.url + "simple/demo/"
-        path = Path(HttpCache(cache_dir)._path(page_url, PAGE_REQUEST))
-        path.parent.mkdir(parents=True)
-        path.write_bytes(old_format_entry(page_url, OLD_PAGE))
+        key = f"GET {page_url}\n{ACCEPT}"
+        row = cache_db.entry_row(page_url, ACCEPT)
+        old = old_format_entry(page_url, OLD_PAGE, key)
+        # A head of the old format, its body beside it, where the entry would be.
+        HttpCache(cache_dir).put(
+            "https://other.example/", {}, final_url="u", status=200, headers={}, body=b""
+        )
+        head, _, body = old.partition(b"\n")[2].partition(b"\n")
+        cache_db.write(cache_dir, "heads", row, b"indexclient-cache-1\n" + head)
+        cache_db.write(cache_dir, "bodies", row, body)
         assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
         assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
     # Asked whole (its ETag is not trusted either), then served from the new entry.
     assert index.seen == [(None, None)]
-    assert not path.read_bytes().startswith(b"indexclient-cache-1\n")
+    assert not cache_db.rows(cache_dir, "heads")[row].startswith(b"indexclient-cache-1\n")
+
+
+async def test_an_entry_of_the_file_layout_is_not_used(
+    tls: ssl.SSLContext, env: dict[str, str], cache_dir: Path
+) -> None:
+    """Releases before the database kept one file per entry, at
+    <cache>/<xx>/<sha256 of the request>.entry: such a file, however fresh and well
+    formed, is simply not used (and nothing fails)."""
+    index = Index()
+    async with serve_https(tls, index.handle) as server:
+        page_url = server.url + "simple/demo/"
+        digest = hashlib.sha256(f"GET {page_url}\n{ACCEPT}".encode()).hexdigest()
+        path = cache_dir / digest[:2] / f"{digest}.entry"
+        path.parent.mkdir(parents=True)
+        old = old_format_entry(page_url, OLD_PAGE).replace(b"-cache-1", b"-cache-2", 1)
+        path.write_bytes(old)
+        assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
+        assert await files(server.url + "simple/", env) == ["demo-1.0.tar.gz"]
+    assert index.seen == [(None, None)]  # asked once, then answered from the database
+    assert path.read_bytes() == old  # left alone
 
 
 # --------------------------------------------------------------------------- secrets
@@ -357,6 +387,10 @@ async def test_no_credential_reaches_a_cache_file(
 ) -> None:
     netrc_auth = basic("nina", NETRC_PASSWORD)
     index = Index(required=(AUTH_A, netrc_auth))
+    # Holds the database open across the runs, so that what they wrote is still in its
+    # write-ahead log when the files are read (closing folds the log into the database).
+    keep = HttpCache(cache_dir)
+    assert keep.head("https://other.example/", {}) is None
     async with serve_https(tls, index.handle) as server:
         url = server.url + "simple/"
         await files(with_userinfo(url, f"alice:{quoted(PASSWORD_A)}"), env)
@@ -369,13 +403,14 @@ async def test_no_credential_reaches_a_cache_file(
     secrets += [hashlib.sha256(a.encode()).hexdigest() for a in (AUTH_A, basic("n", "x"))]
     secrets += [hashlib.sha256(json.dumps([AUTH_A]).encode()).hexdigest()]
     every_file = [p for p in cache_dir.rglob("*") if p.is_file()]
-    assert len(every_file) >= 2
+    names = {p.name for p in every_file}
+    # The key, the database and its write-ahead log, which ``keep`` holds open.
+    assert {KEY_FILE, cache_db.database(cache_dir).name} <= names
+    assert cache_db.database(cache_dir).name + "-wal" in names
     for path in every_file:
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, (path, secret)
-    from indexclient.transport.cache import KEY_FILE
-
     key = cache_dir / KEY_FILE
     assert key.stat().st_size == 32
     if os.name == "posix":
@@ -383,8 +418,6 @@ async def test_no_credential_reaches_a_cache_file(
 
 
 def test_a_run_without_credentials_makes_no_key(tmp_path: Path) -> None:
-    from indexclient.transport.cache import KEY_FILE
-
     cache = HttpCache(tmp_path)
     assert cache.credential_digest([None, None]) == ""
     assert not (tmp_path / KEY_FILE).exists()

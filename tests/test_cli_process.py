@@ -18,8 +18,9 @@ from indexclient.settings import ENV_VARS
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import serve_https
 
-# Runs the command, then reports whether the HTTP stack was imported, and which modules
-# behind the documented seams (CONTRIBUTING.md, "Imports") were.
+# Runs the command, then reports whether the HTTP stack and the cache's database were
+# imported, and which modules behind the documented seams (CONTRIBUTING.md, "Imports")
+# were.
 SEAMS = (
     "aiohttp",
     "yarl",
@@ -43,6 +44,7 @@ PROBE = (
     "from indexclient.cli import run\n"
     "code = run(sys.argv[1:])\n"
     f"print('seams:', sorted(m for m in {SEAMS!r} if m in sys.modules), file=sys.stderr)\n"
+    "print('sqlite3 imported:', 'sqlite3' in sys.modules, file=sys.stderr)\n"
     "print('aiohttp imported:', 'aiohttp' in sys.modules, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
@@ -100,11 +102,13 @@ def test_fast_commands_do_not_import_aiohttp(tmp_path: Path, argv: list[str]) ->
     result = run_process([PYTHON, "-c", PROBE, *argv], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.endswith("aiohttp imported: False\n")
+    assert "sqlite3 imported: False\n" in result.stderr
 
 
 async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path: Path) -> None:
     """A run served from the cache neither imports aiohttp nor connects; the first,
-    which fills the cache, does both."""
+    which fills the cache, does both. A run without the cache never loads its database
+    (sqlite3)."""
     index = demo_index()
     index.headers["Cache-Control"] = "max-age=600"
 
@@ -116,7 +120,7 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
             INDEXCLIENT_CACHE_DIR=str(tmp_path / "cache"),
         )
 
-        async def probe() -> tuple[int, str]:
+        async def probe(*options: str) -> tuple[int, str]:
             process = await asyncio.create_subprocess_exec(
                 PYTHON,
                 "-c",
@@ -124,6 +128,7 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
                 "metadata",
                 "demo-package",
                 "--json",
+                *options,
                 env=env,
                 cwd=tmp_path,
                 stdout=asyncio.subprocess.PIPE,
@@ -133,9 +138,14 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
             assert process.returncode == 0, err.decode()
             return len(server.requests), err.decode()
 
-        count, err = await probe()
+        count, err = await probe("--no-cache")
         assert count == 2  # the page and the .metadata file
+        assert "sqlite3 imported: False\n" in err
+        server.requests.clear()
+        count, err = await probe()
+        assert count == 2
         assert err.endswith("aiohttp imported: True\n")
+        assert "sqlite3 imported: True\n" in err
         assert "'indexclient.transport.wire'" in err  # the probe sees seams open
         assert "'indexclient.tls.diagnose'" in err
         count, err = await probe()

@@ -43,6 +43,7 @@ from indexclient.testing.servers.proxy import connect_proxy
 from indexclient.transport.auth import Credentials
 from indexclient.transport.http import HttpClient, Response, RetryPolicy
 from indexclient.transport.keyring import MAX_KEYRING_OUTPUT, services_for
+from support import cache_db
 from support.index_lab import Lab, UvResult, find_uv, serve_lab, uv_compile
 from support.nginx import SKIP_REASON, NginxServer, Site, find_nginx
 from support.static_index import write_static_index
@@ -547,7 +548,8 @@ def test_an_awkward_password_works_and_is_never_shown(both: Both, source: str) -
         assert secret not in outcome.out + outcome.err
     # Nor in the cache, which keeps pages but never what was sent for them.
     cached = [path for path in (both.work / "cache").rglob("*") if path.is_file()]
-    assert cached  # the page and the metadata file were cached
+    # The page and the metadata file were cached, in the database.
+    assert cache_db.database(both.work / "cache") in cached
     for path in cached:
         if path.is_file():
             data = path.read_bytes()

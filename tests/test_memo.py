@@ -24,6 +24,7 @@ from indexclient.simple.metadata import CoreMetadata, parse_metadata
 from indexclient.testing.index import SimpleIndex
 from indexclient.testing.pki import server_context
 from indexclient.testing.servers import LocalServer, serve_https
+from support import cache_db
 
 REQUIREMENTS = ["alpha", "beta<2", "gamma==1.0", "delta[extra]>=1 ; python_version >= '3'"]
 
@@ -111,8 +112,15 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def memo_files(env: dict[str, str]) -> list[Path]:
-    return sorted(Path(env["INDEXCLIENT_CACHE_DIR"], "memo").rglob("*.json"))
+def memo_rows(env: dict[str, str]) -> dict[int, bytes]:
+    """The memo's rows in the cache's database: id and stored value."""
+    return cache_db.rows(Path(env["INDEXCLIENT_CACHE_DIR"]), "memo")
+
+
+def stored_kind(value: bytes) -> str:
+    """Which kind of answer a memo row holds (its key says)."""
+    key = json.loads(value.partition(b"\n")[2])["key"]
+    return "metadata" if key.startswith("metadata-1 ") else "selection"
 
 
 async def test_a_warm_run_answers_from_the_memo_exactly_as_parsing_did(
@@ -124,11 +132,14 @@ async def test_a_warm_run_answers_from_the_memo_exactly_as_parsing_did(
         assert parse_calls.count("page") == parse_calls.count("metadata") == 4
         cold = await metadata(server, cache_env)
         requests_after_cold = len(server.requests)
-        kinds = {path.parent.parent.name for path in memo_files(cache_env)}
+        rows = memo_rows(cache_env)
+        kinds = {stored_kind(value) for value in rows.values()}
         # Each selection carries its file's parsed metadata: the per-digest copies are
         # not even read (they serve core_metadata() and changed pages).
-        for path in Path(cache_env["INDEXCLIENT_CACHE_DIR"]).glob("memo/metadata/*/*"):
-            path.unlink()
+        with cache_db.connected(Path(cache_env["INDEXCLIENT_CACHE_DIR"])) as connection:
+            for row, value in rows.items():
+                if stored_kind(value) == "metadata":
+                    connection.execute("DELETE FROM memo WHERE id = ?", (row,))
         parse_calls.clear()
         warm = await metadata(server, cache_env)
     assert [(r["name"], r["version"]) for r in cold] == [
@@ -166,33 +177,37 @@ async def test_a_changed_page_is_chosen_from_again(
     )
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "swap", "empty", "altered"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "swap", "empty", "altered", "format"])
 async def test_a_damaged_memo_is_ignored_and_rewritten(
     pki: Pki, cache_env: dict[str, str], damage: str
 ) -> None:
     index = build_index()
     async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         cold = await metadata(server, cache_env)
-        paths = memo_files(cache_env)
-        contents = [p.read_bytes() for p in paths]
-        for i, path in enumerate(paths):
+        stored = memo_rows(cache_env)
+        rows, contents = list(stored), list(stored.values())
+        cache_dir = Path(cache_env["INDEXCLIENT_CACHE_DIR"])
+        for i, row in enumerate(rows):
             data = contents[i]
             if damage == "truncate":
-                path.write_bytes(data[: len(data) // 2])
+                damaged = data[: len(data) // 2]
             elif damage == "garbage":
-                path.write_bytes(b"\x00" * 40)
-            elif damage == "swap":  # another question's answer in this file
-                path.write_bytes(contents[(i + 1) % len(contents)])
+                damaged = b"\x00" * 40
+            elif damage == "swap":  # another question's answer in this row
+                damaged = contents[(i + 1) % len(contents)]
             elif damage == "altered":  # well-formed, right key, other metadata bytes
                 text = data.decode()
                 assert "Name: " in text  # selections carry their file's metadata too
-                path.write_bytes(text.replace("Name: ", "Name: x", 1).encode())
+                damaged = text.replace("Name: ", "Name: x", 1).encode()
+            elif damage == "format":  # written by another release
+                damaged = data.replace(b"indexclient-memo-2", b"indexclient-memo-1", 1)
             else:
-                path.write_bytes(b"")
+                damaged = b""
+            cache_db.write(cache_dir, "memo", row, damaged)
         warm = await metadata(server, cache_env)
         again = await metadata(server, cache_env)
     assert warm == again == cold
-    assert [p.read_bytes() for p in memo_files(cache_env)] == contents
+    assert memo_rows(cache_env) == stored  # computed again and rewritten
 
 
 async def test_a_page_whose_body_went_bad_is_fetched_when_it_must_be_read(
@@ -204,10 +219,12 @@ async def test_a_page_whose_body_went_bad_is_fetched_when_it_must_be_read(
     async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
         cold = await metadata(server, cache_env)
         root = Path(cache_env["INDEXCLIENT_CACHE_DIR"])
-        for path in root.glob("memo/selection/*/*.json"):
-            path.unlink()
-        for path in root.rglob("*.entry"):
-            path.write_bytes(path.read_bytes()[:-1] + b"~")
+        with cache_db.connected(root) as connection:
+            for row, value in memo_rows(cache_env).items():
+                if stored_kind(value) == "selection":
+                    connection.execute("DELETE FROM memo WHERE id = ?", (row,))
+        for row, body in cache_db.rows(root, "bodies").items():
+            cache_db.write(root, "bodies", row, body[:-1] + b"~")
         server.requests.clear()
         parse_calls.clear()
         warm = await metadata(server, cache_env)
@@ -400,15 +417,32 @@ def test_a_foreign_metadata_memo_is_refused(memo: object) -> None:
     assert CoreMetadata.from_memo("u", memo) is None
 
 
-def test_a_memo_written_before_is_read(tmp_path: Path) -> None:
-    # The on-disk form is a contract with every cache already filled: a file at
-    # memo/<kind>/<xx>/<sha256 of kind and key>.json holding the magic, then the key
-    # and the value as JSON.
+def test_the_stored_form_of_a_value(tmp_path: Path) -> None:
+    # A row named by the sha256 of the kind and the key, holding the magic, then the key
+    # and the value as JSON: the key is checked on reading.
+    memo = Memo(tmp_path)
+    memo.put("selection", "the key", {"answer": 42})
+    row = cache_db.memo_row("selection", "the key")
+    stored = b'indexclient-memo-2\n{"key":"the key","value":{"answer":42}}'
+    assert cache_db.rows(tmp_path, "memo") == {row: stored}
+    cache_db.write(tmp_path, "memo", row, stored.replace(b"42", b"43"))
+    assert memo.get("selection", "the key") == {"answer": 43}
+    assert memo.get("metadata", "the key") is None  # another kind: another row
+    cache_db.write(tmp_path, "memo", row, stored.replace(b"the key", b"another"))
+    assert memo.get("selection", "the key") is None
+
+
+def test_a_memo_of_the_file_layout_is_not_read(tmp_path: Path) -> None:
+    # Releases before the database kept one file per value, at
+    # memo/<kind>/<xx>/<sha256 of kind and key>.json: such a file is simply not used
+    # (and nothing fails), the value is computed again and stored in the database.
     digest = hashlib.sha256(b"selection\nthe key").hexdigest()
     path = tmp_path / "memo" / "selection" / digest[:2] / f"{digest}.json"
     path.parent.mkdir(parents=True)
-    path.write_bytes(b'indexclient-memo-2\n{"key":"the key","value":{"answer":42}}')
+    old = b'indexclient-memo-2\n{"key":"the key","value":{"answer":42}}'
+    path.write_bytes(old)
     memo = Memo(tmp_path)
-    assert memo.get("selection", "the key") == {"answer": 42}
+    assert memo.get("selection", "the key") is None
     memo.put("selection", "the key", {"answer": 43})
-    assert path.read_bytes() == b'indexclient-memo-2\n{"key":"the key","value":{"answer":43}}'
+    assert memo.get("selection", "the key") == {"answer": 43}
+    assert path.read_bytes() == old  # left alone

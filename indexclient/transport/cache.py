@@ -15,9 +15,12 @@
   a 304 refreshes it and its body is used.
 * ``Vary``: an entry records the request headers it varies on and only serves requests
   with the same values; ``Vary: *`` is not stored.
-* Entries are single files written to a temporary name and renamed into place, so a
-  reader in another process sees a whole entry or none. An entry that fails its checks
-  (truncated, corrupt, another format) is ignored and fetched again.
+* Entries are rows of the cache's database (:mod:`indexclient.transport.store`), a head
+  (the metadata below, with the entry's key and format) and a body, written in one
+  transaction, so a reader in another process sees a whole entry or none. A warm run
+  reads the head alone. An entry that fails its checks (a head that does not parse, a
+  body that does not match its recorded length and sha256, a row holding another key,
+  another format) is ignored, fetched again and rewritten.
 * Offline: entries are served whatever their age; a missing one is an error.
 * Trust and credential boundaries: every entry records how it was fetched, its
   :class:`FetchProfile`: over verified TLS, unverified TLS (allow-insecure-host) or plain
@@ -28,8 +31,8 @@
   entry cannot be used to test guesses of a password without that file too.
 
 The answers computed from cached bodies (a choice from a page, a parsed metadata file)
-are kept beside the entries by :class:`indexclient.memo.Memo`, which shares only
-:func:`write_atomically`.
+are kept beside the entries by :class:`indexclient.memo.Memo`, in the same database
+(:func:`open_store`).
 """
 
 from __future__ import annotations
@@ -43,16 +46,19 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexclient.userfiles import UnreadableFile, read_user_file
 
-__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "write_atomically"]
+if TYPE_CHECKING:
+    from indexclient.transport.store import Store
 
-# Version 2 records each entry's FetchProfile: entries of version 1 do not say how they
-# were fetched, so they are treated as unknown and fetched again.
-_MAGIC = b"indexclient-cache-2\n"
-# Enough for an entry's head (magic and metadata line) in one read.
-_HEAD_READ = 8192
+__all__ = ["CacheEntry", "FetchProfile", "HttpCache", "open_store", "row_id"]
+
+# The format of an entry's head. Version 2 records each entry's FetchProfile: entries of
+# version 1 do not say how they were fetched, so they are treated as unknown and fetched
+# again. Version 3 is a row of the database (head and body apart), holding its key.
+_MAGIC = b"indexclient-cache-3\n"
 _HEURISTIC_CAP = 24 * 3600.0
 #: The statuses stored: a page, and "not here" (RFC 9111 4.2.2, heuristically cacheable).
 STORED_STATUSES = frozenset({200, 404, 410})
@@ -233,16 +239,32 @@ class CacheEntry:
         return headers
 
 
+def open_store(directory: str) -> Store:
+    """The cache database of ``directory``, shared in this process by the HttpCache and
+    the Memo there (:mod:`indexclient.transport.store`; nothing is opened until it is
+    used). The store's module, and sqlite3, are loaded here, on first use: a run without
+    a cache, or that never reaches it, loads neither."""
+    from indexclient.transport.store import shared
+
+    return shared(directory)
+
+
+def row_id(text: str) -> int:
+    """The database row of ``text`` (the key of a cached request or of a remembered
+    answer): the first 8 bytes of its sha256, as SQLite's signed 64-bit rowid. The row
+    holds ``text`` too, which its reader checks: a collision is only no answer."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
 class HttpCache:
-    """Cache entries under ``directory``, one file per URL and variant."""
+    """Cache entries in the database in ``directory``, one per URL and variant."""
 
     __module__ = "indexclient"
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
-        # Entry paths are joined as strings: pathlib's joins cost more than reading a
-        # small entry, and a warm run reads hundreds.
         self._root = os.fspath(self.directory)
+        self._store: Store | None = None  # opened on first use
         self._key: bytes | None = None
         # Every answer from one index carries the same credentials: digested once.
         self._digests: dict[tuple[str | None, ...], str] = {}
@@ -285,12 +307,17 @@ class HttpCache:
         vary = headers.get("Vary", "")
         return status in STORED_STATUSES and "no-store" not in directives and vary.strip() != "*"
 
-    def _path(self, url: str, request_headers: Mapping[str, str]) -> str:
+    def _db(self) -> Store:
+        store = self._store
+        if store is None:
+            store = self._store = open_store(self._root)
+        return store
+
+    @staticmethod
+    def _request_key(url: str, request_headers: Mapping[str, str]) -> str:
         # The key covers the Accept header, which every page request varies on; other
         # Vary headers are checked against the stored values when the entry is read.
-        accept = request_headers.get("Accept", "")
-        key = hashlib.sha256(f"GET {url}\n{accept}".encode()).hexdigest()
-        return f"{self._root}{os.sep}{key[:2]}{os.sep}{key}.entry"
+        return f"GET {url}\n{request_headers.get('Accept', '')}"
 
     def get(self, url: str, request_headers: Mapping[str, str]) -> CacheEntry | None:
         """The stored entry for this request, or None (absent, corrupt, other variant)."""
@@ -305,17 +332,22 @@ class HttpCache:
     def _read(
         self, url: str, request_headers: Mapping[str, str], *, body: bool
     ) -> CacheEntry | None:
-        path = self._path(url, request_headers)
-        try:
-            with open(path, "rb", buffering=0) as file:  # one read: no buffer needed
-                data = file.read() if body else file.read(_HEAD_READ)
-                if not body and b"\n" not in data[len(_MAGIC) :] and len(data) == _HEAD_READ:
-                    data += file.read()  # an unusually long head: read on
-        except OSError:
+        key = self._request_key(url, request_headers)
+        if body:
+            found = self._db().entry(row_id(key))
+            if found is None:
+                return None
+            return self._checked(self._decode(key, *found), request_headers)
+        head = self._db().head(row_id(key))
+        if head is None:
             return None
-        entry = self._decode(data, body=body)
-        if entry is None:
-            return None
+        return self._checked(self._decode(key, head, None), request_headers)
+
+    @staticmethod
+    def _checked(entry: CacheEntry | None, request_headers: Mapping[str, str]) -> CacheEntry | None:
+        """``entry`` if it answers a request with these headers (its Vary values)."""
+        if entry is None or not entry.vary:
+            return entry
         lowered = {k.lower(): v for k, v in request_headers.items()}
         if any(lowered.get(name, "") != value for name, value in entry.vary.items()):
             return None
@@ -350,7 +382,7 @@ class HttpCache:
             digest=hashlib.sha256(body).hexdigest(),
             profile=profile,
         )
-        self._write(self._path(url, request_headers), entry)
+        self._write(self._request_key(url, request_headers), entry)
         return entry
 
     def refresh(
@@ -377,29 +409,29 @@ class HttpCache:
             entry.digest,
             entry.profile if profile is None else profile,
         )
-        self._write(self._path(url, request_headers), fresh)
+        self._write(self._request_key(url, request_headers), fresh)
         return fresh
 
     @staticmethod
-    def _decode(data: bytes, *, body: bool = True) -> CacheEntry | None:
-        if not data.startswith(_MAGIC):
-            return None
-        rest = data[len(_MAGIC) :]
-        line, sep, content = rest.partition(b"\n")
-        if not sep:
+    def _decode(key: str, head: bytes, body: bytes | None) -> CacheEntry | None:
+        """The entry stored as ``head`` and ``body`` (None: read without its body, which
+        is then neither returned nor checked) for ``key``; None when they are not one."""
+        if not head.startswith(_MAGIC):
             return None
         try:
-            meta = json.loads(line)
-            if not isinstance(meta, dict):
+            meta = json.loads(head[len(_MAGIC) :])
+            # A row answers only its own key (another's, after a collision or damage).
+            if not isinstance(meta, dict) or meta.get("key") != key:
                 return None
-            if body:
-                digest = hashlib.sha256(content).hexdigest()
-                if meta.get("length") != len(content) or meta.get("sha256") != digest:
-                    return None
+            digest = meta["sha256"]
+            if not (isinstance(digest, str) and len(digest) == 64):
+                return None
+            if body is None:
+                content = b""
+            elif meta.get("length") != len(body) or hashlib.sha256(body).hexdigest() != digest:
+                return None
             else:
-                digest, content = meta["sha256"], b""
-                if not (isinstance(digest, str) and len(digest) == 64):
-                    return None
+                content = body
             return CacheEntry(
                 url=str(meta["url"]),
                 status=int(meta["status"]),
@@ -413,9 +445,9 @@ class HttpCache:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    @staticmethod
-    def _write(path: str, entry: CacheEntry) -> None:
+    def _write(self, key: str, entry: CacheEntry) -> None:
         meta = {
+            "key": key,
             "url": entry.url,
             "status": entry.status,
             "headers": entry.headers,
@@ -425,8 +457,8 @@ class HttpCache:
             "sha256": entry.digest or hashlib.sha256(entry.body).hexdigest(),
             "profile": entry.profile.to_json() if entry.profile else None,
         }
-        data = _MAGIC + json.dumps(meta, separators=(",", ":")).encode() + b"\n" + entry.body
-        write_atomically(path, data)
+        head = _MAGIC + json.dumps(meta, separators=(",", ":")).encode()
+        self._db().put_entry(row_id(key), head, entry.body)
 
 
 def _new_key(path: str) -> bytes:
@@ -461,8 +493,8 @@ def _new_key(path: str) -> bytes:
 
 
 def _new_temporary(path: str) -> tuple[int, str]:
-    """A new file beside ``path``, mode 0600 (entries may hold private pages), named at
-    random: tempfile's own machinery is more than a warm run should import."""
+    """A new file beside ``path``, mode 0600, named at random: tempfile's own machinery
+    is more than a warm run should import."""
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     while True:
@@ -471,19 +503,3 @@ def _new_temporary(path: str) -> tuple[int, str]:
             return os.open(temp, _TEMP_FLAGS, 0o600), temp
         except FileExistsError:
             continue
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, so a
-    reader in another process sees the old file, the new one, or none; never part."""
-    try:
-        fd, temp = _new_temporary(path)
-    except OSError:
-        return  # a cache that cannot be written is only a slower client
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)

@@ -30,7 +30,7 @@ import os
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -312,7 +312,7 @@ class IndexClient:
         pins: _async.Pins | None = None,
         progress: Callable[[int], None] | None = None,
         target: Target | None = None,
-    ) -> Iterator[MetadataResult | IndexClientError]:
+    ) -> Generator[MetadataResult | IndexClientError, None, None]:
         """See :meth:`indexclient.IndexClient.iter_metadata`: a plain generator, each
         answer handed over as it comes; ``requirements`` is read whole first, on the
         caller's thread, and ``progress`` runs on the loop's. Closing the generator (or

@@ -41,6 +41,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from indexclient import requirements as _pep508
 from indexclient.errors import DigestMismatchError
+from indexclient.select import is_plain_name
 from indexclient.simple.filenames import parse_filename
 from indexclient.urls import redact_text, redact_url
 
@@ -249,6 +250,8 @@ class FileRequirement:
     @property
     def pinned(self) -> bool:
         """pip's "pinned": one specifier, ``==`` (no wildcard) or ``===``."""
+        if is_plain_name(self.text):
+            return False  # a name alone pins nothing
         specifier = _pep508.parse(self.text).specifier
         if len(specifier) != 1:
             return False
@@ -623,6 +626,10 @@ def _requirement(
             at.warn(f"ignored --{option}: {_IGNORED[option]}")
         else:
             at.warn(f"ignored --{option} after a requirement (pip applies only --hash there)")
+    if is_plain_name(text):
+        # A name alone (most lines of a long file): packaging's parser would say the
+        # same, at a cost a file of thousands of names notices.
+        return _plain_requirement(text, pairs, constraint, at)
     try:
         why = _pep508.problem(text)
     except (RecursionError, ValueError) as exc:  # packaging's own limits, to be safe
@@ -660,6 +667,30 @@ def _requirement(
         hashes=Hashes(frozenset(pairs)),
         hash_options=hash_options,
         url=requirement.url,
+        constraint=constraint,
+    )
+
+
+def _plain_requirement(
+    text: str, pairs: set[tuple[str, str]], constraint: bool, at: _Line
+) -> FileRequirement | None:
+    """A requirement that is a project name alone, read as packaging reads it: no
+    extras, specifier, marker or URL."""
+    if text.lower().endswith(_ARCHIVES):
+        at.problem(
+            f"{excerpt(text)}: a bare URL or path is not supported; write it as "
+            "'NAME @ https://...whl' (the project's name is needed to ask an index "
+            "and to check the file is the project's)"
+        )
+        return None
+    if at.problems:
+        return None
+    return FileRequirement(
+        text=text,
+        name=canonicalize_name(text),
+        location=at.location,
+        hashes=Hashes(frozenset(pairs)),
+        hash_options=bool(pairs),
         constraint=constraint,
     )
 
@@ -744,6 +775,8 @@ def applies(requirement: FileRequirement, environment: Mapping[str, str]) -> boo
     """Whether the requirement's marker holds for the target ``environment`` (PEP 508
     marker variables; any not given are the running interpreter's, as packaging
     fills them). A requirement with no marker always applies."""
+    if is_plain_name(requirement.text):
+        return True  # a name alone has no marker
     marker = _pep508.parse(requirement.text).marker
     if marker is None:
         return True

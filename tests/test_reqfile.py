@@ -747,3 +747,39 @@ def _reference_join(text: str) -> list[tuple[int, str]]:
 @given(st.text(alphabet="ab #\\\n\r\t", max_size=60))
 def test_continuation_joining_matches_the_reference_model(text: str) -> None:
     assert list(join_lines(text)) == _reference_join(text)
+
+
+_NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,12}[A-Za-z0-9])?", fullmatch=True)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=_NAME | _NAME.map(lambda n: n + ".whl") | _NAME.map(lambda n: n + ".tar.gz"),
+    options=st.sampled_from(["", f" --hash=sha256:{H1}", " --hash=md5:00", " --no-binary :all:"]),
+    constraint=st.booleans(),
+)
+def test_a_name_alone_reads_as_packaging_reads_it(
+    name: str, options: str, constraint: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line that is a project name alone skips packaging's parser: what it gives
+    (the requirement, its problems and warnings, markers, pinned) is what the parser
+    gives."""
+    import indexclient.reqfile as reqfile
+
+    def read() -> tuple[object, ...]:
+        found = parse(name + options + "\n", "r.txt", constraint=constraint)
+        entries = [e for e in found.entries if isinstance(e, FileRequirement)]
+        return (
+            entries,
+            _messages(found),
+            [str(w) for w in found.warnings],
+            [applies(e, {}) for e in entries],
+            [e.pinned for e in entries],
+        )
+
+    fast = read()
+    with monkeypatch.context() as patched:
+        patched.setattr(reqfile, "is_plain_name", lambda text: False)
+        assert read() == fast

@@ -362,7 +362,10 @@ class IndexClient:
         matches.
         """
         pin = None if index is None else self._index(index)
-        return (await self._choose(requirement, pin, target))[0]
+        selection, memo = await self._choose(requirement, pin, target)
+        if memo is not None:
+            memo.store()
+        return selection
 
     async def _choose(
         self,

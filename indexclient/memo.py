@@ -231,12 +231,24 @@ class RememberedSelection:
     """A selection's entry in the memo, to which ``metadata_for`` adds the chosen
     file's parsed metadata: a repeat run then reads one memo file per requirement."""
 
-    __slots__ = ("key", "memo", "value")
+    __slots__ = ("key", "memo", "stored", "value")
 
-    def __init__(self, memo: Memo, key: str, value: dict[str, Any]) -> None:
+    def __init__(
+        self, memo: Memo, key: str, value: dict[str, Any], *, stored: bool = True
+    ) -> None:
         self.memo = memo
         self.key = key
         self.value = value
+        #: Whether ``value`` is in the memo as it stands (see :meth:`store`).
+        self.stored = stored
+
+    def store(self) -> None:
+        """Write the entry, if it has not been written as it stands: a new selection
+        is written once, with its metadata when ``metadata_for`` adds some, instead of
+        once for the choice and again for the metadata."""
+        if not self.stored:
+            self.memo.put("selection", self.key, self.value)
+            self.stored = True
 
     def metadata(self, file: DistributionFile) -> tuple[CoreMetadata, MetadataSource] | None:
         """The metadata remembered for ``file`` and how it was read, when the bytes it
@@ -282,7 +294,8 @@ class RememberedSelection:
         else:
             return
         self.value["metadata"] = entry
-        self.memo.put("selection", self.key, self.value)
+        self.stored = False
+        self.store()
 
 
 def sha256_of(hashes: Mapping[str, str] | None) -> str | None:

@@ -111,8 +111,9 @@ class Chooser:
             return selection, None
         key = selection_key(found.url, found.content_type, found.digest, text, target)
         value = selection_to_json(selection)
-        memo.put("selection", key, value)
-        return selection, RememberedSelection(memo, key, value)
+        # Written by the caller (RememberedSelection.store): with its metadata, when
+        # metadata_for reads some, in one write.
+        return selection, RememberedSelection(memo, key, value, stored=False)
 
     def _remembered(
         self, found: Found, text: str, target: Target | None
@@ -141,14 +142,18 @@ class Chooser:
         remembered with it."""
         file = metadata_file(selection)
         remembered = memo.metadata(file) if memo is not None else None
-        if remembered is not None:
-            core, source = remembered
-        else:
-            found = await read(file)
-            core, source = found.metadata, found.source
-        _check_name(file, core, selection.name)
-        if remembered is None and memo is not None:
-            memo.add_metadata(file, core, source)
+        try:
+            if remembered is not None:
+                core, source = remembered
+            else:
+                found = await read(file)
+                core, source = found.metadata, found.source
+            _check_name(file, core, selection.name)
+            if remembered is None and memo is not None:
+                memo.add_metadata(file, core, source)
+        finally:
+            if memo is not None:
+                memo.store()  # the choice at least, whatever became of its metadata
         return MetadataResult(
             requirement, selection.name, selection.version, file, core, source, selection.index
         )

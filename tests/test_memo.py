@@ -446,3 +446,37 @@ def test_a_memo_of_the_file_layout_is_not_read(tmp_path: Path) -> None:
     memo.put("selection", "the key", {"answer": 43})
     assert memo.get("selection", "the key") == {"answer": 43}
     assert path.read_bytes() == old  # left alone
+
+
+async def test_a_new_selection_is_written_once(
+    pki: Pki, cache_env: dict[str, str], parse_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold metadata_for writes each new selection once, with its metadata (it was
+    written for the choice and again for the metadata); choose() alone writes it too,
+    and so does a requirement whose metadata cannot be read: the next run parses no
+    page for any of them."""
+    index = build_index()
+    index.add_wheel("broken", "1.0").claimed_metadata_sha256 = "0" * 64
+    writes: list[str] = []
+    put = Memo.put
+
+    def counted(self: Memo, kind: str, key: str, value: object) -> None:
+        if kind == "selection":
+            writes.append(key)
+        put(self, kind, key, value)
+
+    monkeypatch.setattr(Memo, "put", counted)
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        async with IndexClient(f"{server.url}simple/", environ=cache_env) as client:
+            results = await client.metadata_for(["alpha", "beta<2", "broken"])
+            await client.choose("gamma==1.0")
+        assert isinstance(results[2], IndexClientError)
+        assert len(writes) == len(set(writes)) == 4
+        parse_calls.clear()
+        async with IndexClient(f"{server.url}simple/", environ=cache_env) as client:
+            again = await client.metadata_for(["alpha", "beta<2"])
+            await client.choose("gamma==1.0")
+            broken = await client.choose("broken")
+    assert [describe(r) for r in again] == [describe(r) for r in results[:2]]
+    assert str(broken.version) == "1.0"
+    assert "page" not in parse_calls

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from datetime import timezone
+from json.encoder import encode_basestring_ascii as _quote
 from typing import TYPE_CHECKING, TextIO
 
 from indexclient.urls import redact_text
@@ -132,6 +133,42 @@ class ByteProgress(Progress):
         return f"{shown} / {human_size(int(total))}" if total is not None else shown
 
 
+def indented(value: object, margin: str = "") -> str:
+    """``json.dumps(value, indent=2)``, each line after the first starting with
+    ``margin``: the same text, several times faster for the command's data (the json
+    module writes indented JSON with its pure-Python encoder; strings are quoted here
+    by its C function). Anything but dicts with string keys, lists, strings, ints,
+    booleans and None is left to the json module."""
+    if type(value) is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    inner = margin + "  "
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        if not all(type(key) is str for key in value):
+            return _dumped(value, margin)
+        members = [f"{inner}{_quote(k)}: {indented(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(members) + "\n" + margin + "}"
+    if type(value) is list or type(value) is tuple:
+        if not value:
+            return "[]"
+        items = [inner + indented(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + margin + "]"
+    return _dumped(value, margin)
+
+
+def _dumped(value: object, margin: str) -> str:
+    return json.dumps(value, indent=2).replace("\n", "\n" + margin)
+
+
 class JsonArray:
     """A JSON array written item by item: the same text as ``Console.json(items)``,
     each item out as soon as it is there (a run over 30,000 requirements holds none)."""
@@ -144,7 +181,7 @@ class JsonArray:
         """Write one item (redacted: a URL cannot span two items)."""
         # json.dumps(list, indent=2) indents each item's lines by two more spaces; no
         # line break occurs inside a JSON string, so this gives the same text.
-        text = redact_text(json.dumps(item, indent=2)).replace("\n", "\n  ")
+        text = redact_text(indented(item, "  "))
         self._stream.write(("[\n  " if self._count == 0 else ",\n  ") + text)
         self._count += 1
 
@@ -169,7 +206,7 @@ class Console:
     def json(self, data: object) -> None:
         """``data`` as indented JSON on stdout."""
         # JSON escapes neither "/" nor "@", so a URL in the text is a URL in a value.
-        self.stdout.write(redact_text(json.dumps(data, indent=2)) + "\n")
+        self.stdout.write(redact_text(indented(data)) + "\n")
 
     def json_array(self) -> JsonArray:
         """A JSON array written to stdout item by item, as :meth:`json` writes a list."""

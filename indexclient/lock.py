@@ -48,7 +48,7 @@ from indexclient.errors import (
 from indexclient.fetching import MetadataResult
 from indexclient.reqfile import FileOption, FileRequirement, Hashes, RequirementsFile, applies
 from indexclient.requirements import parse as parse_requirement
-from indexclient.select import Selection
+from indexclient.select import Selection, is_plain_name
 from indexclient.settings import IndexSpec, Origin, Settings, Value
 from indexclient.settings.values import Problems, index_spec
 from indexclient.simple import DistributionFile
@@ -241,24 +241,29 @@ def plan(
     for requirement, origin in requirements:
         if not applies(requirement, env):
             continue
-        parsed = parse_requirement(requirement.text)
+        if is_plain_name(requirement.text):
+            # A name alone (most lines): its own name, no extras, no specifier.
+            name, extras, specifiers = requirement.text, "", []
+        else:
+            parsed = parse_requirement(requirement.text)
+            name = parsed.name
+            extras = f"[{','.join(sorted(parsed.extras))}]" if parsed.extras else ""
+            specifiers = [str(parsed.specifier)] if str(parsed.specifier) else []
         hashes = requirement.hashes
-        specifiers = [str(parsed.specifier)] if str(parsed.specifier) else []
         for constraint in narrowing.get(requirement.name, ()):
             hashes = hashes & constraint.hashes
             narrowed = str(parse_requirement(constraint.text).specifier)
             if narrowed and requirement.url is None:
                 specifiers.append(narrowed)
-        extras = f"[{','.join(sorted(parsed.extras))}]" if parsed.extras else ""
         if requirement.url is not None:
             try:
                 check_authority(requirement.url)
             except UnusableURL as exc:
                 problems.append(ConfigProblem(origin, f"{redact_url(requirement.url)}: {exc}"))
                 continue
-            text = f"{parsed.name}{extras} @ {requirement.url}"
+            text = f"{name}{extras} @ {requirement.url}"
         else:
-            text = f"{parsed.name}{extras}{','.join(specifiers)}"
+            text = f"{name}{extras}{','.join(specifiers)}"
         found.append(Wanted(text, origin, requirement.name, hashes, requirement.url, pre))
     if problems:
         raise ConfigurationError(problems)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -90,6 +91,45 @@ def _parse_with_packaging(filename: str) -> FilenameInfo:
     return FilenameInfo(
         "unknown", error=f"not a wheel or a .tar.gz/.zip sdist filename: {filename!r}"
     )
+
+
+def version_text(filename: str) -> str | None:
+    """The part of ``filename`` :func:`parse_filename` reads the version from, found
+    without parsing anything; ``None`` when the name is neither a wheel's nor an sdist's.
+
+    Whenever :func:`parse_filename` gives a version, it is ``Version`` of this text
+    (packaging's rules: a wheel's second dash-separated field, an sdist's text after
+    its last dash). The converse does not hold: a text is also given for names whose
+    other parts then fail to parse. Choosing a version groups a page's files by it,
+    so that only the files of the versions looked at are parsed.
+    """
+    if filename.endswith(".whl"):
+        parts = filename.split("-", 2)
+        dashes = filename.count("-")
+        return parts[1] if dashes == 4 or dashes == 5 else None  # noqa: PLR1714
+    if filename.endswith(".tar.gz"):
+        stem = filename[:-7]
+    elif filename.endswith(".zip"):
+        stem = filename[:-4]
+    else:
+        return None
+    _, dash, text = stem.rpartition("-")
+    return text if dash else None
+
+
+def group_by_version_text(filenames: Sequence[str]) -> dict[str, list[int]]:
+    """The indices of ``filenames`` by :func:`version_text`, in order; names without
+    one are left out."""
+    groups: dict[str, list[int]] = {}
+    for index, filename in enumerate(filenames):
+        text = version_text(filename)
+        if text is not None:
+            found = groups.get(text)
+            if found is None:
+                groups[text] = [index]
+            else:
+                found.append(index)
+    return groups
 
 
 # Wheel project names every packaging release since 24 accepts ("__" is rejected

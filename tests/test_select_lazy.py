@@ -481,14 +481,13 @@ version_texts = st.lists(
 def test_versions_come_newest_first_each_once(texts: list[str]) -> None:
     from indexclient.select import _NewestFirst
 
-    groups = {text: [i] for i, text in enumerate(dict.fromkeys(texts))}
     expected: dict[Version, set[str]] = {}
-    for text in groups:
+    for text in texts:
         try:
             expected.setdefault(Version(text), set()).add(text)
         except ValueError:
             continue
-    newest_first = _NewestFirst(groups)
+    newest_first = _NewestFirst(texts)
     for _ in range(2):  # the order is kept for a second pass
         seen = [(group.version, set(group.texts)) for group in newest_first]
         assert [v for v, _ in seen] == sorted(expected, reverse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -49,6 +50,9 @@ def _references(*, shortcuts: bool, fragments: bool) -> re.Pattern[str]:
     token = rf"(?:{token})" + (r"(?:#[^ \x00-\x1f\x7f]*)?" if fragments else "")
     return re.compile(rf"{token}(?: {token})*")
 
+
+_CONTROLS = bytes(range(0x20)) + b"\x7f"
+_absolute = operator.methodcaller("startswith", ("https://", "http://"))
 
 _REFERENCES = {
     (shortcuts, fragments): _references(shortcuts=shortcuts, fragments=fragments)
@@ -147,26 +151,41 @@ class Resolver:
             raise self._unsafe(resolved)
         return resolved
 
-    def all_shortcuts(self, refs: Sequence[str], *, fragments: bool = False) -> bool:
-        """Whether :meth:`resolve` takes a shortcut for every one of ``refs``, so that
-        none can fail and resolving them may wait until their files are built.
+    def cannot_fail(self, refs: Sequence[str], *, fragments: bool = False) -> bool:
+        """Whether :meth:`resolve` accepts every one of ``refs`` whatever it is given,
+        so that resolving them may wait until their files are built.
 
-        One regular expression over the references joined costs a fraction of
-        resolving each (a page may hold tens of thousands); a False answer only means
-        the caller resolves them one by one, as before. ``fragments``: the refs are
-        HTML hrefs, whose fragment is cut off (and outer whitespace stripped) before
-        resolving; the checks below admit neither whitespace nor controls, so the
-        stripping changes nothing.
+        Checks over the references joined cost a fraction of resolving each (a page
+        may hold tens of thousands); a False answer only means the caller resolves
+        them one by one, as before. ``fragments``: the refs are HTML hrefs, whose
+        fragment is cut off (and outer whitespace stripped) before resolving.
+
+        Every reference must be printable and hold no space: no whitespace at all then
+        (every other whitespace character is unprintable), so stripping changes
+        nothing and urlsplit strips or removes nothing. Then any of:
+
+        * all absolute http(s) URLs: resolve() keeps them as they are;
+        * when the base may be linked, no ':' anywhere and none starting with '/':
+          no scheme and no authority, so urljoin can neither fail (its errors are an
+          authority's) nor leave the base's scheme, which the page may link;
+        * each one a reference a shortcut of resolve() takes (one regular expression).
         """
         if not refs:
             return True
         joined = " ".join(refs)
         if joined.count(" ") != len(refs) - 1:
             return False
-        # The pattern refuses ASCII controls; isprintable(), slower, is needed only for
-        # the others (U+0085, U+00A0, U+2028... which strip() would also remove).
-        if not joined.isascii() and not joined.isprintable():
+        if joined.isascii():
+            # Printable: no control character (deleting them, at C speed, leaves all).
+            if len(joined.encode("ascii").translate(None, _CONTROLS)) != len(joined):
+                return False
+        elif not joined.isprintable():
             return False
+        if all(map(_absolute, refs)):
+            return True
+        relative = ":" not in joined and not joined.startswith("/") and " /" not in joined
+        if relative and self._shortcuts:
+            return True
         pattern = _REFERENCES[self._shortcuts, fragments]
         return pattern.fullmatch(joined) is not None
 

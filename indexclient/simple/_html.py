@@ -243,7 +243,7 @@ class _HtmlFiles(PageFiles):
         """The files of a page whose every link :meth:`HtmlDocument._file` accepts (so
         building one later cannot fail), else None: resolving a link is the only
         check that can refuse an anchor. All hrefs are checked at once
-        (:meth:`Resolver.all_shortcuts`), else each is resolved."""
+        (:meth:`Resolver.cannot_fail`), else each is resolved."""
         resolver = doc.resolver
         hrefs = [attrs["href"] or "" for attrs, _ in anchors]
         provenances = [
@@ -252,7 +252,7 @@ class _HtmlFiles(PageFiles):
             if (link := attrs.get("data-provenance")) and link.strip()
         ]
         try:
-            if not resolver.all_shortcuts(hrefs, fragments=True):
+            if not resolver.cannot_fail(hrefs, fragments=True):
                 for href in hrefs:
                     resolver.resolve(href.strip().partition("#")[0])
             for link in provenances:

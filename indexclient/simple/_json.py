@@ -338,42 +338,45 @@ class _JsonFiles(PageFiles):
         The same checks as building each file, made a key at a time over all entries
         (C-speed maps instead of a Python call per entry): the types, sizes not
         negative, hash values strings, upload times that parse, links the page may
-        have (:meth:`Resolver.all_shortcuts`, else each resolved). A None answer makes
+        have (:meth:`Resolver.cannot_fail`, else each resolved). A None answer makes
         the caller build entry by entry, which raises for the first entry at fault:
         which error a malformed page raises does not change.
         """
-        count = len(files)
         if not set(map(type, files)) <= _DICT:
             return None
-
-        def column(key: str) -> list[Any]:
-            return list(map(dict.get, files, repeat(key, count)))
-
-        filenames = column("filename")
-        urls = column("url")
+        present = set(chain.from_iterable(files))  # every key some entry has
+        filenames = _column(files, "filename")
+        urls = _column(files, "url")
         if not (set(map(type, filenames)) <= _STR and set(map(type, urls)) <= _STR):
             return None
         values: dict[str, list[Any]] = {}
         for key, allowed in _OPTIONAL:
-            values[key] = found = column(key)
-            if not set(map(type, found)) <= allowed:
+            if key in present:
+                values[key] = found = _column(files, key)
+                if not set(map(type, found)) <= allowed:
+                    return None
+        mappings = list(filter(None, values.get("hashes", ())))
+        if "core-metadata" in present or "dist-info-metadata" in present:
+            metadata = _column(files, "core-metadata")
+            if None in metadata:  # PEP 714's fallback, as in _file
+                older = _column(files, "dist-info-metadata")
+                metadata = [m if m is not None else o for m, o in zip(metadata, older, strict=True)]
+            if not set(map(type, metadata)) <= _METADATA:
                 return None
-        metadata = column("core-metadata")
-        if None in metadata:  # PEP 714's fallback, as in _file
-            older = column("dist-info-metadata")
-            metadata = [m if m is not None else o for m, o in zip(metadata, older, strict=True)]
-        if not set(map(type, metadata)) <= _METADATA:
-            return None
+            mappings += [m for m in metadata if type(m) is dict]
         # Not negative (the types are checked: int or None; filter drops 0 and None).
-        if min(filter(None, values["size"]), default=0) < 0:
+        if "size" in present and min(filter(None, values["size"]), default=0) < 0:
             return None
-        mappings = [*filter(None, values["hashes"]), *(m for m in metadata if type(m) is dict)]
         if not set(map(type, chain.from_iterable(map(dict.values, mappings)))) <= _STR:
             return None
-        if not (_times_parse(values["upload-time"]) and _links_resolve(doc, urls)):
+        if "upload-time" in present and not _times_parse(values["upload-time"]):
             return None
-        if not _links_resolve(doc, [p for p in values["provenance"] if p is not None]):
+        if not _links_resolve(doc, urls):
             return None
+        if "provenance" in present:
+            links = [link for link in values["provenance"] if link is not None]
+            if not _links_resolve(doc, links):
+                return None
         return cls(doc, files, filenames)
 
     def filenames(self) -> Sequence[str]:
@@ -386,6 +389,11 @@ class _JsonFiles(PageFiles):
     def _release(self) -> None:
         self._doc = None
         self._entries = []
+
+
+def _column(files: list[JsonObject], key: str) -> list[Any]:
+    """``[entry.get(key) for entry in files]``, without a Python step per entry."""
+    return list(map(dict.get, files, repeat(key, len(files))))
 
 
 def _times_parse(times: list[str | None]) -> bool:
@@ -401,7 +409,7 @@ def _times_parse(times: list[str | None]) -> bool:
 def _links_resolve(doc: JsonDocument, refs: list[str]) -> bool:
     """Whether every one of ``refs`` resolves to a link the page may have."""
     resolver = doc.resolver
-    if resolver.all_shortcuts(refs):
+    if resolver.cannot_fail(refs):
         return True
     try:
         for ref in refs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -22,8 +23,8 @@ from packaging.version import Version
 from indexclient.simple.filenames import (
     FileKind,
     FilenameInfo,
-    group_by_version_text,
     parse_filename,
+    version_texts,
 )
 from indexclient.urls import redact_text
 
@@ -385,23 +386,31 @@ def collector_paused(size: int, threshold: int) -> Iterator[None]:
         gc.enable()
 
 
+# How many versions a choice may look up by scanning a page's version texts (C speed,
+# in one pass each) before an index of them all is built (a Python loop over the page).
+_SCANS = 4
+
+
 class PageFiles:
     """A page's files as its parser checked them, each built on first use.
 
     The parser checks every entry of a page while parsing it, so a malformed page
     raises where it always did; what it defers is building the models, which cannot
-    fail. Choosing a version reads every filename (:meth:`filenames`) but builds only
-    the files of the versions it looks at (:meth:`file`); ``page.files`` builds the
-    rest (:meth:`all`). A file is built once: the tuple holds the very objects an
-    earlier choice returned.
+    fail. Choosing a version reads every filename (:meth:`version_texts`) but builds
+    only the files of the versions it looks at (:meth:`indices`, :meth:`file`);
+    ``page.files`` builds the rest (:meth:`all`). A file is built once: the tuple holds
+    the very objects an earlier choice returned. (Two threads reading a page's files
+    for the first time at once may each build one: equal objects, one of them kept.)
     """
 
-    __slots__ = ("_all", "_built", "_groups")
+    __slots__ = ("_all", "_built", "_index", "_scans", "_texts")
 
     def __init__(self, count: int) -> None:
         self._built: list[DistributionFile | None] = [None] * count
         self._all: tuple[DistributionFile, ...] | None = None
-        self._groups: dict[str, list[int]] | None = None
+        self._texts: list[str] | None = None
+        self._index: dict[str, list[int]] | None = None
+        self._scans = 0
 
     def __len__(self) -> int:
         return len(self._built)
@@ -434,13 +443,32 @@ class PageFiles:
             self._release()
         return files
 
-    def version_groups(self) -> dict[str, list[int]]:
-        """The indices of the files, by the text their filename's version is read from
-        (:func:`~indexclient.simple.filenames.group_by_version_text`); computed once."""
-        groups = self._groups
-        if groups is None:
-            groups = self._groups = group_by_version_text(self.filenames())
-        return groups
+    def version_texts(self) -> list[str]:
+        """Each file's :func:`~indexclient.simple.filenames.version_text` (``""`` for
+        none), in page order; computed once."""
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = version_texts(self.filenames())
+        return texts
+
+    def indices(self, texts: Sequence[str]) -> list[int]:
+        """The indices, in page order, of the files whose version text is in ``texts``."""
+        index = self._index
+        if index is None:
+            if self._scans < _SCANS:
+                self._scans += 1
+                found = map(texts.__contains__, self.version_texts())
+                return list(itertools.compress(itertools.count(), found))
+            index = self._index = {}
+            for position, text in enumerate(self.version_texts()):
+                known = index.get(text)
+                if known is None:
+                    index[text] = [position]
+                else:
+                    known.append(position)
+        if len(texts) == 1:
+            return list(index.get(texts[0], ()))
+        return sorted(i for text in texts for i in index.get(text, ()))
 
 
 class _BuiltFiles(PageFiles):
@@ -493,12 +521,18 @@ def lazy_project_page(
 ) -> ProjectPage:
     """A parsed page whose files are built when first used (see :class:`PageFiles`)."""
     page = object.__new__(ProjectPage)
-    object.__setattr__(page, "url", url)
-    object.__setattr__(page, "name", name)
-    object.__setattr__(page, "meta", meta)
-    object.__setattr__(page, "files", files)
-    object.__setattr__(page, "versions", versions)
+    _set_page_url(page, url)
+    _set_page_name(page, name)
+    _set_page_meta(page, meta)
+    _files_slot.__set__(page, files)
+    _set_page_versions(page, versions)
     return page
+
+
+# The slots' own setters, as for DistributionFile (new_distribution_file).
+_set_page_url, _set_page_name, _set_page_meta, _set_page_versions = (
+    ProjectPage.__dict__[name].__set__ for name in ("url", "name", "meta", "versions")
+)
 
 
 def page_files(page: ProjectPage) -> PageFiles:

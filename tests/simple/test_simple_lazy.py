@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from indexclient.errors import ParseError
 from indexclient.simple import ProjectPage, _common, _html, _json, parse_project_page
-from indexclient.simple.filenames import group_by_version_text, parse_filename, version_text
+from indexclient.simple.filenames import parse_filename, version_text, version_texts
 from indexclient.simple.models import page_files
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -348,6 +348,22 @@ def test_files_are_built_once_on_first_read() -> None:
     assert built == eager.files
 
 
+def test_the_lazy_constructor_covers_every_field() -> None:
+    # lazy_project_page sets the slots itself (as new_distribution_file does).
+    assert [f.name for f in dataclasses.fields(ProjectPage)] == [
+        "url",
+        "name",
+        "meta",
+        "files",
+        "versions",
+    ]
+    page = parse_project_page(_static_page(2), JSON, PAGE_URLS[0])
+    assert page.url == PAGE_URLS[0]
+    assert page.name == "proj"
+    assert page.meta.api_version == "1.1"
+    assert page.versions == ()
+
+
 def test_lazy_pages_behave_as_built_ones() -> None:
     page = parse_project_page(_static_page(5), JSON, PAGE_URLS[0])
     with _entry_by_entry():
@@ -432,6 +448,10 @@ TRICKY = [
     "https://",
     "x\u0085",
     "\u00a0x",
+    "//[x",
+    "https://[x y",
+    "https://[x\t",
+    "http://[::1",
 ]
 
 
@@ -444,13 +464,43 @@ TRICKY = [
 )
 @example(base=BASES[0], page=BASES[0], refs=["../.x"], fragments=False)
 @example(base=BASES[2], page=BASES[0], refs=["../../../x"], fragments=True)
-def test_links_passed_in_bulk_resolve_by_a_shortcut(
+@example(base=BASES[0], page=BASES[0], refs=["\u2003//[::1/x"], fragments=True)
+@example(base=BASES[0], page=BASES[0], refs=["https://[x y"], fragments=False)
+def test_links_passed_in_bulk_cannot_fail(
     base: str, page: str, refs: list[str], fragments: bool
 ) -> None:
-    """Every reference all_shortcuts accepts resolves without urljoin (which is what
-    can fail), and as urljoin would (absolute http(s) URLs are kept verbatim)."""
+    """Every reference cannot_fail accepts resolves, as urljoin would (absolute
+    http(s) URLs are kept verbatim)."""
     resolver = _common.Resolver(base, page)
-    if not resolver.all_shortcuts(refs, fragments=fragments):
+    if not resolver.cannot_fail(refs, fragments=fragments):
+        return
+    for ref in refs:
+        location = ref.strip().partition("#")[0] if fragments else ref
+        resolved = resolver.resolve(location)
+        if location.startswith(("http://", "https://")):
+            assert resolved == location
+        else:
+            assert resolved == urljoin(base, location)
+
+
+@FUZZ
+@given(
+    base=st.sampled_from(BASES),
+    page=st.sampled_from(BASES),
+    refs=st.lists(references | st.sampled_from(TRICKY), min_size=1, max_size=3),
+    fragments=st.booleans(),
+)
+@example(base=BASES[0], page=BASES[0], refs=["../.x"], fragments=False)
+def test_the_shortcut_pattern_admits_only_shortcuts(
+    base: str, page: str, refs: list[str], fragments: bool
+) -> None:
+    """The last of cannot_fail's checks: every reference the pattern admits (printable,
+    without spaces) resolves by a shortcut of resolve(), without urljoin."""
+    resolver = _common.Resolver(base, page)
+    joined = " ".join(refs)
+    if joined.count(" ") != len(refs) - 1 or not joined.isprintable():
+        return
+    if not _common._REFERENCES[resolver._shortcuts, fragments].fullmatch(joined):
         return
     join_url = _common.join_url
 
@@ -463,7 +513,7 @@ def test_links_passed_in_bulk_resolve_by_a_shortcut(
 
     with mock.patch.object(_common, "join_url", side_effect=parents_only):
         for ref in refs:
-            location = ref.strip().partition("#")[0] if fragments else ref
+            location = ref.partition("#")[0] if fragments else ref
             resolved = resolver.resolve(location)
             if location.startswith(("http://", "https://")):
                 assert resolved == location
@@ -476,20 +526,40 @@ def test_links_passed_in_bulk_resolve_by_a_shortcut(
     [
         (["../../files/x-1.0.tar.gz#sha256=ab", "../../files/y.whl"], True),
         (["https://files.example/packages/ab/cd/x-1.0.tar.gz"] * 3, False),
+        (["https://files.example/x-1.0.tar.gz#sha256=ab", "../x.whl#sha256=cd"], True),
         (["x-1.0.tar.gz", "sub/x-1.0.zip#md5=1"], True),
         (["h\u00e9/x-1.0.tar.gz"], False),
     ],
 )
 def test_links_real_pages_write_pass_in_bulk(refs: list[str], fragments: bool) -> None:
-    assert _common.Resolver(PAGE_URLS[0], PAGE_URLS[0]).all_shortcuts(refs, fragments=fragments)
+    assert _common.Resolver(PAGE_URLS[0], PAGE_URLS[0]).cannot_fail(refs, fragments=fragments)
 
 
 @pytest.mark.parametrize(
-    "ref", ["", " x", "x ", "file:///x", "/x", "./x", "../", "..././x", "x\u2028", "a b"]
+    "ref",
+    [
+        "file:///x",
+        "javascript:x",
+        "//[::1/x",
+        "//[x/y",
+        "//]x",
+        "https://[x y",
+        " //[::1/x",
+        "\t//[::1/x",
+        "\u2003//[::1/x",
+        "/\t/[::1/x",
+        "x\u2028",
+        "a b",
+        "x\x00",
+    ],
 )
-def test_links_outside_the_shortcuts_are_resolved_one_by_one(ref: str) -> None:
+@pytest.mark.parametrize("fragments", [False, True])
+def test_links_that_may_fail_are_resolved_one_by_one(ref: str, fragments: bool) -> None:
     resolver = _common.Resolver(PAGE_URLS[0], PAGE_URLS[0])
-    assert not resolver.all_shortcuts(["x", ref], fragments=False)
+    assert not resolver.cannot_fail(["x", ref], fragments=fragments)
+    # A base the page may not link: relative links may fail too.
+    local = _common.Resolver("file:///srv/", PAGE_URLS[0])
+    assert not local.cannot_fail(["x"], fragments=fragments)
 
 
 # --------------------------------------------------------------------------- version texts
@@ -538,9 +608,4 @@ def test_version_texts_are_where_parse_filename_reads_versions(names: list[str])
         if info.version is not None:
             assert text is not None
             assert Version(text) == info.version
-    groups = group_by_version_text(names)
-    assert sorted(i for indices in groups.values() for i in indices) == [
-        i for i, name in enumerate(names) if version_text(name) is not None
-    ]
-    for text, indices in groups.items():
-        assert all(version_text(names[i]) == text for i in indices)
+    assert version_texts(names) == [version_text(name) or "" for name in names]

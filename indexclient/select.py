@@ -14,8 +14,9 @@ wheels for other platforms.
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -26,7 +27,8 @@ from packaging.version import Version
 
 from indexclient.errors import ConfigurationError
 from indexclient.settings.values import IndexSpec
-from indexclient.simple.models import DistributionFile, ProjectPage
+from indexclient.simple.filenames import version_of
+from indexclient.simple.models import DistributionFile, PageFiles, ProjectPage, page_files
 from indexclient.target import Target
 
 if TYPE_CHECKING:
@@ -208,20 +210,31 @@ def select_files(
     else:
         tag_rank = _target_rank(target)
     name = canonicalize_name(req.name)
-    by_version = _usable_files(page, name, _pinned_versions(req.specifier), target)
     specifier = req.specifier
-    admitted = sorted(
-        (v for v in by_version if specifier.contains(v, prereleases=True)), reverse=True
-    )
+    files = page_files(page)
+    usable = _Usable(files, name, _pinned_versions(specifier), target)
     # Most files of a page repeat one Requires-Python: each is judged once per call.
     verdicts: dict[str, bool] = {}
+    newest_first = _NewestFirst(files.version_texts())
     for takes in _passes(target.prerelease, specifier):
-        for version in admitted:
-            if version.is_prerelease not in takes:
+        for group in newest_first:
+            if group.is_prerelease not in takes:
                 continue
-            files = by_version[version]
-            files.sort(key=lambda f: _preference(f, tag_rank))
-            best = files[0]
+            # The version is judged as the first usable file spells it (1.0 and 1.0.0
+            # are one version, which "===" tells apart): before building any file when
+            # every file spells it one way, as they nearly always do.
+            single = len(group.texts) == 1
+            if single and not specifier.contains(group.version, prereleases=True):
+                continue
+            found = usable.files(group)
+            if not found:
+                continue
+            version = found[0].filename_info.version
+            assert version is not None  # usable files have one
+            if not single and not specifier.contains(version, prereleases=True):
+                continue
+            found.sort(key=lambda f: _preference(f, tag_rank))
+            best = found[0]
             if best.is_wheel and _preference(best, tag_rank)[0] != 0:
                 continue  # only wheels for other platforms
             requires_python = best.requires_python
@@ -231,37 +244,220 @@ def select_files(
                     verdict = verdicts[requires_python] = _python_admitted(requires_python, python)
                 if not verdict:
                     continue
-            return Selection(name, version, tuple(files))
+            return Selection(name, version, tuple(found))
     return None
 
 
-def _usable_files(
-    page: ProjectPage, name: NormalizedName, pinned: set[Version], target: Target
-) -> dict[Version, list[DistributionFile]]:
-    """The files of ``page`` the target may use, by version: not yanked unless pinned,
-    uploaded before the cutoff, and of a kind (wheel, sdist) its binary rules allow."""
-    wheels = target.wheels_allowed(name)
-    sdists = target.sdists_allowed(name)
-    cutoff = target.exclude_newer
-    by_version: dict[Version, list[DistributionFile]] = {}
-    for file in page.files:
-        info = file.filename_info
-        version = info.version
-        if version is None or info.kind == "unknown":
-            continue
-        if file.yanked is not None and version not in pinned:
-            continue
-        if not (wheels if info.kind == "wheel" else sdists):
-            continue
-        # uv: a file without an upload time is left out when a cutoff is given.
-        if cutoff is not None and (file.upload_time is None or file.upload_time >= cutoff):
-            continue
-        files = by_version.get(version)
-        if files is None:
-            by_version[version] = [file]
-        else:
-            files.append(file)
-    return by_version
+# A release segment alone ("1.26.4"): ordered by its numbers, no Version needed. The
+# digits are bounded so that int() takes them as Version does.
+_PLAIN = r"[0-9]{1,18}(?:\.[0-9]{1,18})*"
+_PLAIN_RELEASE = re.compile(_PLAIN, re.ASCII)
+_PLAIN_RELEASES = re.compile(rf"(?:{_PLAIN}(?:\n|\Z))*", re.ASCII)  # newline-joined
+_dotted = operator.methodcaller("split", ".")
+_integers = functools.partial(map, int)
+
+
+class _Group:
+    """The files of one version (one or more spellings of it: 1.0, 1.0.0, v1.0)."""
+
+    __slots__ = ("_version", "is_prerelease", "keys", "texts", "usable")
+
+    def __init__(
+        self, texts: list[str], version: Version | None, keys: Sequence[tuple[int, ...]] = ()
+    ) -> None:
+        self.texts = texts
+        self.keys = keys  # a plain release's integer tuples, one per spelling
+        self._version = version
+        # A plain release (no Version built) is never a pre-release.
+        self.is_prerelease = version is not None and version.is_prerelease
+        self.usable: list[DistributionFile] | None = None
+
+    @property
+    def version(self) -> Version:
+        """The Version of the first spelling (any spelling's compares the same)."""
+        if self._version is None:
+            self._version = version_of(self.texts[0])
+        return self._version
+
+
+def _release_key(release: tuple[int, ...]) -> tuple[int, ...]:
+    """How PEP 440 compares release segments: trailing zeros do not count."""
+    end = len(release)
+    while end and release[end - 1] == 0:
+        end -= 1
+    return release[:end]
+
+
+class _NewestFirst:
+    """The versions a page's filenames name, newest first, ordered only as far as
+    asked: the newest is found in one pass; the rest are sorted only if it will not do.
+
+    Comparing Version objects (and building one per version) dominated choosing from
+    pages of thousands of versions. Plain releases, most versions of most projects,
+    are compared as tuples of integers, which order exactly as their Versions do
+    (epoch 0, no pre-, post-, dev-release or local part) but for trailing zeros:
+    1.0 < 1.0.0 as tuples, one version as Versions; such spellings are adjacent in
+    tuple order, and taken together as one group. The other versions, and a plain one
+    when it must be compared with one of them, are compared as Versions. Texts that
+    are not versions are left out: parse_filename finds no version in such a filename.
+    """
+
+    __slots__ = ("_longest", "_ordered", "_other", "_plain", "_rest")
+
+    def __init__(self, texts: list[str]) -> None:
+        distinct = dict.fromkeys(texts)
+        distinct.pop("", None)  # no version
+        candidates = list(distinct)
+        plain_texts, others = candidates, []
+        joined = "\n".join(candidates)
+        if joined.count("\n") >= len(candidates) or not _PLAIN_RELEASES.fullmatch(joined):
+            matches = list(map(_PLAIN_RELEASE.fullmatch, candidates))
+            plain_texts = [text for text, match in zip(candidates, matches, strict=True) if match]
+            others = [text for text, match in zip(candidates, matches, strict=True) if not match]
+        # One pass at C speed (no Python call per version): "1.26.4" -> (1, 26, 4).
+        keys = list(map(tuple, map(_integers, map(_dotted, plain_texts))))
+        plain: dict[tuple[int, ...], list[str]] = dict(
+            zip(keys, map(list, zip(plain_texts)), strict=True)
+        )
+        if len(plain) != len(keys):  # spellings of one tuple ("1.0", "01.0"): grouped
+            plain = {}
+            for key, text in zip(keys, plain_texts, strict=True):
+                plain.setdefault(key, []).append(text)
+        other: dict[Version, list[str]] = {}
+        for text in others:
+            try:
+                version = version_of(text)
+            except ValueError:  # InvalidVersion: parse_filename finds no version either
+                continue
+            if _is_plain(version):  # "v1.0" is 1.0
+                plain.setdefault(version.release, []).append(text)
+            else:
+                other.setdefault(version, []).append(text)
+        self._plain = plain
+        self._longest = max(map(len, plain), default=0)
+        self._other = {v: _Group(texts, v) for v, texts in other.items()}
+        self._ordered: list[_Group] = []
+        self._rest: Iterator[_Group] | None = None
+
+    def __iter__(self) -> Iterator[_Group]:
+        ordered = self._ordered
+        index = 0
+        while True:
+            if index == len(ordered) and not self._extend():
+                return
+            yield ordered[index]
+            index += 1
+
+    def _extend(self) -> bool:
+        """Order one more version; False when all are ordered."""
+        ordered = self._ordered
+        if self._rest is None:
+            other = self._other[max(self._other)] if self._other else None
+            newest = self._plain_group(max(self._plain)) if self._plain else None
+            if newest is None or (other is not None and other.version > newest.version):
+                newest = other
+            if newest is None:
+                return False
+            ordered.append(newest)
+            self._rest = self._merged(newest)
+            return True
+        following = next(self._rest, None)
+        if following is None:
+            return False
+        ordered.append(following)
+        return True
+
+    def _plain_group(self, key: tuple[int, ...]) -> _Group:
+        """The group of plain release ``key``: every spelling of its version."""
+        base = _release_key(key)
+        texts: list[str] = []
+        keys: list[tuple[int, ...]] = []
+        plain = self._plain
+        for size in range(len(base), self._longest + 1):
+            spelling = base + (0,) * (size - len(base))
+            found = plain.get(spelling)
+            if found is not None:
+                texts += found
+                keys.append(spelling)
+        return _Group(texts, None, keys)
+
+    def _merged(self, first: _Group) -> Iterator[_Group]:
+        """Every version but ``first``, newest first."""
+        done = set(first.keys)
+        releases = (
+            self._plain_group(key) for key in sorted(self._plain, reverse=True) if key not in done
+        )
+        others = (group for _, group in sorted(self._other.items(), reverse=True))
+        release = next(releases, None)
+        another = next(others, None)
+        while release is not None or another is not None:
+            if another is None or (release is not None and release.version > another.version):
+                chosen = release
+                assert chosen is not None
+                done.update(chosen.keys)  # before the next key: its other spellings follow
+                release = next(releases, None)
+            else:
+                chosen, another = another, next(others, None)
+            if chosen is not first:
+                assert chosen is not None
+                yield chosen
+
+
+def _is_plain(version: Version) -> bool:
+    """Whether ``version`` is a release segment alone (epoch 0, nothing else)."""
+    return (
+        not version.epoch
+        and version.pre is None
+        and version.post is None
+        and (version.dev is None and version.local is None)
+    )
+
+
+def _group_version(group: _Group) -> Version:
+    return group.version
+
+
+class _Usable:
+    """The files of a version the target may use: not yanked unless pinned, uploaded
+    before the cutoff, and of a kind (wheel, sdist) its binary rules allow."""
+
+    __slots__ = ("_cutoff", "_files", "_pinned", "_sdists", "_wheels")
+
+    def __init__(
+        self, files: PageFiles, name: NormalizedName, pinned: set[Version], target: Target
+    ) -> None:
+        self._files = files
+        self._pinned = pinned
+        self._wheels = target.wheels_allowed(name)
+        self._sdists = target.sdists_allowed(name)
+        self._cutoff = target.exclude_newer
+
+    def files(self, group: _Group) -> list[DistributionFile]:
+        """The usable files of ``group``, in page order (built here, and only here)."""
+        found = group.usable
+        if found is not None:
+            return found
+        indices = self._files.indices(group.texts)
+        file = self._files.file
+        pinned, wheels, sdists, cutoff = self._pinned, self._wheels, self._sdists, self._cutoff
+        found = []
+        for index in indices:
+            candidate = file(index)
+            info = candidate.filename_info
+            version = info.version
+            if version is None or info.kind == "unknown":
+                continue
+            if candidate.yanked is not None and version not in pinned:
+                continue
+            if not (wheels if info.kind == "wheel" else sdists):
+                continue
+            # uv: a file without an upload time is left out when a cutoff is given.
+            uploaded = candidate.upload_time
+            if cutoff is not None and (uploaded is None or uploaded >= cutoff):
+                continue
+            found.append(candidate)
+        group.usable = found
+        return found
 
 
 @functools.cache

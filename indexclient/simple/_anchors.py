@@ -80,13 +80,15 @@ _ATTR = rf"{_WS}+{_ATTR_NAME}(?:{_WS}*={_WS}*{_VALUE})?"
 # One match per piece of markup. Groups 1-2: a whole anchor whose text holds no markup
 # (attributes, text), the usual shape; group 3: another anchor's attributes; group 4:
 # an anchor's end tag; groups 5-7: another start tag (name, attributes, "/" if
-# self-closing); no group: another end tag, a comment, doctype or processing
-# instruction, all skipped; group 8: markup outside the subset. Anchors come first:
-# they are most of a page.
+# self-closing); no group: a <br> without attributes (between anchors on most pages:
+# skipped as the start-tag branch would), another end tag, a comment, doctype or
+# processing instruction, all skipped; group 8: markup outside the subset. Anchors
+# come first: they are most of a page.
 _MARKUP = re.compile(
     rf"<(?:[aA]((?:{_ATTR})*){_WS}*/?>([^<]*)</[aA]{_WS}*>"
     rf"|[aA]((?:{_ATTR})*){_WS}*/?>"
     rf"|/[aA]{_WS}*()>"
+    rf"|[bB][rR]{_WS}*/?>"
     rf"|({_TAG_NAME})((?:{_ATTR})*){_WS}*(/?)>"
     rf"|/{_TAG_NAME}{_WS}*>"
     r"|!--(?!-?>)[^-]*(?:-[^-]+)*-->"
@@ -99,6 +101,10 @@ _WHOLE_ANCHOR, _ANCHOR, _ANCHOR_END, _START, _OTHER = 2, 3, 4, 7, 8
 _ATTR_FIND = re.compile(
     rf"{_WS}+({_ATTR_NAME})(?:{_WS}*(=){_WS}*(?:\"([^\"]*)\"|'([^']*)'|({_UNQUOTED})))?"
 )
+
+# The attributes of most tags on most pages: a subset of _ATTR_FIND's matches.
+_PLAIN_ATTR = re.compile(rf'{_WS}+([a-z_:][-.:_a-z0-9]*)="([^"]*)"')
+_PLAIN_ATTRS = re.compile(rf'(?:{_WS}+[a-z_:][-.:_a-z0-9]*="[^"]*")*')
 
 # Elements whose content is not markup. script and style: raw text in every version;
 # title and textarea: text with references decoded (newer versions) or ordinary
@@ -220,10 +226,16 @@ def _attributes(source: str) -> Attrs | None:
     character references would decode differently between stdlib versions."""
     # reversed: for a repeated attribute the first one counts (HTML), as in the stdlib
     # scanner's dict(reversed(attrs)).
-    attrs: Attrs = {
-        name.lower(): (double or single or bare) if equals else None
-        for name, equals, double, single, bare in reversed(_ATTR_FIND.findall(source))
-    }
+    attrs: Attrs
+    if _PLAIN_ATTRS.fullmatch(source):
+        # What indexes write: lower-case names, double-quoted values. _ATTR_FIND finds
+        # the same names and values there; dict() builds them without a Python loop.
+        attrs = dict(reversed(_PLAIN_ATTR.findall(source)))
+    else:
+        attrs = {
+            name.lower(): (double or single or bare) if equals else None
+            for name, equals, double, single, bare in reversed(_ATTR_FIND.findall(source))
+        }
     if "&" in source:
         for name, value in attrs.items():
             if value and "&" in value:

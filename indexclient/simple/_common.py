@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -23,6 +25,41 @@ _PLAIN_RELATIVE = re.compile(rf"(?:{_SEG}/)*(?:{_SEG})?\Z")
 # fragment or credentials. Its directory and parent directories are slices of it,
 # exactly what urljoin computes (parents stop at the root, as RFC 3986 says).
 _PLAIN_BASE = re.compile(rf"(https?://[^/?#@\\\x00-\x20\x7f]+)/((?:{_SEG}/)*)(?:{_SEG})?\Z")
+
+
+def _references(*, shortcuts: bool, fragments: bool) -> re.Pattern[str]:
+    """References joined by single spaces, each of which :meth:`Resolver.resolve` takes
+    a shortcut for (and so cannot refuse): an absolute http(s) URL, and when the base
+    allows the relative shortcuts, a plain relative path, alone or after a run of
+    "../". No ASCII control character anywhere (the caller checks the rest of
+    printable, and that no reference holds a space, as the absolute shortcut requires).
+    ``fragments``: each may end in "#<anything but a space>" (an HTML href, whose
+    fragment is cut off first). A property test checks that every reference this
+    accepts resolves by a shortcut.
+    """
+    end = "[ #]" if fragments else " "
+    seg = rf"(?!\.\.?(?:/|{end}|\Z))[^/?#:;\\\x00-\x20\x7f]+"
+    # _PLAIN_RELATIVE's (seg/)*(seg)?, written so that a failed "/" does not make the
+    # engine take a segment back one character at a time.
+    relative = rf"{seg}(?:/{seg})*/?"
+    token = r"https?://[^ #\x00-\x1f\x7f]*" if fragments else r"https?://[^ \x00-\x1f\x7f]*"
+    if shortcuts:
+        # resolve(): a plain relative path, or "../" * depth + a plain path that
+        # starts with neither "." nor "/" (what ref.lstrip("./") must leave).
+        token += rf"|{relative}|(?:\.\./)+(?![./]){relative}"
+    token = rf"(?:{token})" + (r"(?:#[^ \x00-\x1f\x7f]*)?" if fragments else "")
+    return re.compile(rf"{token}(?: {token})*")
+
+
+_CONTROLS = bytes(range(0x20)) + b"\x7f"
+_absolute = operator.methodcaller("startswith", ("https://", "http://"))
+
+_REFERENCES = {
+    (shortcuts, fragments): _references(shortcuts=shortcuts, fragments=fragments)
+    for shortcuts in (False, True)
+    for fragments in (False, True)
+}
+
 # A URL-path-safe normalised name needs no quoting.
 _SAFE_NAME = re.compile(r"[a-z0-9-]+\Z")
 # PEP 503: "#<hashname>=<hashvalue>", hashname lower-case, value hex. Names are
@@ -113,6 +150,44 @@ class Resolver:
         if _scheme_of(resolved) not in self._allowed:
             raise self._unsafe(resolved)
         return resolved
+
+    def cannot_fail(self, refs: Sequence[str], *, fragments: bool = False) -> bool:
+        """Whether :meth:`resolve` accepts every one of ``refs`` whatever it is given,
+        so that resolving them may wait until their files are built.
+
+        Checks over the references joined cost a fraction of resolving each (a page
+        may hold tens of thousands); a False answer only means the caller resolves
+        them one by one, as before. ``fragments``: the refs are HTML hrefs, whose
+        fragment is cut off (and outer whitespace stripped) before resolving.
+
+        Every reference must be printable and hold no space: no whitespace at all then
+        (every other whitespace character is unprintable), so stripping changes
+        nothing and urlsplit strips or removes nothing. Then any of:
+
+        * all absolute http(s) URLs: resolve() keeps them as they are;
+        * when the base may be linked, no ':' anywhere and none starting with '/':
+          no scheme and no authority, so urljoin can neither fail (its errors are an
+          authority's) nor leave the base's scheme, which the page may link;
+        * each one a reference a shortcut of resolve() takes (one regular expression).
+        """
+        if not refs:
+            return True
+        joined = " ".join(refs)
+        if joined.count(" ") != len(refs) - 1:
+            return False
+        if joined.isascii():
+            # Printable: no control character (deleting them, at C speed, leaves all).
+            if len(joined.encode("ascii").translate(None, _CONTROLS)) != len(joined):
+                return False
+        elif not joined.isprintable():
+            return False
+        if all(map(_absolute, refs)):
+            return True
+        relative = ":" not in joined and not joined.startswith("/") and " /" not in joined
+        if relative and self._shortcuts:
+            return True
+        pattern = _REFERENCES[self._shortcuts, fragments]
+        return pattern.fullmatch(joined) is not None
 
     def _unsafe(self, link: str) -> UnsafeLinkError:
         page_scheme = _scheme_of(self._page_url)

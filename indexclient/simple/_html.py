@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -30,8 +31,10 @@ from indexclient.simple.models import (
     FrozenDict,
     IndexPage,
     Meta,
+    PageFiles,
     ProjectLink,
     ProjectPage,
+    lazy_project_page,
     new_distribution_file,
 )
 
@@ -171,10 +174,14 @@ class HtmlDocument:
     def project_page(self, meta: Meta) -> ProjectPage:
         """Build the project page; the project name comes from the URL."""
         # An <a> without an href (or with a bare "href") is a placeholder, not a link.
-        files = tuple(
-            [self._file(attrs, text) for attrs, text in self.anchors if attrs.get("href")]
-        )
-        return ProjectPage(self.url, project_name_from_url(self.url), meta, files)
+        anchors = [(attrs, text) for attrs, text in self.anchors if attrs.get("href")]
+        name = project_name_from_url(self.url)
+        checked = _HtmlFiles.checked(self, anchors)
+        if checked is None:
+            # A link the page may not have: building file by file raises for the first.
+            files = tuple([self._file(attrs, text) for attrs, text in anchors])
+            return ProjectPage(self.url, name, meta, files)
+        return lazy_project_page(self.url, name, meta, checked, ())
 
     def index_page(self, meta: Meta) -> IndexPage:
         """Build the index page: one project per anchor with an href."""
@@ -218,6 +225,65 @@ class HtmlDocument:
             if provenance and provenance.strip()
             else None,
         )
+
+
+class _HtmlFiles(PageFiles):
+    """An HTML page's files, checked, built by :meth:`HtmlDocument._file` when used."""
+
+    __slots__ = ("_anchors", "_doc", "_filenames")
+
+    def __init__(self, doc: HtmlDocument, anchors: list[tuple[Attrs, str]]) -> None:
+        super().__init__(len(anchors))
+        self._doc: HtmlDocument | None = doc
+        self._anchors = anchors
+        self._filenames: list[str] | None = None
+
+    @classmethod
+    def checked(cls, doc: HtmlDocument, anchors: list[tuple[Attrs, str]]) -> _HtmlFiles | None:
+        """The files of a page whose every link :meth:`HtmlDocument._file` accepts (so
+        building one later cannot fail), else None: resolving a link is the only
+        check that can refuse an anchor. All hrefs are checked at once
+        (:meth:`Resolver.cannot_fail`), else each is resolved."""
+        resolver = doc.resolver
+        hrefs = [attrs["href"] or "" for attrs, _ in anchors]
+        provenances = [
+            link.strip()
+            for attrs, _ in anchors
+            if (link := attrs.get("data-provenance")) and link.strip()
+        ]
+        try:
+            if not resolver.cannot_fail(hrefs, fragments=True):
+                for href in hrefs:
+                    resolver.resolve(href.strip().partition("#")[0])
+            for link in provenances:
+                resolver.resolve(link)
+        except ParseError:  # UnsafeLinkError included
+            return None
+        return cls(doc, anchors)
+
+    def filenames(self) -> Sequence[str]:
+        names = self._filenames
+        if names is None:
+            names = [text for _, text in self._anchors]
+            if not all(names):  # an anchor without text is named by its URL, as in _file
+                assert self._doc is not None  # only _release() clears it, after this
+                resolve = self._doc.resolver.resolve
+                names = [
+                    text or last_segment(resolve((attrs["href"] or "").strip().partition("#")[0]))
+                    for attrs, text in self._anchors
+                ]
+            self._filenames = names
+        return names
+
+    def _build(self, index: int) -> DistributionFile:
+        assert self._doc is not None  # only _release() clears it
+        attrs, text = self._anchors[index]
+        return self._doc._file(attrs, text)
+
+    def _release(self) -> None:
+        self.filenames()
+        self._doc = None
+        self._anchors = []
 
 
 _GPG_SIG = {"true": True, "false": False}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any, NoReturn
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -28,8 +30,10 @@ from indexclient.simple.models import (
     FrozenDict,
     IndexPage,
     Meta,
+    PageFiles,
     ProjectLink,
     ProjectPage,
+    lazy_project_page,
     new_distribution_file,
 )
 
@@ -167,10 +171,16 @@ class JsonDocument:
         files = data.get("files")
         if type(files) is not list:
             raise self._error("'files' must be an array" + self._got(files))
-        parse_file = self._file
-        built = tuple([parse_file(i, f) for i, f in enumerate(files)])
-        versions = tuple(self._str_list("versions"))  # PEP 700
-        return ProjectPage(self.url, name, meta, built, versions)
+        checked = _JsonFiles.checked(self, files)
+        if checked is None:
+            # Something is wrong, or unusual: building entry by entry raises the error
+            # for the first entry at fault, naming it, exactly as it always did.
+            parse_file = self._file
+            built = tuple([parse_file(i, f) for i, f in enumerate(files)])
+            versions = tuple(self._str_list("versions"))  # PEP 700
+            return ProjectPage(self.url, name, meta, built, versions)
+        versions = tuple(self._str_list("versions"))
+        return lazy_project_page(self.url, name, meta, checked, versions)
 
     def index_page(self, meta: Meta) -> IndexPage:
         """Build the index page; project URLs are ``<index>/<normalized name>/``."""
@@ -291,3 +301,119 @@ class JsonDocument:
         except (ValueError, OverflowError) as exc:
             problem = f"'files[{i}].upload-time' is not an ISO 8601 timestamp: {exc}"
             raise self._error(problem) from None
+
+
+_NONE = type(None)
+# The types each optional key of a file may have (PEP 691, PEP 700, PEP 740).
+_OPTIONAL = (
+    ("hashes", frozenset({_NONE, dict})),
+    ("requires-python", frozenset({_NONE, str})),
+    ("yanked", frozenset({_NONE, bool, str})),
+    ("gpg-sig", frozenset({_NONE, bool})),
+    ("size", frozenset({_NONE, int})),
+    ("upload-time", frozenset({_NONE, str})),
+    ("provenance", frozenset({_NONE, str})),
+)
+_DICT = frozenset({dict})
+_STR = frozenset({str})
+_METADATA = frozenset({_NONE, bool, dict})
+
+
+class _JsonFiles(PageFiles):
+    """A JSON page's files, checked, built by :meth:`JsonDocument._file` when used."""
+
+    __slots__ = ("_doc", "_entries", "_filenames")
+
+    def __init__(self, doc: JsonDocument, entries: list[JsonObject], filenames: list[str]) -> None:
+        super().__init__(len(entries))
+        self._doc: JsonDocument | None = doc
+        self._entries = entries
+        self._filenames = filenames
+
+    @classmethod
+    def checked(cls, doc: JsonDocument, files: list[Any]) -> _JsonFiles | None:
+        """The files of a page whose every entry :meth:`JsonDocument._file` accepts
+        (so building one later cannot fail), else None.
+
+        The same checks as building each file, made a key at a time over all entries
+        (C-speed maps instead of a Python call per entry): the types, sizes not
+        negative, hash values strings, upload times that parse, links the page may
+        have (:meth:`Resolver.cannot_fail`, else each resolved). A None answer makes
+        the caller build entry by entry, which raises for the first entry at fault:
+        which error a malformed page raises does not change.
+        """
+        if not set(map(type, files)) <= _DICT:
+            return None
+        present = set(chain.from_iterable(files))  # every key some entry has
+        filenames = _column(files, "filename")
+        urls = _column(files, "url")
+        if not (set(map(type, filenames)) <= _STR and set(map(type, urls)) <= _STR):
+            return None
+        values: dict[str, list[Any]] = {}
+        for key, allowed in _OPTIONAL:
+            if key in present:
+                values[key] = found = _column(files, key)
+                if not set(map(type, found)) <= allowed:
+                    return None
+        mappings = list(filter(None, values.get("hashes", ())))
+        if "core-metadata" in present or "dist-info-metadata" in present:
+            metadata = _column(files, "core-metadata")
+            if None in metadata:  # PEP 714's fallback, as in _file
+                older = _column(files, "dist-info-metadata")
+                metadata = [m if m is not None else o for m, o in zip(metadata, older, strict=True)]
+            if not set(map(type, metadata)) <= _METADATA:
+                return None
+            mappings += [m for m in metadata if type(m) is dict]
+        # Not negative (the types are checked: int or None; filter drops 0 and None).
+        if "size" in present and min(filter(None, values["size"]), default=0) < 0:
+            return None
+        if not set(map(type, chain.from_iterable(map(dict.values, mappings)))) <= _STR:
+            return None
+        if "upload-time" in present and not _times_parse(values["upload-time"]):
+            return None
+        if not _links_resolve(doc, urls):
+            return None
+        if "provenance" in present:
+            links = [link for link in values["provenance"] if link is not None]
+            if not _links_resolve(doc, links):
+                return None
+        return cls(doc, files, filenames)
+
+    def filenames(self) -> Sequence[str]:
+        return self._filenames
+
+    def _build(self, index: int) -> DistributionFile:
+        assert self._doc is not None  # only _release() clears it
+        return self._doc._file(index, self._entries[index])
+
+    def _release(self) -> None:
+        self._doc = None
+        self._entries = []
+
+
+def _column(files: list[JsonObject], key: str) -> list[Any]:
+    """``[entry.get(key) for entry in files]``, without a Python step per entry."""
+    return list(map(dict.get, files, repeat(key, len(files))))
+
+
+def _times_parse(times: list[str | None]) -> bool:
+    try:
+        for value in times:
+            if value is not None:
+                parse_upload_time(value)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _links_resolve(doc: JsonDocument, refs: list[str]) -> bool:
+    """Whether every one of ``refs`` resolves to a link the page may have."""
+    resolver = doc.resolver
+    if resolver.cannot_fail(refs):
+        return True
+    try:
+        for ref in refs:
+            resolver.resolve(ref)
+    except ParseError:  # UnsafeLinkError included
+        return False
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -92,6 +93,49 @@ def _parse_with_packaging(filename: str) -> FilenameInfo:
     )
 
 
+def version_text(filename: str) -> str | None:
+    """The part of ``filename`` :func:`parse_filename` reads the version from, found
+    without parsing anything; ``None`` when the name is neither a wheel's nor an sdist's.
+
+    Whenever :func:`parse_filename` gives a version, it is ``Version`` of this text
+    (packaging's rules: a wheel's second dash-separated field, an sdist's text after
+    its last dash). The converse does not hold: a text is also given for names whose
+    other parts then fail to parse. Choosing a version groups a page's files by it,
+    so that only the files of the versions looked at are parsed.
+    """
+    if filename.endswith(".whl"):
+        parts = filename.split("-", 2)
+        dashes = filename.count("-")
+        return parts[1] if dashes == 4 or dashes == 5 else None  # noqa: PLR1714
+    if filename.endswith(".tar.gz"):
+        stem = filename[:-7]
+    elif filename.endswith(".zip"):
+        stem = filename[:-4]
+    else:
+        return None
+    _, dash, text = stem.rpartition("-")
+    return text if dash else None
+
+
+def version_texts(filenames: Sequence[str]) -> list[str]:
+    """:func:`version_text` of each of ``filenames``, ``""`` where it is None (no
+    version is spelled ""). The same rules in one loop, without a call per name: a page
+    has thousands of files (a property test checks the two agree)."""
+    texts: list[str] = []
+    append = texts.append
+    for name in filenames:
+        if name.endswith(".whl"):
+            dashes = name.count("-")
+            append(name.split("-", 2)[1] if dashes == 4 or dashes == 5 else "")  # noqa: PLR1714
+        elif name.endswith(".tar.gz"):
+            append(name[:-7].rpartition("-")[2] if "-" in name[:-7] else "")
+        elif name.endswith(".zip"):
+            append(name[:-4].rpartition("-")[2] if "-" in name[:-4] else "")
+        else:
+            append("")
+    return texts
+
+
 # Wheel project names every packaging release since 24 accepts ("__" is rejected
 # separately). ASCII only, to stay clear of where releases differ: empty names,
 # a trailing newline.
@@ -162,6 +206,12 @@ def _version(text: str) -> Version:
     # Every file of a release spells its version the same way; Version is immutable
     # and caches its hash, so sharing one also makes grouping files by version cheaper.
     return Version(text)
+
+
+def version_of(text: str) -> Version:
+    """``Version(text)``, shared with :func:`parse_filename` (which then finds it
+    built). Raises :class:`packaging.version.InvalidVersion` as Version does."""
+    return _version(text)
 
 
 # Every file of a page spells its project's name the same way.

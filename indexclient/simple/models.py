@@ -8,7 +8,10 @@ be neither hashed nor pickled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import contextlib
+import gc
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -17,7 +20,12 @@ from packaging.tags import Tag
 from packaging.utils import BuildTag, NormalizedName
 from packaging.version import Version
 
-from indexclient.simple.filenames import FileKind, FilenameInfo, parse_filename
+from indexclient.simple.filenames import (
+    FileKind,
+    FilenameInfo,
+    parse_filename,
+    version_texts,
+)
 from indexclient.urls import redact_text
 
 __all__ = [
@@ -322,6 +330,10 @@ class ProjectPage:
 
     ``name`` is the normalised project name: from ``name`` on JSON pages, from the
     URL's last path segment on HTML pages, ``None`` when neither gives one.
+
+    A parsed page checks every file while it is parsed (a malformed one raises
+    there), but builds its :class:`DistributionFile` objects the first time ``files``
+    is read: choosing a version needs only a few of them (see :class:`PageFiles`).
     """
 
     __module__ = "indexclient"
@@ -350,3 +362,182 @@ class ProjectPage:
         """
         wanted = version if isinstance(version, Version) else Version(version)
         return tuple(f for f in self.files if f.version == wanted)
+
+
+# Pages larger than this many files are built with the cyclic collector paused.
+_GC_PAUSE_FILES = 1000
+
+
+@contextlib.contextmanager
+def collector_paused(size: int, threshold: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large page is turned into objects.
+
+    Building tens of thousands of models triggers collections that scan only new,
+    live objects and free nothing (the models hold no cycles); they cost about a
+    quarter of the work. Small pages (``size`` under ``threshold``) are left alone.
+    """
+    if size < threshold or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+# How many versions a choice may look up by scanning a page's version texts (C speed,
+# in one pass each) before an index of them all is built (a Python loop over the page).
+_SCANS = 4
+
+
+class PageFiles:
+    """A page's files as its parser checked them, each built on first use.
+
+    The parser checks every entry of a page while parsing it, so a malformed page
+    raises where it always did; what it defers is building the models, which cannot
+    fail. Choosing a version reads every filename (:meth:`version_texts`) but builds
+    only the files of the versions it looks at (:meth:`indices`, :meth:`file`);
+    ``page.files`` builds the rest (:meth:`all`). A file is built once: the tuple holds
+    the very objects an earlier choice returned. (Two threads reading a page's files
+    for the first time at once may each build one: equal objects, one of them kept.)
+    """
+
+    __slots__ = ("_all", "_built", "_index", "_scans", "_texts")
+
+    def __init__(self, count: int) -> None:
+        self._built: list[DistributionFile | None] = [None] * count
+        self._all: tuple[DistributionFile, ...] | None = None
+        self._texts: list[str] | None = None
+        self._index: dict[str, list[int]] | None = None
+        self._scans = 0
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+    def filenames(self) -> Sequence[str]:
+        """Every file's name, in page order."""
+        raise NotImplementedError
+
+    def _build(self, index: int) -> DistributionFile:
+        """The model of file ``index`` (never raises: the parser checked it)."""
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Drop what only building needed, once every file is built."""
+
+    def file(self, index: int) -> DistributionFile:
+        """File ``index`` (page order), built the first time it is asked for."""
+        built = self._built[index]
+        if built is None:
+            built = self._built[index] = self._build(index)
+        return built
+
+    def all(self) -> tuple[DistributionFile, ...]:
+        """Every file, in page order."""
+        files = self._all
+        if files is None:
+            with collector_paused(len(self._built), _GC_PAUSE_FILES):
+                file = self.file
+                files = self._all = tuple([file(i) for i in range(len(self._built))])
+            self._release()
+        return files
+
+    def version_texts(self) -> list[str]:
+        """Each file's :func:`~indexclient.simple.filenames.version_text` (``""`` for
+        none), in page order; computed once."""
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = version_texts(self.filenames())
+        return texts
+
+    def indices(self, texts: Sequence[str]) -> list[int]:
+        """The indices, in page order, of the files whose version text is in ``texts``."""
+        index = self._index
+        if index is None:
+            if self._scans < _SCANS:
+                self._scans += 1
+                found = map(texts.__contains__, self.version_texts())
+                return list(itertools.compress(itertools.count(), found))
+            index = self._index = {}
+            for position, text in enumerate(self.version_texts()):
+                known = index.get(text)
+                if known is None:
+                    index[text] = [position]
+                else:
+                    known.append(position)
+        if len(texts) == 1:
+            return list(index.get(texts[0], ()))
+        return sorted(i for text in texts for i in index.get(text, ()))
+
+
+class _BuiltFiles(PageFiles):
+    """The files of a page made with a tuple of files (by hand, or merged)."""
+
+    __slots__ = ()
+
+    def __init__(self, files: tuple[DistributionFile, ...]) -> None:
+        super().__init__(0)
+        self._built = list[DistributionFile | None](files)
+        self._all = files
+
+    def filenames(self) -> Sequence[str]:
+        return [f.filename for f in self.all()]
+
+
+# ProjectPage.files is a dataclass field like the others (for the constructor,
+# equality, hashing, repr, pickling and dataclasses.replace, which all read it through
+# getattr), but a parsed page stores a PageFiles in its slot: this property builds the
+# tuple on first read. Assigning through object.__setattr__ (the dataclass's __init__
+# and __setstate__) reaches the slot through the property's setter.
+_files_slot = ProjectPage.__dict__["files"]
+
+
+def _read_files(page: ProjectPage) -> tuple[DistributionFile, ...]:
+    value = _files_slot.__get__(page, ProjectPage)
+    if isinstance(value, PageFiles):
+        return value.all()
+    files: tuple[DistributionFile, ...] = value
+    return files
+
+
+def _write_files(page: ProjectPage, value: object) -> None:
+    _files_slot.__set__(page, value)
+
+
+setattr(  # noqa: B010 - a property replaces the field's slot descriptor
+    ProjectPage,
+    "files",
+    property(_read_files, _write_files, doc="The page's files, in page order."),
+)
+
+
+def lazy_project_page(
+    url: str,
+    name: NormalizedName | None,
+    meta: Meta,
+    files: PageFiles,
+    versions: tuple[str, ...],
+) -> ProjectPage:
+    """A parsed page whose files are built when first used (see :class:`PageFiles`)."""
+    page = object.__new__(ProjectPage)
+    _set_page_url(page, url)
+    _set_page_name(page, name)
+    _set_page_meta(page, meta)
+    _files_slot.__set__(page, files)
+    _set_page_versions(page, versions)
+    return page
+
+
+# The slots' own setters, as for DistributionFile (new_distribution_file).
+_set_page_url, _set_page_name, _set_page_meta, _set_page_versions = (
+    ProjectPage.__dict__[name].__set__ for name in ("url", "name", "meta", "versions")
+)
+
+
+def page_files(page: ProjectPage) -> PageFiles:
+    """The files of ``page``, built (a page made with a tuple) or built on demand."""
+    value = _files_slot.__get__(page, ProjectPage)
+    if isinstance(value, PageFiles):
+        return value
+    return _BuiltFiles(tuple(value))

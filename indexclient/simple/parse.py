@@ -9,16 +9,13 @@ link: a page from a server only to http(s) URLs, a local (``file:``) page also t
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 import warnings
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 from indexclient.errors import ParseError
 from indexclient.simple import _json
-from indexclient.simple.models import IndexPage, ProjectPage
+from indexclient.simple.models import IndexPage, ProjectPage, collector_paused
 
 if TYPE_CHECKING:
     from indexclient.simple import _html
@@ -92,27 +89,9 @@ def parse_project_page(content: bytes, content_type: str | None, url: str) -> Pr
     ``file:`` URL on a page from a server); warns with
     :class:`UnsupportedMinorVersionWarning` for a newer minor version.
     """
-    with _collector_paused(len(content)):
+    with collector_paused(len(content), _GC_PAUSE_THRESHOLD):
         doc = _document(content, content_type, url)
         return doc.project_page(doc.meta(_checked_version(doc, url)))
-
-
-@contextlib.contextmanager
-def _collector_paused(size: int) -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large page is turned into objects.
-
-    Building tens of thousands of models triggers collections that scan only new,
-    live objects and free nothing (the models hold no cycles); they cost about a
-    quarter of the parse. Small pages are left alone.
-    """
-    if size < _GC_PAUSE_THRESHOLD or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def parse_index_page(content: bytes, content_type: str | None, url: str) -> IndexPage:

@@ -233,9 +233,7 @@ class RememberedSelection:
 
     __slots__ = ("key", "memo", "stored", "value")
 
-    def __init__(
-        self, memo: Memo, key: str, value: dict[str, Any], *, stored: bool = True
-    ) -> None:
+    def __init__(self, memo: Memo, key: str, value: dict[str, Any], *, stored: bool = True) -> None:
         self.memo = memo
         self.key = key
         self.value = value

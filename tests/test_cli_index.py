@@ -158,6 +158,24 @@ def test_untrusted_index_exits_3_with_the_hint(
     assert hint.startswith("hint: The bundled roots do not include this issuer")
 
 
+def test_a_hint_shared_by_many_failures_is_written_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every requirement fails the same way behind an intercepting proxy: each gets its
+    # error line, the (long) hint that explains them all comes once, not once each.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    result = run_cli(capsys, "metadata", "demo-package", "other-package", "third-package")
+    assert result.code == 3
+    lines = result.err.splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    hints = [line for line in lines if line.startswith("hint: ")]
+    assert len(errors) == 3
+    assert all("certificate verification failed" in line for line in errors)
+    assert len(hints) == 1
+    assert hints[0].startswith("hint: The bundled roots do not include this issuer")
+    assert lines.index(hints[0]) == 1  # after the first error it explains
+
+
 def test_allow_insecure_host_accepts_the_untrusted_index(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, index_url: str
 ) -> None:

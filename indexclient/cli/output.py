@@ -198,6 +198,9 @@ class Console:
         self.stderr = stderr
         self.json_mode = json_mode
         self.quiet = quiet
+        # Hints already written: many requirements failing for one reason (an index
+        # behind an intercepting proxy) share one explanation, which is said once.
+        self._hinted: set[str] = set()
 
     def print(self, text: str = "") -> None:
         """A line of human output on stdout."""
@@ -217,9 +220,11 @@ class Console:
         self.stderr.write(f"warning: {redact_text(text)}\n")
 
     def error(self, text: str, hint: str | None = None) -> None:
-        """``error: text`` on stderr, and ``hint: ...`` when there is one."""
+        """``error: text`` on stderr, and ``hint: ...`` when there is one that this
+        console has not written yet."""
         self.stderr.write(f"error: {redact_text(text)}\n")
-        if hint:
+        if hint and hint not in self._hinted:
+            self._hinted.add(hint)
             self.stderr.write(f"hint: {redact_text(hint)}\n")
 
     def traceback(self, exc: BaseException) -> None:

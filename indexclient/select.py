@@ -302,27 +302,29 @@ class _NewestFirst:
     are not versions are left out: parse_filename finds no version in such a filename.
     """
 
-    __slots__ = ("_longest", "_ordered", "_other", "_plain", "_rest")
+    __slots__ = ("_longest", "_more", "_ordered", "_other", "_plain", "_rest")
 
     def __init__(self, texts: list[str]) -> None:
         distinct = dict.fromkeys(texts)
         distinct.pop("", None)  # no version
         candidates = list(distinct)
         plain_texts, others = candidates, []
-        joined = "\n".join(candidates)
-        if joined.count("\n") >= len(candidates) or not _PLAIN_RELEASES.fullmatch(joined):
-            matches = list(map(_PLAIN_RELEASE.fullmatch, candidates))
-            plain_texts = [text for text, match in zip(candidates, matches, strict=True) if match]
-            others = [text for text, match in zip(candidates, matches, strict=True) if not match]
-        # One pass at C speed (no Python call per version): "1.26.4" -> (1, 26, 4).
-        keys = list(map(tuple, map(_integers, map(_dotted, plain_texts))))
-        plain: dict[tuple[int, ...], list[str]] = dict(
-            zip(keys, map(list, zip(plain_texts)), strict=True)
-        )
-        if len(plain) != len(keys):  # spellings of one tuple ("1.0", "01.0"): grouped
+        keys = _uniform_keys(candidates)
+        if keys is None:
+            joined = "\n".join(candidates)
+            if joined.count("\n") >= len(candidates) or not _PLAIN_RELEASES.fullmatch(joined):
+                matches = list(map(_PLAIN_RELEASE.fullmatch, candidates))
+                plain_texts = [t for t, match in zip(candidates, matches, strict=True) if match]
+                others = [t for t, match in zip(candidates, matches, strict=True) if not match]
+            # One pass at C speed (no Python call per version): "1.26.4" -> (1, 26, 4).
+            keys = list(map(tuple, map(_integers, map(_dotted, plain_texts))))
+        # A release's first spelling, and any others ("1.0", "01.0": one tuple).
+        plain: dict[tuple[int, ...], str] = dict(zip(keys, plain_texts, strict=True))
+        more: dict[tuple[int, ...], list[str]] = {}
+        if len(plain) != len(keys):
             plain = {}
             for key, text in zip(keys, plain_texts, strict=True):
-                plain.setdefault(key, []).append(text)
+                _add_spelling(plain, more, key, text)
         other: dict[Version, list[str]] = {}
         for text in others:
             try:
@@ -330,10 +332,11 @@ class _NewestFirst:
             except ValueError:  # InvalidVersion: parse_filename finds no version either
                 continue
             if _is_plain(version):  # "v1.0" is 1.0
-                plain.setdefault(version.release, []).append(text)
+                _add_spelling(plain, more, version.release, text)
             else:
                 other.setdefault(version, []).append(text)
         self._plain = plain
+        self._more = more
         self._longest = max(map(len, plain), default=0)
         self._other = {v: _Group(texts, v) for v, texts in other.items()}
         self._ordered: list[_Group] = []
@@ -377,7 +380,8 @@ class _NewestFirst:
             spelling = base + (0,) * (size - len(base))
             found = plain.get(spelling)
             if found is not None:
-                texts += found
+                texts.append(found)
+                texts += self._more.get(spelling, ())
                 keys.append(spelling)
         return _Group(texts, None, keys)
 
@@ -401,6 +405,50 @@ class _NewestFirst:
             if chosen is not first:
                 assert chosen is not None
                 yield chosen
+
+
+def _add_spelling(
+    plain: dict[tuple[int, ...], str],
+    more: dict[tuple[int, ...], list[str]],
+    key: tuple[int, ...],
+    text: str,
+) -> None:
+    if key not in plain:
+        plain[key] = text
+    else:
+        more.setdefault(key, []).append(text)
+
+
+_dots = operator.methodcaller("count", ".")
+_MAX_DIGITS = 18  # as _PLAIN: int() reads them as Version does
+
+
+def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
+    """The integer tuples of ``texts`` when every one is a plain release of the same
+    number of parts (as most pages' versions are: "1.26.4", "2.0.1"), else None.
+
+    No Python step per text: the texts are joined and split into their parts, checked
+    all at once (ASCII digits, 1 to 18 of them), turned into integers by one map, and
+    cut into tuples of that length by zip.
+    """
+    if not texts:
+        return None
+    joined = "\n".join(texts)
+    size = texts[0].count(".") + 1
+    parts = joined.replace("\n", ".").split(".")
+    if (
+        len(parts) != size * len(texts)
+        or joined.count("\n") != len(texts) - 1
+        or len(set(map(_dots, texts))) != 1
+    ):
+        return None
+    digits = "".join(parts)
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if min(map(len, parts)) < 1 or max(map(len, parts)) > _MAX_DIGITS:
+        return None
+    numbers = map(int, parts)
+    return list(zip(*[numbers] * size, strict=True))
 
 
 def _is_plain(version: Version) -> bool:

@@ -476,9 +476,61 @@ version_texts = st.lists(
 )
 
 
+# Versions of one number of parts (read in bulk by select._uniform_keys), sometimes
+# with one that is not (another length, leading zeros, too many digits, non-ASCII
+# digits, an empty part, a newline, a pre-release), which the general path reads.
+uniform_texts = st.integers(1, 4).flatmap(
+    lambda parts: st.lists(
+        st.from_regex(rf"[0-9]{{1,3}}(\.[0-9]{{1,3}}){{{parts - 1}}}", fullmatch=True),
+        min_size=1,
+        max_size=30,
+    )
+)
+odd_texts = st.sampled_from(
+    [
+        "7",
+        "1.0",
+        "1.0.0",
+        "01.2.3",
+        "1234567890123456789.0.0",
+        "123456789012345678.0.0",
+        "\u0661.0.0",
+        "1..0",
+        "1.0.0\n2",
+        "1.0rc1",
+        "2.0.0.post1",
+        "",
+    ]
+)
+
+
+@FUZZ
+@given(texts=uniform_texts, odd=st.lists(st.tuples(st.integers(0, 30), odd_texts), max_size=2))
+def test_versions_of_one_length_come_newest_first_each_once(
+    texts: list[str], odd: list[tuple[int, str]]
+) -> None:
+    from indexclient.select import _uniform_keys
+
+    if not odd:
+        assert _uniform_keys(list(dict.fromkeys(texts))) is not None  # the bulk path
+    for position, text in odd:
+        texts.insert(position, text)
+    _assert_newest_first(texts)
+
+
+def test_versions_of_other_lengths_cannot_pass_for_one_length() -> None:
+    # As many parts in all as three versions of two parts each.
+    _assert_newest_first(["1.2", "3", "4.5.6"])
+    _assert_newest_first(["1.2.3", "4.5.6", "7", "8.9.10.11.12"])
+
+
 @FUZZ
 @given(texts=version_texts)
 def test_versions_come_newest_first_each_once(texts: list[str]) -> None:
+    _assert_newest_first(texts)
+
+
+def _assert_newest_first(texts: list[str]) -> None:
     from indexclient.select import _NewestFirst
 
     expected: dict[Version, set[str]] = {}

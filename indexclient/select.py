@@ -18,6 +18,7 @@ import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -419,8 +420,8 @@ def _add_spelling(
         more.setdefault(key, []).append(text)
 
 
-_dots = operator.methodcaller("count", ".")
-_MAX_DIGITS = 18  # as _PLAIN: int() reads them as Version does
+# A part of a release longer than _PLAIN's: int() would read it, Version not alike.
+_TOO_LONG = re.compile(r"[0-9]{19}", re.ASCII)
 
 
 def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
@@ -431,24 +432,27 @@ def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
     all at once (ASCII digits, 1 to 18 of them), turned into integers by one map, and
     cut into tuples of that length by zip.
     """
-    if not texts:
+    count = len(texts)
+    if not count:
         return None
     joined = "\n".join(texts)
-    size = texts[0].count(".") + 1
+    dots = texts[0].count(".")
+    if joined.count("\n") != count - 1:  # a text holds a newline
+        return None
+    fields = joined.split(".")
+    if len(fields) != dots * count + 1:
+        return None
+    # Each text has as many dots as the first when each newline between them falls in
+    # every dots-th field (the fields holding one are count - 1, as the newlines).
+    between = fields[dots : dots * (count - 1) + 1 : dots] if dots else ()
+    if not all(map(operator.contains, between, repeat("\n"))):
+        return None
     parts = joined.replace("\n", ".").split(".")
-    if (
-        len(parts) != size * len(texts)
-        or joined.count("\n") != len(texts) - 1
-        or len(set(map(_dots, texts))) != 1
-    ):
-        return None
     digits = "".join(parts)
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    if min(map(len, parts)) < 1 or max(map(len, parts)) > _MAX_DIGITS:
+    if not (digits.isascii() and digits.isdigit()) or "" in parts or _TOO_LONG.search(joined):
         return None
     numbers = map(int, parts)
-    return list(zip(*[numbers] * size, strict=True))
+    return list(zip(*[numbers] * (dots + 1), strict=True))
 
 
 def _is_plain(version: Version) -> bool:

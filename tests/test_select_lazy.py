@@ -521,6 +521,7 @@ def test_versions_of_one_length_come_newest_first_each_once(
 def test_versions_of_other_lengths_cannot_pass_for_one_length() -> None:
     # As many parts in all as three versions of two parts each.
     _assert_newest_first(["1.2", "3", "4.5.6"])
+    _assert_newest_first(["1.0", "2", "0.1.5"])  # read as (1, 0), (2, 0), (1, 5): wrong
     _assert_newest_first(["1.2.3", "4.5.6", "7", "8.9.10.11.12"])
 
 

@@ -167,8 +167,10 @@ _END_TAG = {name: re.compile(rf"</{name}{_WS}*>", re.IGNORECASE | re.ASCII) for 
 _END_CANDIDATE = {name: re.compile(rf"</\s*{name}", re.IGNORECASE) for name in _RAW_TEXT}
 
 # Named references in attribute values: the name (letters and digits) and the next
-# character, if any.
-_NAMED_REF = re.compile(r"&([a-zA-Z][a-zA-Z0-9]*)(.?)", re.DOTALL)
+# character, if any; but for those every version decodes alike and values hold most
+# (&gt; in every data-requires-python), which the search steps over without a match
+# (the next search starts where it would after matching them: they end with ";").
+_NAMED_REF = re.compile(r"&(?!(?:gt|lt|amp|quot);)([a-zA-Z][a-zA-Z0-9]*)(.?)", re.DOTALL)
 # Names html.unescape decodes without a ';' (the HTML5 "legacy" entities).
 _LEGACY = frozenset(name for name in html5 if not name.endswith(";"))
 _LONGEST_LEGACY = max(map(len, _LEGACY))

@@ -10,6 +10,7 @@ must be accepted by the fast path and agree.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -503,6 +504,31 @@ def test_a_run_closes_an_open_anchor_and_keeps_the_first_repeated_attribute() ->
         ({"href": "open"}, "open & text"),
         ({"href": "a&b", "title": "<t>"}, "t"),
     ]
+
+
+def _references_agree_one_by_one(value: str) -> bool:
+    """The reference check as first written: every named reference, one at a time."""
+    from indexclient.simple import _anchors
+
+    return all(
+        _anchors._reference_agrees(name, following)
+        for name, following in re.findall(r"&([a-zA-Z][a-zA-Z0-9]*)(.?)", value, re.DOTALL)
+    )
+
+
+_REFERENCE_PIECES = st.sampled_from(
+    ["&", ";", "=", "\x00", '"', " ", "x", "gt", "lt", "amp", "quot", "notin", "copy", "#62"]
+)
+
+
+@PROPERTY
+@given(st.lists(_REFERENCE_PIECES, max_size=12).map("".join))
+def test_the_reference_check_steps_over_common_references_without_changing_answers(
+    value: str,
+) -> None:
+    from indexclient.simple._anchors import _references_agree
+
+    assert _references_agree(value) == _references_agree_one_by_one(value)
 
 
 # --- stored pages --------------------------------------------------------------------

@@ -421,9 +421,7 @@ def _add_spelling(
         more.setdefault(key, []).append(text)
 
 
-# The most digits of a part of a release, as _PLAIN, and the least number with more.
-_MAX_DIGITS = 18
-_TOO_LARGE = 10**_MAX_DIGITS
+_MAX_DIGITS = 18  # of a part of a release, as _PLAIN
 
 
 def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
@@ -451,19 +449,18 @@ def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
         return None
     parts = joined.replace("\n", ".").split(".")
     digits = "".join(parts)
-    if not (digits.isascii() and digits.isdigit()):
+    # Lengths first: reading a long run of digits into an integer takes time growing
+    # with its square (Pythons without a limit on it), and _PLAIN takes 18 at most.
+    if not (digits.isascii() and digits.isdigit()) or max(map(len, parts)) > _MAX_DIGITS:
         return None
     numbers: Iterable[int]
     try:
         # The parts as one JSON array: json's scanner reads them into integers at C
-        # speed, several times faster than int() on each (a part with more digits than
-        # _PLAIN's 18 is then at least 10**18). JSON refuses an empty part and a
-        # leading zero ("01", which int() reads as Version does): then int() reads them.
+        # speed, several times faster than int() on each. JSON refuses an empty part
+        # and a leading zero ("01", which int() reads as Version does): then int().
         numbers = json.loads(f"[{','.join(parts)}]")
-        if max(numbers) >= _TOO_LARGE:
-            return None
     except ValueError:
-        if "" in parts or max(map(len, parts)) > _MAX_DIGITS:
+        if "" in parts:
             return None
         numbers = map(int, parts)
     return list(zip(*[iter(numbers)] * (dots + 1), strict=True))

@@ -525,6 +525,17 @@ def test_versions_of_other_lengths_cannot_pass_for_one_length() -> None:
     _assert_newest_first(["1.2.3", "4.5.6", "7", "8.9.10.11.12"])
 
 
+def test_a_release_part_too_long_for_int_is_not_read_as_one() -> None:
+    # Longer than int() reads (4,300 digits on Pythons that limit it, and slow to read
+    # on those that do not): such a text is no version, as Version finds.
+    from indexclient.select import _uniform_keys
+
+    long = "1" * 5000 + ".0"
+    assert _uniform_keys([long, "1.0"]) is None
+    assert _uniform_keys(["1" * 19 + ".0", "1.0"]) is None
+    _assert_newest_first([long, "1.0", "2.0"])
+
+
 @FUZZ
 @given(texts=version_texts)
 def test_versions_come_newest_first_each_once(texts: list[str]) -> None:

@@ -345,7 +345,7 @@ class _JsonFiles(PageFiles):
         """
         if not set(map(type, files)) <= _DICT:
             return None
-        present = set(chain.from_iterable(files))  # every key some entry has
+        present = set().union(*files)  # every key some entry has
         filenames = _column(files, "filename")
         urls = _column(files, "url")
         if not (set(map(type, filenames)) <= _STR and set(map(type, urls)) <= _STR):

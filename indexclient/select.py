@@ -17,9 +17,8 @@ import functools
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -311,7 +310,7 @@ class _NewestFirst:
         distinct.pop("", None)  # no version
         candidates = list(distinct)
         plain_texts, others = candidates, []
-        keys = _uniform_keys(candidates)
+        keys = _plain_keys(candidates)
         if keys is None:
             joined = "\n".join(candidates)
             if joined.count("\n") >= len(candidates) or not _PLAIN_RELEASES.fullmatch(joined):
@@ -422,48 +421,36 @@ def _add_spelling(
 
 
 _MAX_DIGITS = 18  # of a part of a release, as _PLAIN
+_TOO_LONG = re.compile(rf"[0-9]{{{_MAX_DIGITS + 1}}}", re.ASCII)
 
 
-def _uniform_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
-    """The integer tuples of ``texts`` when every one is a plain release of the same
-    number of parts (as most pages' versions are: "1.26.4", "2.0.1"), else None.
+def _plain_keys(texts: list[str]) -> list[tuple[int, ...]] | None:
+    """The integer tuples of ``texts`` when every one is a plain release ("1.26.4"),
+    as most versions of most pages are, else None (then each text is matched alone).
 
-    No Python step per text: the texts are joined and split into their parts, checked
-    all at once (ASCII digits, 1 to 18 of them), read into integers in one go, and cut
-    into tuples of that length by zip.
+    No Python step per text: the texts, checked all at once (ASCII digits and dots,
+    parts of 1 to 18 digits), are read as one JSON array of arrays ("1.26.4" is
+    [1, 26, 4]), whose scanner reads the integers at C speed, several times faster than
+    int() on each part. JSON refuses an empty part and a leading zero ("01", which int()
+    reads as Version does): such texts are left to the caller.
     """
-    count = len(texts)
-    if not count:
+    if not texts:
         return None
     joined = "\n".join(texts)
-    dots = texts[0].count(".")
-    if joined.count("\n") != count - 1:  # a text holds a newline
+    if joined.count("\n") != len(texts) - 1:  # a text holds a newline
         return None
-    fields = joined.split(".")
-    if len(fields) != dots * count + 1:
+    digits = joined.replace(".", "").replace("\n", "")
+    if not (digits.isascii() and digits.isdigit()):
         return None
-    # Each text has as many dots as the first when each newline between them falls in
-    # every dots-th field (the fields holding one are count - 1, as the newlines).
-    between = fields[dots : dots * (count - 1) + 1 : dots] if dots else ()
-    if not all(map(operator.contains, between, repeat("\n"))):
+    # Lengths before any integer is read: reading a long run of digits takes time
+    # growing with its square (on Pythons without a limit on it).
+    if max(map(len, texts)) > _MAX_DIGITS and _TOO_LONG.search(joined):
         return None
-    parts = joined.replace("\n", ".").split(".")
-    digits = "".join(parts)
-    # Lengths first: reading a long run of digits into an integer takes time growing
-    # with its square (Pythons without a limit on it), and _PLAIN takes 18 at most.
-    if not (digits.isascii() and digits.isdigit()) or max(map(len, parts)) > _MAX_DIGITS:
-        return None
-    numbers: Iterable[int]
     try:
-        # The parts as one JSON array: json's scanner reads them into integers at C
-        # speed, several times faster than int() on each. JSON refuses an empty part
-        # and a leading zero ("01", which int() reads as Version does): then int().
-        numbers = json.loads(f"[{','.join(parts)}]")
+        arrays = json.loads(f"[[{joined.replace('.', ',').replace(chr(10), '],[')}]]")
     except ValueError:
-        if "" in parts:
-            return None
-        numbers = map(int, parts)
-    return list(zip(*[iter(numbers)] * (dots + 1), strict=True))
+        return None
+    return list(map(tuple, arrays))
 
 
 def _is_plain(version: Version) -> bool:

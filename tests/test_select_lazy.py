@@ -476,9 +476,80 @@ version_texts = st.lists(
 )
 
 
+# Plain releases (read in bulk by select._plain_keys), sometimes with one text that is
+# not (leading zeros, too many digits, non-ASCII digits, an empty part, a newline, a
+# pre-release), which sends them all to the general path.
+plain_texts = st.lists(
+    st.from_regex(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){0,3}", fullmatch=True),
+    min_size=1,
+    max_size=30,
+)
+odd_texts = st.sampled_from(
+    [
+        "7",
+        "1.0",
+        "1.0.0",
+        "01.2.3",
+        "1234567890123456789.0.0",
+        "123456789012345678.0.0",
+        "\u0661.0.0",
+        "1..0",
+        "1.",
+        ".1",
+        "1.0.0\n2",
+        "1.0rc1",
+        "2.0.0.post1",
+        "",
+        "1e5",  # JSON reads these (as a float, a negative, a constant...): not releases
+        "-1",
+        "1.-2",
+        "true",
+        "null",
+        " 1",
+        "1.0 ",
+    ]
+)
+
+
+@FUZZ
+@given(texts=plain_texts, odd=st.lists(st.tuples(st.integers(0, 30), odd_texts), max_size=2))
+def test_plain_versions_come_newest_first_each_once(
+    texts: list[str], odd: list[tuple[int, str]]
+) -> None:
+    from indexclient.select import _plain_keys
+
+    if not odd:
+        assert _plain_keys(list(dict.fromkeys(texts))) is not None  # the bulk path
+    for position, text in odd:
+        texts.insert(position, text)
+    _assert_newest_first(texts)
+
+
+def test_versions_of_other_lengths_come_in_order() -> None:
+    _assert_newest_first(["1.2", "3", "4.5.6"])
+    _assert_newest_first(["1.0", "2", "0.1.5"])
+    _assert_newest_first(["1.2.3", "4.5.6", "7", "8.9.10.11.12", "1.0", "1"])
+
+
+def test_a_release_part_too_long_for_int_is_not_read_as_one() -> None:
+    # Longer than int() reads (4,300 digits on Pythons that limit it, and slow to read
+    # on those that do not): such a text is no version, as Version finds.
+    from indexclient.select import _plain_keys
+
+    long = "1" * 5000 + ".0"
+    assert _plain_keys([long, "1.0"]) is None
+    assert _plain_keys(["1" * 19 + ".0", "1.0"]) is None
+    assert _plain_keys(["1" * 18 + ".0", "1.0"]) == [(10**18 // 9, 0), (1, 0)]
+    _assert_newest_first([long, "1.0", "2.0"])
+
+
 @FUZZ
 @given(texts=version_texts)
 def test_versions_come_newest_first_each_once(texts: list[str]) -> None:
+    _assert_newest_first(texts)
+
+
+def _assert_newest_first(texts: list[str]) -> None:
     from indexclient.select import _NewestFirst
 
     expected: dict[Version, set[str]] = {}

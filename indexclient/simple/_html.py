@@ -13,11 +13,12 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
+from typing import NamedTuple, cast
 
 from packaging.utils import canonicalize_name
 
 from indexclient.errors import ParseError
-from indexclient.simple._anchors import Attrs, Tokens, scan
+from indexclient.simple._anchors import Attrs, Tokens, attributes, scan
 from indexclient.simple._common import (
     Resolver,
     join_url,
@@ -127,7 +128,7 @@ def stdlib_scan(text: str, url: str) -> Tokens:
     if _UNFINISHED_MARKUP.match(scanner.rawdata):
         raise ParseError(url, "HTML ends inside an unfinished tag or comment (truncated?)")
     scanner.finish()
-    return Tokens(scanner.anchors, scanner.metas, scanner.base_href)
+    return Tokens.of_anchors(scanner.anchors, scanner.metas, scanner.base_href)
 
 
 class HtmlDocument:
@@ -136,7 +137,7 @@ class HtmlDocument:
     def __init__(self, text: str, url: str) -> None:
         tokens = scan(text) or stdlib_scan(text, url)
         self.url = url
-        self.anchors = tokens.anchors
+        self.tokens = tokens
         self.metas = tokens.metas
         base_href = tokens.base_href
         # The base href is itself relative to the page URL.
@@ -173,13 +174,22 @@ class HtmlDocument:
 
     def project_page(self, meta: Meta) -> ProjectPage:
         """Build the project page; the project name comes from the URL."""
-        # An <a> without an href (or with a bare "href") is a placeholder, not a link.
-        anchors = [(attrs, text) for attrs, text in self.anchors if attrs.get("href")]
+        tokens = self.tokens
+        hrefs, texts, attrs = tokens.hrefs, tokens.texts, tokens.attrs
+        if not all(hrefs):
+            # An <a> without an href (or with a bare "href") is a placeholder, not a link.
+            kept = [i for i, href in enumerate(hrefs) if href]
+            hrefs = [hrefs[i] for i in kept]
+            texts = [texts[i] for i in kept]
+            attrs = [attrs[i] for i in kept]
+        links = _Links(hrefs, texts, attrs, tokens.provenance)
         name = project_name_from_url(self.url)
-        checked = _HtmlFiles.checked(self, anchors)
+        checked = _HtmlFiles.checked(self, links)
         if checked is None:
             # A link the page may not have: building file by file raises for the first.
-            files = tuple([self._file(attrs, text) for attrs, text in anchors])
+            files = tuple(
+                [self._file(attributes(a), text) for text, a in zip(texts, attrs, strict=True)]
+            )
             return ProjectPage(self.url, name, meta, files)
         return lazy_project_page(self.url, name, meta, checked, ())
 
@@ -187,8 +197,7 @@ class HtmlDocument:
         """Build the index page: one project per anchor with an href."""
         resolve = self.resolver.resolve
         projects: list[ProjectLink] = []
-        for attrs, text in self.anchors:
-            href = attrs.get("href")
+        for href, text in zip(self.tokens.hrefs, self.tokens.texts, strict=True):
             if not href:
                 continue
             url = resolve(href.strip())
@@ -227,63 +236,78 @@ class HtmlDocument:
         )
 
 
+class _Links(NamedTuple):
+    """A project page's anchors with an href: as :class:`Tokens` holds them."""
+
+    hrefs: list[str | None]
+    texts: list[str]
+    attrs: list[Attrs | str]
+    provenance: bool
+
+
 class _HtmlFiles(PageFiles):
     """An HTML page's files, checked, built by :meth:`HtmlDocument._file` when used."""
 
-    __slots__ = ("_anchors", "_doc", "_filenames")
+    __slots__ = ("_doc", "_filenames", "_links")
 
-    def __init__(self, doc: HtmlDocument, anchors: list[tuple[Attrs, str]]) -> None:
-        super().__init__(len(anchors))
+    def __init__(self, doc: HtmlDocument, links: _Links) -> None:
+        super().__init__(len(links.hrefs))
         self._doc: HtmlDocument | None = doc
-        self._anchors = anchors
+        self._links: _Links | None = links
         self._filenames: list[str] | None = None
 
     @classmethod
-    def checked(cls, doc: HtmlDocument, anchors: list[tuple[Attrs, str]]) -> _HtmlFiles | None:
+    def checked(cls, doc: HtmlDocument, links: _Links) -> _HtmlFiles | None:
         """The files of a page whose every link :meth:`HtmlDocument._file` accepts (so
         building one later cannot fail), else None: resolving a link is the only
         check that can refuse an anchor. All hrefs are checked at once
         (:meth:`Resolver.cannot_fail`), else each is resolved."""
         resolver = doc.resolver
-        hrefs = [attrs["href"] or "" for attrs, _ in anchors]
-        provenances = [
-            link.strip()
-            for attrs, _ in anchors
-            if (link := attrs.get("data-provenance")) and link.strip()
-        ]
+        # Every anchor here has an href.
+        hrefs = cast("list[str]", links.hrefs)
+        provenances = []
+        if links.provenance:  # the attributes of every anchor with one are read
+            provenances = [
+                link.strip()
+                for attrs in links.attrs
+                if type(attrs) is dict and (link := attrs.get("data-provenance")) and link.strip()
+            ]
         try:
             if not resolver.cannot_fail(hrefs, fragments=True):
                 for href in hrefs:
                     resolver.resolve(href.strip().partition("#")[0])
-            for link in provenances:
-                resolver.resolve(link)
+            if not resolver.cannot_fail(provenances):
+                for link in provenances:
+                    resolver.resolve(link)
         except ParseError:  # UnsafeLinkError included
             return None
-        return cls(doc, anchors)
+        return cls(doc, links)
 
     def filenames(self) -> Sequence[str]:
         names = self._filenames
         if names is None:
-            names = [text for _, text in self._anchors]
+            assert self._links is not None  # only _release() clears it, after this
+            names = self._links.texts
             if not all(names):  # an anchor without text is named by its URL, as in _file
-                assert self._doc is not None  # only _release() clears it, after this
+                assert self._doc is not None
                 resolve = self._doc.resolver.resolve
                 names = [
-                    text or last_segment(resolve((attrs["href"] or "").strip().partition("#")[0]))
-                    for attrs, text in self._anchors
+                    text or last_segment(resolve((href or "").strip().partition("#")[0]))
+                    for href, text in zip(self._links.hrefs, names, strict=True)
                 ]
             self._filenames = names
         return names
 
     def _build(self, index: int) -> DistributionFile:
         assert self._doc is not None  # only _release() clears it
-        attrs, text = self._anchors[index]
-        return self._doc._file(attrs, text)
+        assert self._links is not None
+        links = self._links
+        return self._doc._file(attributes(links.attrs[index]), links.texts[index])
 
     def _release(self) -> None:
         self.filenames()
         self._doc = None
-        self._anchors = []
+        self._links = None
 
 
 _GPG_SIG = {"true": True, "false": False}

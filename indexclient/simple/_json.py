@@ -152,7 +152,8 @@ class JsonDocument:
         value = self.data.get(key)
         if value is None:
             return []
-        if type(value) is not list or any(type(v) is not str for v in value):
+        # The types at once (a map, no Python step per item): "versions" lists them all.
+        if type(value) is not list or not set(map(type, value)) <= _STR:
             raise self._error(f"'{key}' must be an array of strings{self._got(value)}")
         return value
 
@@ -180,6 +181,9 @@ class JsonDocument:
             versions = tuple(self._str_list("versions"))  # PEP 700
             return ProjectPage(self.url, name, meta, built, versions)
         versions = tuple(self._str_list("versions"))
+        # The files live on as columns (_JsonFiles): the decoded entries, thousands of
+        # dicts the garbage collector would walk as long as the page lives, go now.
+        self.data = {}
         return lazy_project_page(self.url, name, meta, checked, versions)
 
     def index_page(self, meta: Meta) -> IndexPage:
@@ -320,14 +324,24 @@ _METADATA = frozenset({_NONE, bool, dict})
 
 
 class _JsonFiles(PageFiles):
-    """A JSON page's files, checked, built by :meth:`JsonDocument._file` when used."""
+    """A JSON page's files, checked, built by :meth:`JsonDocument._file` when used.
 
-    __slots__ = ("_doc", "_entries", "_filenames")
+    The entries are kept as columns (one list of values per key an entry has), not as
+    the decoded dicts: a few lists instead of a dict per file for the garbage collector
+    to walk, and less memory. Building file ``i`` gives :meth:`JsonDocument._file` an
+    entry made of the columns' ``i``-th values, which it reads exactly as the decoded
+    one: a key whose value is null reads as a missing one, and the PEP 714 fallback
+    (``dist-info-metadata``) is already taken in the ``core-metadata`` column.
+    """
 
-    def __init__(self, doc: JsonDocument, entries: list[JsonObject], filenames: list[str]) -> None:
-        super().__init__(len(entries))
+    __slots__ = ("_columns", "_doc", "_filenames")
+
+    def __init__(
+        self, doc: JsonDocument, columns: dict[str, list[Any]], filenames: list[str]
+    ) -> None:
+        super().__init__(len(filenames))
         self._doc: JsonDocument | None = doc
-        self._entries = entries
+        self._columns = columns
         self._filenames = filenames
 
     @classmethod
@@ -344,12 +358,12 @@ class _JsonFiles(PageFiles):
         """
         if not set(map(type, files)) <= _DICT:
             return None
-        present = set(chain.from_iterable(files))  # every key some entry has
+        present = set().union(*files)  # every key some entry has
         filenames = _column(files, "filename")
         urls = _column(files, "url")
         if not (set(map(type, filenames)) <= _STR and set(map(type, urls)) <= _STR):
             return None
-        values: dict[str, list[Any]] = {}
+        values: dict[str, list[Any]] = {"filename": filenames, "url": urls}
         for key, allowed in _OPTIONAL:
             if key in present:
                 values[key] = found = _column(files, key)
@@ -364,6 +378,7 @@ class _JsonFiles(PageFiles):
             if not set(map(type, metadata)) <= _METADATA:
                 return None
             mappings += [m for m in metadata if type(m) is dict]
+            values["core-metadata"] = metadata
         # Not negative (the types are checked: int or None; filter drops 0 and None).
         if "size" in present and min(filter(None, values["size"]), default=0) < 0:
             return None
@@ -377,18 +392,19 @@ class _JsonFiles(PageFiles):
             links = [link for link in values["provenance"] if link is not None]
             if not _links_resolve(doc, links):
                 return None
-        return cls(doc, files, filenames)
+        return cls(doc, values, filenames)
 
     def filenames(self) -> Sequence[str]:
         return self._filenames
 
     def _build(self, index: int) -> DistributionFile:
         assert self._doc is not None  # only _release() clears it
-        return self._doc._file(index, self._entries[index])
+        entry = {key: column[index] for key, column in self._columns.items()}
+        return self._doc._file(index, entry)
 
     def _release(self) -> None:
         self._doc = None
-        self._entries = []
+        self._columns = {}
 
 
 def _column(files: list[JsonObject], key: str) -> list[Any]:

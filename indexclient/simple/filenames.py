@@ -10,6 +10,8 @@ first time one of its filename properties is read.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,6 +123,9 @@ def version_texts(filenames: Sequence[str]) -> list[str]:
     """:func:`version_text` of each of ``filenames``, ``""`` where it is None (no
     version is spelled ""). The same rules in one loop, without a call per name: a page
     has thousands of files (a property test checks the two agree)."""
+    wheels = _wheel_version_texts(filenames)
+    if wheels is not None:
+        return wheels
     texts: list[str] = []
     append = texts.append
     for name in filenames:
@@ -134,6 +139,35 @@ def version_texts(filenames: Sequence[str]) -> list[str]:
         else:
             append("")
     return texts
+
+
+def _wheel_version_texts(filenames: Sequence[str]) -> list[str] | None:
+    """:func:`version_texts` when every name is a wheel's with the same number of
+    dashes, 4 or 5 (many pages: one kind of file, all with or all without a build
+    tag), else None. No Python step per name: the names are joined by newlines and
+    split at dashes; when each newline falls in every so many-th field, each name has
+    that many dashes, and every name's second field is taken by one slice."""
+    count = len(filenames)
+    if not count:
+        return None
+    joined = "\n".join(filenames)
+    each = filenames[0].count("-")
+    if (
+        each not in (4, 5)
+        or joined.count("\n") != count - 1  # no name holds a newline
+        or joined.count(".whl\n") != count - 1
+        or not joined.endswith(".whl")
+    ):
+        return None
+    fields = joined.split("-")
+    if len(fields) != each * count + 1:
+        return None
+    # The fields holding the count - 1 newlines between names, if the names have
+    # `each` dashes apiece: with one newline in each, every name has.
+    between = fields[each : each * (count - 1) + 1 : each]
+    if not all(map(operator.contains, between, itertools.repeat("\n"))):
+        return None
+    return fields[1::each]
 
 
 # Wheel project names every packaging release since 24 accepts ("__" is rejected

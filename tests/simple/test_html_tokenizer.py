@@ -10,6 +10,7 @@ must be accepted by the fast path and agree.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,20 @@ STORED = Path(__file__).parent.parent / "data" / "html"
 HEX = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-Result = tuple[list[tuple[dict[str, str | None], str]], list[tuple[str, str]], str | None]
+Anchors = list[tuple[dict[str, str | None], str]]
+Result = tuple[Anchors, list[str | None], list[str], bool, list[tuple[str, str]], str | None]
 
 
 def _result(tokens: Tokens) -> Result:
-    return tokens.anchors, tokens.metas, tokens.base_href
+    # hrefs and texts: what the models are built from before any attribute is read.
+    return (
+        tokens.anchors,
+        tokens.hrefs,
+        tokens.texts,
+        tokens.provenance,
+        tokens.metas,
+        tokens.base_href,
+    )
 
 
 def _reference(text: str) -> Result | None:
@@ -49,7 +59,15 @@ def _agree(text: str) -> bool:
     reference = _reference(text)
     assert reference is not None, "the fast path accepted a page the stdlib refuses"
     assert _result(fast) == reference
+    # An anchor with a PEP 740 link has its attributes read (the page checks the link).
+    for attrs, (read, _) in zip(fast.attrs, fast.anchors, strict=True):
+        assert isinstance(attrs, dict) or "data-provenance" not in read
     return True
+
+
+def _lazy(tokens: Tokens) -> list[bool]:
+    """For each anchor, whether its attributes were left unread (a run of anchors)."""
+    return [isinstance(attrs, str) for attrs in tokens.attrs]
 
 
 # --- generated pages ---------------------------------------------------------------
@@ -366,6 +384,151 @@ def test_random_markup_tokenizes_as_the_stdlib_does(text: str) -> None:
 @given(st.lists(st.sampled_from(["<a href=", "x", ">", "<", "</a>", "&amp;", "'", '"', " "])))
 def test_fragments_of_anchors_tokenize_as_the_stdlib_does(parts: list[str]) -> None:
     _agree("".join(parts))
+
+
+# --- runs of anchors in the usual shape, read in bulk ----------------------------------
+
+# Values of the run shape (double-quoted): _ENTITY_VALUE's, and references at the very
+# end of a value, where the check over the joined sources sees the closing quote.
+_RUN_VALUE = st.one_of(
+    _ENTITY_VALUE.filter(lambda v: '"' not in v),
+    st.sampled_from(["&amp", "a&lt", "&gt;&gt;", "&amp&gt;", "&#62", "&notin", "&notin;"]),
+)
+# Values whose references the stdlib versions decode differently: a page with one
+# leaves the fast path (and may, conservatively, when it is on a repeated attribute).
+_DISAGREEING = ("&gt=3.8", "&notit;", "&copy=1", "&ampx", "&notin")
+
+
+@st.composite
+def _run_anchor(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """An anchor of the run shape, and the values it holds."""
+    href = draw(_PREFIX) + draw(_FILENAME) + draw(_FRAGMENT)
+    names = draw(st.lists(_ATTRIBUTE_NAME, max_size=4))  # repeats: the first counts
+    values = [draw(_RUN_VALUE) for _ in names]
+    attributes = f'{draw(_SPACE)}href="{href}"' + "".join(
+        f'{draw(_SPACE)}{n}="{v}"' for n, v in zip(names, values, strict=True)
+    )
+    text = draw(st.one_of(_FILENAME, _TEXT.filter(lambda t: "<" not in t), st.just("")))
+    tail = draw(st.sampled_from(["<br>", "<br/>", "<br />", "<br\n>", "\n", "", " x &amp; "]))
+    return f"<a{attributes}>{text}</a>{tail}", [href, *values]
+
+
+@st.composite
+def _run_page(draw: st.DrawFn) -> tuple[str, bool]:
+    """A page of anchors in the run shape; whether a value has disagreeing references."""
+    drawn = draw(st.lists(_run_anchor(), min_size=1, max_size=8))
+    head = draw(st.sampled_from(["", "<!DOCTYPE html>\n<html><body>\n", "<h1>Links</h1>\n"]))
+    page = head + "".join(anchor for anchor, _ in drawn) + "</body></html>\n"
+    disagreeing = any(bad in v for _, values in drawn for v in values for bad in _DISAGREEING)
+    return page, disagreeing
+
+
+@PROPERTY
+@given(_run_page())
+def test_runs_of_usual_anchors_are_read_in_bulk_and_agree(drawn: tuple[str, bool]) -> None:
+    text, disagreeing = drawn
+    if disagreeing:
+        # The stdlib versions differ: the page leaves the fast path, or agrees.
+        _agree(text)
+        return
+    assert _agree(text)
+    tokens = scan(text)
+    assert tokens is not None
+    # Every anchor came from a run: attributes unread, but those with a PEP 740 link.
+    read = tokens.anchors
+    assert _lazy(tokens) == ["data-provenance" not in attrs for attrs, _ in read]
+
+
+@PROPERTY
+@given(st.lists(st.one_of(_run_anchor().map(lambda a: a[0]), _anchor(), _JUNK, _TEXT), max_size=10))
+def test_runs_mixed_with_anything_tokenize_as_the_stdlib_does(parts: list[str]) -> None:
+    _agree("".join(parts))
+
+
+_RUN_OF_TWO = '<a href="r1">one</a><br>\n<a href="r2" data-requires-python="&gt;=3.8">two</a>\n'
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        '<A href="x">x</A>',  # upper-case tag
+        '<a HREF="x">x</a>',  # upper-case attribute name
+        "<a href='x'>x</a>",  # single quotes
+        "<a href=x>x</a>",  # no quotes
+        '<a title="t" href="x">x</a>',  # href not first
+        '<a href="x" data-yanked>x</a>',  # a bare attribute
+        '<a href="x" data-Yanked="">x</a>',
+        "<a href=\"x\" data-yanked=''>x</a>",
+        '<a href = "x">x</a>',
+        '<a href="x" >x</a>',  # whitespace before ">"
+        '<a href="x"/>x</a>',
+        '<a href="x">x</A>',
+        '<a href="x">x</a >',
+        '<a href="x"><b>x</b></a>',  # markup in the text
+        '<a href="x">x<!-- c --></a>',
+        '<a href="x">x',  # not closed: the next anchor closes it
+        '<a href="x" data-provenance="../p">x</a>',  # read at once (a link to check)
+    ],
+)
+def test_anchors_outside_the_run_shape_are_read_one_by_one(odd: str) -> None:
+    text = f"<body>{_RUN_OF_TWO}{odd}\n{_RUN_OF_TWO}</body>"
+    assert _agree(text)
+    tokens = scan(text)
+    assert tokens is not None
+    assert _lazy(tokens) == [True, True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<a href="x" data-requires-python="&gt=3.8">x</a>',
+        '<a href="x">x</a><a href="y" title="&notit;">y</a>',
+        '<a href="&ampx">x</a>',
+        '<a href="x" title="a&copy=1">x</a>',
+    ],
+)
+def test_a_run_whose_references_the_stdlib_versions_read_differently_falls_back(
+    page: str,
+) -> None:
+    assert scan(page) is None
+
+
+def test_a_run_closes_an_open_anchor_and_keeps_the_first_repeated_attribute() -> None:
+    text = '<a href=open>open &amp; text\n<a href="a&amp;b" href="c" title="&lt;t&gt;">t</a>'
+    assert _agree(text)
+    tokens = scan(text)
+    assert tokens is not None
+    assert _lazy(tokens) == [False, True]
+    assert tokens.hrefs == ["open", "a&b"]
+    assert tokens.anchors == [
+        ({"href": "open"}, "open & text"),
+        ({"href": "a&b", "title": "<t>"}, "t"),
+    ]
+
+
+def _references_agree_one_by_one(value: str) -> bool:
+    """The reference check as first written: every named reference, one at a time."""
+    from indexclient.simple import _anchors
+
+    return all(
+        _anchors._reference_agrees(name, following)
+        for name, following in re.findall(r"&([a-zA-Z][a-zA-Z0-9]*)(.?)", value, re.DOTALL)
+    )
+
+
+_REFERENCE_PIECES = st.sampled_from(
+    ["&", ";", "=", "\x00", '"', " ", "x", "gt", "lt", "amp", "quot", "notin", "copy", "#62"]
+)
+
+
+@PROPERTY
+@given(st.lists(_REFERENCE_PIECES, max_size=12).map("".join))
+def test_the_reference_check_steps_over_common_references_without_changing_answers(
+    value: str,
+) -> None:
+    from indexclient.simple._anchors import _references_agree
+
+    assert _references_agree(value) == _references_agree_one_by_one(value)
 
 
 # --- stored pages --------------------------------------------------------------------

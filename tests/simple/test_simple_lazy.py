@@ -609,3 +609,55 @@ def test_version_texts_are_where_parse_filename_reads_versions(names: list[str])
             assert text is not None
             assert Version(text) == info.version
     assert version_texts(names) == [version_text(name) or "" for name in names]
+
+
+def _wheel(parts: list[str]) -> str:
+    return "-".join(parts) + ".whl"
+
+
+# Pages of wheels only, all with or all without a build tag: read in bulk. Some lists
+# get one name of another shape (fewer or more dashes, a newline, another suffix, an
+# sdist), which sends the whole list back to the loop, or a newline inside a field.
+uniform_wheels = st.integers(4, 5).flatmap(
+    lambda dashes: st.lists(
+        st.lists(filename_parts, min_size=dashes + 1, max_size=dashes + 1).map(_wheel),
+        min_size=1,
+        max_size=12,
+    )
+)
+odd_names = st.sampled_from(
+    [
+        "a-1.0-py3-any.whl",
+        "a-1.0-1-2-py3-none-any.whl",
+        "a-1.0-py3-none-any.WHL",
+        "a-1.0-py3-none-any.whl\n",
+        "a-1.0\n-py3-none-any.whl",
+        "a\n-1.0-py3-none-any.whl",
+        "a-1.0-py3-none-\nany.whl",
+        "a-1.0.tar.gz",
+        "a-1.0-1-py3-none-any.whl",
+        "a-1.0-py3-none-any.whl",
+        "",
+    ]
+)
+
+
+@FUZZ
+@given(names=uniform_wheels, odd=st.lists(st.tuples(st.integers(0, 12), odd_names), max_size=2))
+def test_version_texts_of_wheel_pages_are_read_in_bulk(
+    names: list[str], odd: list[tuple[int, str]]
+) -> None:
+    from indexclient.simple.filenames import _wheel_version_texts
+
+    if not odd:
+        assert _wheel_version_texts(names) is not None  # the bulk path
+    for position, name in odd:
+        names.insert(position, name)
+    assert version_texts(names) == [version_text(name) or "" for name in names]
+
+
+def test_newlines_in_wheel_names_cannot_shift_the_bulk_read() -> None:
+    # 3 dashes and 5, with newlines placed so that every field the bulk read looks at
+    # holds one: only the count of newlines tells these names from aligned ones.
+    names = ["p-1-t-u\nv.whl", "r-2\nq-s-w-y-z.whl"]
+    assert version_texts(names) == ["", "2\nq"]

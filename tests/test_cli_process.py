@@ -238,3 +238,80 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert "(exit status 3, as expected)" in out
     assert "verdict: verified" in out
     assert out.rstrip().endswith("All steps behaved as expected.")
+
+
+# Runs the command as the script does (or as a program embedding it would), then reports
+# how many CA certificates aiohttp's import-time default contexts hold, and how many a
+# context created afterwards loads by default.
+CERTIFICATES_PROBE = (
+    "import ssl, sys\n"
+    "from indexclient.cli import run\n"
+    "code = run(sys.argv[2:], whole_process=sys.argv[1] == 'script')\n"
+    "from aiohttp import connector\n"
+    "held = [c.cert_store_stats()['x509_ca'] for c in\n"
+    "        (connector._SSL_CONTEXT_VERIFIED, connector._SSL_CONTEXT_UNVERIFIED)]\n"
+    "after = ssl.create_default_context().cert_store_stats()['x509_ca']\n"
+    "print('aiohttp defaults hold', held, 'a new default context', after, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+async def test_the_script_skips_aiohttps_default_certificates(pki: Pki, tmp_path: Path) -> None:
+    """aiohttp loads the default CA certificates into two contexts at import, which
+    indexclient never uses (docs/trust.md, "Contexts"): the script's process has them
+    built empty, and a verified request still succeeds; a program embedding indexclient
+    keeps them whole, and so does every context created after the import. The default
+    certificates here are one CA (SSL_CERT_FILE, read by OpenSSL), so the counts are
+    exact on any machine."""
+    (tmp_path / "no-certificates").mkdir()
+    index = demo_index()
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        env = clean_env(
+            tmp_path,
+            UV_DEFAULT_INDEX=f"{server.url}simple/",
+            SSL_CERT_FILE=str(pki.ca_file),
+            SSL_CERT_DIR=str(tmp_path / "no-certificates"),
+        )
+
+        async def probe(mode: str) -> str:
+            process = await asyncio.create_subprocess_exec(
+                *(PYTHON, "-c", CERTIFICATES_PROBE, mode, "versions", "demo-package"),
+                "--no-cache",
+                env=env,
+                cwd=tmp_path,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await process.communicate()
+            assert (process.returncode, out) == (0, b"1.0\n1.1\n2.0\n2.1\n"), err.decode()
+            return err.decode()
+
+        assert (await probe("script")).endswith(
+            "aiohttp defaults hold [0, 0] a new default context 1\n"
+        )
+        assert (await probe("embedded")).endswith(
+            "aiohttp defaults hold [1, 1] a new default context 1\n"
+        )
+
+
+def test_with_another_thread_running_aiohttp_is_imported_as_it_is(pki: Pki, tmp_path: Path) -> None:
+    """The switch is process-wide while the module runs: with another thread alive it
+    could see it, so the import is left alone."""
+    code = (
+        "import sys, threading\n"
+        "from indexclient.cli.startup import skip_aiohttp_default_certificates\n"
+        "skip_aiohttp_default_certificates()\n"
+        "done = threading.Event()\n"
+        "threading.Thread(target=done.wait).start()\n"
+        "from aiohttp import connector\n"
+        "done.set()\n"
+        "print(connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+    )
+    (tmp_path / "no-certificates").mkdir()
+    result = run_process(
+        [PYTHON, "-c", code],
+        tmp_path,
+        SSL_CERT_FILE=str(pki.ca_file),
+        SSL_CERT_DIR=str(tmp_path / "no-certificates"),
+    )
+    assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr

@@ -25,6 +25,7 @@ from typing import TextIO
 from indexclient.cli.exits import INTERRUPTED, TERMINATED, Terminated, UsageError, exit_code
 from indexclient.cli.output import Console
 from indexclient.cli.parser import parse
+from indexclient.cli.startup import skip_aiohttp_default_certificates
 from indexclient.errors import ConfigurationWarning, IndexClientError
 from indexclient.urls import redact_text
 
@@ -95,6 +96,7 @@ def run(
             command: Callable[..., int] = getattr(importlib.import_module(module), name)
             if whole_process:
                 _collect_less()
+                skip_aiohttp_default_certificates()
             return command(args, console)
         except KeyboardInterrupt:
             return INTERRUPTED

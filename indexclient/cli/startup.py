@@ -16,13 +16,15 @@ indexclient keeps aiohttp as it is, since it may use aiohttp's defaults itself.
 from __future__ import annotations
 
 import contextlib
-import importlib.abc
-import importlib.machinery
-import ssl
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 __all__ = ["skip_aiohttp_default_certificates"]
 
@@ -42,7 +44,9 @@ def skip_aiohttp_default_certificates() -> None:
     sys.meta_path.insert(0, _Finder())
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+# The finder and loader are the protocols' duck types: importlib.abc would import
+# importlib.resources, tens of milliseconds more for every command.
+class _Finder:
     """Finds ``aiohttp.connector`` through the other finders, wrapping its loader."""
 
     def find_spec(
@@ -50,34 +54,33 @@ class _Finder(importlib.abc.MetaPathFinder):
         fullname: str,
         path: Sequence[str] | None,
         target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
+    ) -> ModuleSpec | None:
         if fullname != _MODULE:
             return None
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(self)  # one module, once
         for finder in sys.meta_path:
             find = getattr(finder, "find_spec", None)
-            spec: importlib.machinery.ModuleSpec | None = (
-                None if find is None else find(fullname, path, target)
-            )
+            spec: ModuleSpec | None = None if find is None else find(fullname, path, target)
             if spec is not None:
                 break
         else:
             return None
         loader = spec.loader
-        if isinstance(loader, importlib.abc.Loader) and hasattr(loader, "exec_module"):
-            spec.loader = _Loader(loader)
+        if hasattr(loader, "create_module") and hasattr(loader, "exec_module"):
+            spec.loader = cast("Loader", _Loader(loader))
         return spec
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:
     """Executes a module with the loading of default certificates turned off."""
 
-    def __init__(self, inner: importlib.abc.Loader) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self._inner.create_module(spec)
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        created: ModuleType | None = self._inner.create_module(spec)
+        return created
 
     def exec_module(self, module: ModuleType) -> None:
         # The switch is process-wide for the time of the import: with another thread
@@ -91,6 +94,8 @@ class _Loader(importlib.abc.Loader):
 
 @contextlib.contextmanager
 def _no_default_certificates() -> Iterator[None]:
+    import ssl  # here: commands that make no connection do not import it
+
     cls = ssl.SSLContext
     # Only methods the class defines itself are put back; inherited ones (from the C
     # base class) are uncovered again by deleting the stand-in.
@@ -107,5 +112,5 @@ def _no_default_certificates() -> Iterator[None]:
                 delattr(cls, name)
 
 
-def _load_nothing(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+def _load_nothing(self: object, *args: object, **kwargs: object) -> None:
     """Load no certificate."""

@@ -40,7 +40,7 @@ from indexclient.simple.models import (
     new_distribution_file,
 )
 from indexclient.target import Target
-from indexclient.transport.cache import open_store, row_id
+from indexclient.transport.cache import open_store, row_id, stored_json
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _decode(data: bytes, key: str) -> object | None:
     if not data.startswith(_MAGIC):
         return None
     try:
-        stored = json.loads(data[len(_MAGIC) :])
+        stored = stored_json(data[len(_MAGIC) :])
     except ValueError:  # truncated or corrupt: computed again and rewritten
         return None
     # The key is stored too: a value is only ever returned for its own question.

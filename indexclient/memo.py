@@ -26,13 +26,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from packaging import __version__ as packaging_version
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexclient._version import __version__
 from indexclient.errors import DigestMismatchError
 from indexclient.select import Selection
-from indexclient.simple.metadata import CoreMetadata, verify_digest
+from indexclient.simple.metadata import CoreMetadata, canonical_name, verify_digest
 from indexclient.simple.models import (
     FAST_FIELDS,
     DistributionFile,
@@ -213,7 +212,7 @@ def selection_from_json(data: object) -> Selection | None:
         files = tuple(_file_from_json(f) for f in data["files"])
         if not files:
             return None
-        return Selection(canonicalize_name(data["name"]), Version(data["version"]), files)
+        return Selection(canonical_name(data["name"]), Version(data["version"]), files)
     except (KeyError, TypeError, ValueError, InvalidVersion):
         return None
 

@@ -40,7 +40,9 @@ from typing import TYPE_CHECKING
 from indexclient.errors import DigestMismatchError, UnsupportedDigestError
 from indexclient.simple._coremeta import (
     DEFAULT_MAX_METADATA_SIZE,
+    NORMALIZED_NAME,
     CoreMetadata,
+    canonical_name,
     newest_known_version,
     parse_metadata,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "LOCAL_HEADER_MARGIN",
     "MAX_CENTRAL_DIRECTORY_SIZE",
     "MAX_SDIST_SCAN",
+    "NORMALIZED_NAME",
     "SUPPORTED_DIGESTS",
     "TAIL_SIZE",
     "ByteRange",
@@ -81,6 +84,7 @@ __all__ = [
     "NeedBytes",
     "SdistMetadata",
     "ZipEntry",
+    "canonical_name",
     "extract_entry",
     "find_metadata_entry",
     "locate_central_directory",

@@ -21,7 +21,7 @@ import os
 import platform
 import sys
 import sysconfig
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -92,6 +92,13 @@ class Memo:
         the question asked, the versions of the code that answered it)."""
         data = self._db().value(row_id(f"{kind}\n{key}"))
         return None if data is None else _decode(data, key)
+
+    def read_ahead(self, kind: str, keys: Sequence[str]) -> None:
+        """Read the values of ``keys`` under ``kind`` now, in a batch, for :meth:`get`
+        to give in this event loop iteration (the same values either way; see
+        :meth:`~indexclient.transport.store.Store.read_ahead_values`)."""
+        if keys:
+            self._db().read_ahead_values([row_id(f"{kind}\n{key}") for key in keys])
 
     def put(self, kind: str, key: str, value: object) -> None:
         """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""

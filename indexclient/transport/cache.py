@@ -354,6 +354,14 @@ class HttpCache:
         without reading, hashing or parsing a page of megabytes."""
         return self._read(url, request_headers, body=False)
 
+    def read_ahead(self, urls: Sequence[str], request_headers: Mapping[str, str]) -> None:
+        """Read the stored heads of requests for ``urls`` (without credentials) now, in
+        a batch, for :meth:`head` to give in this event loop iteration: what it gives is
+        the same either way (see :meth:`Store.read_ahead_heads`)."""
+        if urls:
+            rows = [row_id(self._request_key(url, request_headers)) for url in urls]
+            self._db().read_ahead_heads(rows)
+
     def _read(
         self, url: str, request_headers: Mapping[str, str], *, body: bool
     ) -> CacheEntry | None:

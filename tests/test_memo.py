@@ -482,9 +482,9 @@ async def test_a_new_selection_is_written_once(
     assert "page" not in parse_calls
 
 
-def _described(result: MetadataResult | IndexClientError) -> object:
+def _described(result: MetadataResult | IndexClientError) -> dict[str, Any]:
     if isinstance(result, IndexClientError):
-        return (type(result).__name__, str(result))
+        return {"name": type(result).__name__, "error": str(result)}
     return describe(result)
 
 
@@ -528,7 +528,7 @@ async def test_answers_found_in_a_batch_are_those_found_one_by_one(
             for requirement in asked:
                 one_by_one += [_described(r) async for r in client.iter_metadata([requirement])]
     assert batched == one_by_one == cold
-    assert [r[0] if isinstance(r, tuple) else r["name"] for r in batched] == [
+    assert [r["name"] for r in batched] == [
         "alpha",
         "ProjectNotFound",
         "beta",

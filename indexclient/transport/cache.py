@@ -274,10 +274,12 @@ def open_store(directory: str) -> Store:
     return shared(directory)
 
 
+@functools.lru_cache(maxsize=1024)
 def row_id(text: str) -> int:
     """The database row of ``text`` (the key of a cached request or of a remembered
     answer): the first 8 bytes of its sha256, as SQLite's signed 64-bit rowid. The row
-    holds ``text`` too, which its reader checks: a collision is only no answer."""
+    holds ``text`` too, which its reader checks: a collision is only no answer. Kept
+    for the last keys: a warm run reads its rows ahead in batches, then each again."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 

@@ -206,7 +206,8 @@ class Chooser:
             if isinstance(index, SimpleApiIndex):
                 ahead.setdefault(id(index), (index, []))[1].append(name)
         for index, names in ahead.values():
-            index.read_ahead(names)
+            if len(names) > 1:  # one row is read as cheaply where it is needed
+                index.read_ahead(names)
         found_all: list[Found | None] = []
         keys: list[str] = []
         for item in named:
@@ -221,7 +222,8 @@ class Chooser:
                         selection_key(found.url, found.content_type, found.digest, item[2], target)
                     )
             found_all.append(found)
-        self.memo.read_ahead("selection", keys)
+        if len(keys) > 1:
+            self.memo.read_ahead("selection", keys)
         return [
             None if item is None or found is None else self._answer(item, found, target)
             for item, found in zip(named, found_all, strict=True)

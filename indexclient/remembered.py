@@ -120,14 +120,15 @@ class Chooser:
         return selection, RememberedSelection(memo, key, value, stored=False)
 
     def _remembered(
-        self, found: Found, text: str, target: Target | None
+        self, found: Found, text: str, target: Target | None, key: str | None = None
     ) -> tuple[Selection, RememberedSelection] | None:
         # A page served from the cache was very likely chosen from before: the memo
         # keeps that answer, keyed by the page's digest, so parsing is skipped.
         memo = self.memo if found.digest else None
         if memo is None:
             return None
-        key = selection_key(found.url, found.content_type, found.digest, text, target)
+        if key is None:
+            key = selection_key(found.url, found.content_type, found.digest, text, target)
         stored = memo.get("selection", key)
         selection = selection_from_json(stored)
         if selection is None or not isinstance(stored, dict):
@@ -208,8 +209,8 @@ class Chooser:
         for index, names in ahead.values():
             if len(names) > 1:  # one row is read as cheaply where it is needed
                 index.read_ahead(names)
-        found_all: list[Found | None] = []
-        keys: list[str] = []
+        # Each page found now, with the memo key of its answer.
+        found_all: list[tuple[Found, str] | None] = []
         for item in named:
             found = None
             if item is not None:
@@ -217,24 +218,26 @@ class Chooser:
                     found = item[0].project_now(item[3])
                 except ConfigurationError:
                     found = None
-                if found is not None and found.digest:
-                    keys.append(
-                        selection_key(found.url, found.content_type, found.digest, item[2], target)
-                    )
-            found_all.append(found)
+            if item is None or found is None or not found.digest:
+                found_all.append(None)
+                continue
+            key = selection_key(found.url, found.content_type, found.digest, item[2], target)
+            found_all.append((found, key))
+        keys = [found[1] for found in found_all if found is not None]
         if len(keys) > 1:
             self.memo.read_ahead("selection", keys)
         return [
-            None if item is None or found is None else self._answer(item, found, target)
+            None if item is None or found is None else self._answer(item, *found, target)
             for item, found in zip(named, found_all, strict=True)
         ]
 
     def _answer(
-        self, item: tuple[Index, str, str, str], found: Found, target: Target | None
+        self, item: tuple[Index, str, str, str], found: Found, key: str, target: Target | None
     ) -> MetadataResult | None:
-        """answer_now's answer from ``found``, the page of ``item``'s project."""
+        """answer_now's answer from ``found``, the page of ``item``'s project, whose
+        answer the memo keeps under ``key``."""
         index, requirement, text, _ = item
-        remembered = self._remembered(found, text, target)
+        remembered = self._remembered(found, text, target, key)
         if remembered is None:
             return None
         selection, memo = remembered

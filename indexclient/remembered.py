@@ -275,7 +275,10 @@ def name_and_text(requirement: str | Requirement) -> tuple[str, str]:
 
 def metadata_file(selection: Selection) -> DistributionFile:
     """The file whose metadata ``metadata_for`` reads: a wheel when there is one."""
-    return next((f for f in selection.files if f.is_wheel), selection.best)
+    files = selection.files
+    if len(files) == 1:
+        return files[0]  # the best, wheel or not: its filename need not be parsed
+    return next((f for f in files if f.is_wheel), selection.best)
 
 
 def parse_requirement(requirement: str | Requirement) -> Requirement:

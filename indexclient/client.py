@@ -487,9 +487,32 @@ class IndexClient:
         requirement: thousands of live tasks made every garbage collection walk
         thousands of suspended coroutines, a cost per request that grew with N."""
         window = max(4 * self.settings.concurrency.value, 16)
-        queue: deque[MetadataResult | asyncio.Task[MetadataResult | IndexClientError]] = deque()
+        # Each requirement's answer, the task answering it, or (not started) its text.
+        queue: deque[MetadataResult | asyncio.Task[MetadataResult | IndexClientError] | str]
+        queue = deque()
+        # The requirements read into the window and not started yet, the queue's last
+        # ones: started together, so that those the memo answers are answered a batch
+        # at a time (Chooser.answer_all), which costs less than one by one. They are
+        # started before anything is awaited, when the oldest is next, or when half a
+        # window of them is waiting.
+        fresh: list[str] = []
         pending = iter(requirements)
         exhausted = False
+
+        def start() -> None:
+            nows = self._answer_all(fresh, pinned, target) if answer_now else None
+            for _ in fresh:
+                queue.pop()
+            for position, requirement in enumerate(fresh):
+                now = None if nows is None else nows[position]
+                if now is not None:
+                    finished()
+                    queue.append(now)
+                else:
+                    one = self._one(requirement, pinned, target, finished)
+                    queue.append(asyncio.ensure_future(one))
+            fresh.clear()
+
         try:
             while True:
                 while not exhausted and len(queue) < window:
@@ -497,16 +520,16 @@ class IndexClient:
                     if requirement is None:
                         exhausted = True
                         break
-                    now = self._answer_now(requirement, pinned, target) if answer_now else None
-                    if now is not None:
-                        finished()
-                        queue.append(now)
-                    else:
-                        one = self._one(requirement, pinned, target, finished)
-                        queue.append(asyncio.ensure_future(one))
+                    fresh.append(requirement)
+                    queue.append(requirement)
+                if fresh and (
+                    not isinstance(queue[0], MetadataResult) or len(fresh) >= window // 2
+                ):
+                    start()
                 if not queue:
                     return
                 head = queue.popleft()
+                assert not isinstance(head, str)  # started above
                 yield head if isinstance(head, MetadataResult) else await head
         finally:
             running = [t for t in queue if isinstance(t, asyncio.Task)]
@@ -536,23 +559,40 @@ class IndexClient:
     def _answer_now(
         self, requirement: str, pinned: Mapping[str, Index], target: Target | None
     ) -> MetadataResult | None:
-        """The memo's whole answer, when the index the search would find first (the
-        first index, or the pinned one) gives its page without IO. Not when find-links
-        or an unsafe strategy could add files from elsewhere."""
-        if self._memo is None:
-            return None
-        index = None
-        if pinned:
-            try:
-                index = pinned.get(project_name(name_and_text(requirement)[0]))
-            except ConfigurationError:
-                return None
-        if index is None:
-            if not self._search.simple or not self._search.indexes:
-                return None
-            index = self._search.indexes[0]
+        """The memo's whole answer for ``requirement`` (see :meth:`_answer_all`)."""
+        return self._answer_all([requirement], pinned, target)[0]
+
+    def _answer_all(
+        self, requirements: Sequence[str], pinned: Mapping[str, Index], target: Target | None
+    ) -> list[MetadataResult | None]:
+        """The memo's whole answer for each of ``requirements``, when the index the
+        search would find first (the first index, or the pinned one) gives its page
+        without IO; None for the others. Not when find-links or an unsafe strategy
+        could add files from elsewhere."""
+        answers: list[MetadataResult | None] = [None] * len(requirements)
+        if self._memo is None or not requirements:
+            return answers
+        first = self._search.indexes[0] if self._search.simple and self._search.indexes else None
+        asked: list[tuple[Index, str]] = []
+        positions: list[int] = []
+        for position, requirement in enumerate(requirements):
+            index = None
+            if pinned:
+                try:
+                    index = pinned.get(project_name(name_and_text(requirement)[0]))
+                except ConfigurationError:
+                    continue
+            if index is None:
+                index = first
+            if index is not None:
+                asked.append((index, requirement))
+                positions.append(position)
         target = self._target if target is None else target
-        return self._chooser.answer_now(index, requirement, target)
+        for position, answer in zip(
+            positions, self._chooser.answer_all(asked, target), strict=True
+        ):
+            answers[position] = answer
+        return answers
 
     async def download(
         self,

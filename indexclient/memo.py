@@ -21,18 +21,17 @@ import os
 import platform
 import sys
 import sysconfig
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from packaging import __version__ as packaging_version
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from indexclient._version import __version__
 from indexclient.errors import DigestMismatchError
 from indexclient.select import Selection
-from indexclient.simple.metadata import CoreMetadata, verify_digest
+from indexclient.simple.metadata import CoreMetadata, canonical_name, verify_digest
 from indexclient.simple.models import (
     FAST_FIELDS,
     DistributionFile,
@@ -40,7 +39,7 @@ from indexclient.simple.models import (
     new_distribution_file,
 )
 from indexclient.target import Target
-from indexclient.transport.cache import open_store, row_id
+from indexclient.transport.cache import open_store, row_id, stored_json
 from indexclient.urls import redact_url
 
 if TYPE_CHECKING:
@@ -94,6 +93,13 @@ class Memo:
         data = self._db().value(row_id(f"{kind}\n{key}"))
         return None if data is None else _decode(data, key)
 
+    def read_ahead(self, kind: str, keys: Sequence[str]) -> None:
+        """Read the values of ``keys`` under ``kind`` now, in a batch, for :meth:`get`
+        to give in this event loop iteration (the same values either way; see
+        :meth:`~indexclient.transport.store.Store.read_ahead_values`)."""
+        if keys:
+            self._db().read_ahead_values([row_id(f"{kind}\n{key}") for key in keys])
+
     def put(self, kind: str, key: str, value: object) -> None:
         """Store a JSON-serialisable ``value`` for ``key`` under ``kind``."""
         data = json.dumps({"key": key, "value": value}, separators=(",", ":"))
@@ -105,7 +111,7 @@ def _decode(data: bytes, key: str) -> object | None:
     if not data.startswith(_MAGIC):
         return None
     try:
-        stored = json.loads(data[len(_MAGIC) :])
+        stored = stored_json(data[len(_MAGIC) :])
     except ValueError:  # truncated or corrupt: computed again and rewritten
         return None
     # The key is stored too: a value is only ever returned for its own question.
@@ -213,7 +219,7 @@ def selection_from_json(data: object) -> Selection | None:
         files = tuple(_file_from_json(f) for f in data["files"])
         if not files:
             return None
-        return Selection(canonicalize_name(data["name"]), Version(data["version"]), files)
+        return Selection(canonical_name(data["name"]), Version(data["version"]), files)
     except (KeyError, TypeError, ValueError, InvalidVersion):
         return None
 

@@ -12,12 +12,13 @@ warm run of hundreds spends no time scheduling tasks that never wait.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from indexclient.errors import ConfigurationError, MetadataError, ProjectNotFound
 from indexclient.fetching import FileMetadata, MetadataResult
 from indexclient.indexes import Found, Index
+from indexclient.indexes.simple_api import SimpleApiIndex
 from indexclient.memo import (
     Memo,
     RememberedSelection,
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     from indexclient.simple.metadata import CoreMetadata
 
 __all__ = ["Chooser", "metadata_file", "name_and_text", "parse_requirement"]
+
+# Requirements answered together by Chooser.answer_all (their rows read in one batch).
+_BATCH = 256
 
 
 class Chooser:
@@ -116,14 +120,15 @@ class Chooser:
         return selection, RememberedSelection(memo, key, value, stored=False)
 
     def _remembered(
-        self, found: Found, text: str, target: Target | None
+        self, found: Found, text: str, target: Target | None, key: str | None = None
     ) -> tuple[Selection, RememberedSelection] | None:
         # A page served from the cache was very likely chosen from before: the memo
         # keeps that answer, keyed by the page's digest, so parsing is skipped.
         memo = self.memo if found.digest else None
         if memo is None:
             return None
-        key = selection_key(found.url, found.content_type, found.digest, text, target)
+        if key is None:
+            key = selection_key(found.url, found.content_type, found.digest, text, target)
         stored = memo.get("selection", key)
         selection = selection_from_json(stored)
         if selection is None or not isinstance(stored, dict):
@@ -165,14 +170,74 @@ class Chooser:
         the first index, or the one the project is pinned to) and the memo give all of
         it now, with no await. None whenever anything would need IO or parsing (the
         async path does that, and reports an invalid requirement in its place)."""
+        return self.answer_all([(index, requirement)], target)[0]
+
+    def answer_all(
+        self, asked: Sequence[tuple[Index, str]], target: Target | None = None
+    ) -> list[MetadataResult | None]:
+        """:meth:`answer_now` for each ``(index, requirement)`` of ``asked``, in order.
+
+        The same answers, found stage by stage: every page's cached head read in a
+        batch, then every remembered selection: a warm run spends much less on a batch
+        of lookups than on as many apart, each among the work of answering one."""
         if self.memo is None:
-            return None
-        try:
-            name, text = name_and_text(requirement)
-            found = index.project_now(project_name(name))
-        except ConfigurationError:
-            return None
-        remembered = None if found is None else self._remembered(found, text, target)
+            return [None] * len(asked)
+        if len(asked) > _BATCH:
+            return [
+                a
+                for at in range(0, len(asked), _BATCH)
+                for a in self._answer_batch(asked[at : at + _BATCH], target)
+            ]
+        return self._answer_batch(asked, target)
+
+    def _answer_batch(
+        self, asked: Sequence[tuple[Index, str]], target: Target | None
+    ) -> list[MetadataResult | None]:
+        assert self.memo is not None
+        named: list[tuple[Index, str, str, str] | None] = []
+        ahead: dict[int, tuple[SimpleApiIndex, list[str]]] = {}
+        for index, requirement in asked:
+            try:
+                name, text = name_and_text(requirement)
+                name = project_name(name)
+            except ConfigurationError:
+                named.append(None)
+                continue
+            named.append((index, requirement, text, name))
+            if isinstance(index, SimpleApiIndex):
+                ahead.setdefault(id(index), (index, []))[1].append(name)
+        for index, names in ahead.values():
+            if len(names) > 1:  # one row is read as cheaply where it is needed
+                index.read_ahead(names)
+        # Each page found now, with the memo key of its answer.
+        found_all: list[tuple[Found, str] | None] = []
+        for item in named:
+            found = None
+            if item is not None:
+                try:
+                    found = item[0].project_now(item[3])
+                except ConfigurationError:
+                    found = None
+            if item is None or found is None or not found.digest:
+                found_all.append(None)
+                continue
+            key = selection_key(found.url, found.content_type, found.digest, item[2], target)
+            found_all.append((found, key))
+        keys = [found[1] for found in found_all if found is not None]
+        if len(keys) > 1:
+            self.memo.read_ahead("selection", keys)
+        return [
+            None if item is None or found is None else self._answer(item, *found, target)
+            for item, found in zip(named, found_all, strict=True)
+        ]
+
+    def _answer(
+        self, item: tuple[Index, str, str, str], found: Found, key: str, target: Target | None
+    ) -> MetadataResult | None:
+        """answer_now's answer from ``found``, the page of ``item``'s project, whose
+        answer the memo keeps under ``key``."""
+        index, requirement, text, _ = item
+        remembered = self._remembered(found, text, target, key)
         if remembered is None:
             return None
         selection, memo = remembered
@@ -210,7 +275,10 @@ def name_and_text(requirement: str | Requirement) -> tuple[str, str]:
 
 def metadata_file(selection: Selection) -> DistributionFile:
     """The file whose metadata ``metadata_for`` reads: a wheel when there is one."""
-    return next((f for f in selection.files if f.is_wheel), selection.best)
+    files = selection.files
+    if len(files) == 1:
+        return files[0]  # the best, wheel or not: its filename need not be parsed
+    return next((f for f in files if f.is_wheel), selection.best)
 
 
 def parse_requirement(requirement: str | Requirement) -> Requirement:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from packaging.tags import Tag, sys_tags
 from packaging.utils import NormalizedName, canonicalize_name
@@ -29,6 +29,7 @@ from packaging.version import Version
 from indexclient.errors import ConfigurationError
 from indexclient.settings.values import IndexSpec
 from indexclient.simple.filenames import version_of
+from indexclient.simple.metadata import NORMALIZED_NAME as _NORMALIZED
 from indexclient.simple.models import DistributionFile, PageFiles, ProjectPage, page_files
 from indexclient.target import Target
 
@@ -60,6 +61,8 @@ def project_name(name: str) -> NormalizedName:
     ``x?y``, ``%2e%2e``, empty) is a :class:`~indexclient.errors.ConfigurationError`
     before anything is asked of an index (docs/security.md, "Names").
     """
+    if _NORMALIZED.fullmatch(name) is not None:
+        return cast(NormalizedName, name)  # valid, and normalised already
     if not is_plain_name(name):
         raise ConfigurationError.single(
             f"project name {name!r}",

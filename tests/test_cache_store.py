@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -187,6 +188,61 @@ async def test_reads_in_one_loop_iteration_share_a_transaction(tmp_path: Path) -
         # No transaction of this process's is left open: the log can be folded whole.
         busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     assert busy == 0
+
+
+def _memo_value(key: str, value: int) -> bytes:
+    return f'indexclient-memo-2\n{{"key":"{key}","value":{value}}}'.encode()
+
+
+async def test_rows_read_ahead_are_those_a_read_would_give(tmp_path: Path) -> None:
+    """A warm run reads its rows ahead in batches (Store.read_ahead_*): what a read
+    then gives is what it would have given without, in this iteration's snapshot (a
+    row another process wrote meanwhile is not in it, an absent row stays absent),
+    and a write of this process's, or the iteration's end, drops what was read."""
+    memo = Memo(tmp_path)
+    for key, value in (("a", 0), ("b", 1)):
+        memo.put("selection", key, value)
+    memo.read_ahead("selection", ["a", "b", "absent", "c"])
+    stored = _memo_value("c", 3)
+    cache_db.write(tmp_path, "memo", cache_db.memo_row("selection", "c"), stored)
+    assert memo.get("selection", "a") == 0
+    assert memo.get("selection", "absent") is None
+    assert memo.get("selection", "c") is None  # not in this iteration's snapshot
+    memo.read_ahead("selection", ["b"])
+    memo.put("selection", "b", 2)  # ends the snapshot, and drops the rows read ahead
+    assert memo.get("selection", "b") == 2
+    assert memo.get("selection", "c") == 3
+    memo.read_ahead("selection", ["a"])
+    cache_db.write(tmp_path, "memo", cache_db.memo_row("selection", "a"), _memo_value("a", 4))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert memo.get("selection", "a") == 4  # the iteration ended: read again
+
+
+async def test_heads_read_ahead_are_those_a_read_would_give(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    put(cache, body=b"one")
+    other = "https://i.example/simple/other/"
+    cache.read_ahead([URL, other], HEADERS)
+    entry = cache.head(URL, HEADERS)
+    assert entry is not None
+    assert entry.digest == hashlib.sha256(b"one").hexdigest()
+    assert cache.head(other, HEADERS) is None
+    cache.read_ahead([URL], HEADERS)
+    put(cache, body=b"two")
+    entry = cache.head(URL, HEADERS)
+    assert entry is not None
+    assert entry.digest == hashlib.sha256(b"two").hexdigest()
+
+
+def test_nothing_is_read_ahead_outside_an_event_loop(tmp_path: Path) -> None:
+    """Outside a loop each statement is a transaction of its own: a row read ahead
+    could be older than a read's, so none is."""
+    memo = Memo(tmp_path)
+    memo.put("selection", "a", 0)
+    memo.read_ahead("selection", ["a"])
+    cache_db.write(tmp_path, "memo", cache_db.memo_row("selection", "a"), _memo_value("a", 1))
+    assert memo.get("selection", "a") == 1
 
 
 # --------------------------------------------------------------------------- real runs

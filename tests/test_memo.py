@@ -480,3 +480,60 @@ async def test_a_new_selection_is_written_once(
     assert [describe(r) for r in again] == [describe(r) for r in results[:2]]
     assert str(broken.version) == "1.0"
     assert "page" not in parse_calls
+
+
+def _described(result: MetadataResult | IndexClientError) -> dict[str, Any]:
+    if isinstance(result, IndexClientError):
+        return {"name": type(result).__name__, "error": str(result)}
+    return describe(result)
+
+
+async def test_answers_found_in_a_batch_are_those_found_one_by_one(
+    pki: Pki, cache_env: dict[str, str], parse_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run answers the requirements of its window together (heads, then
+    remembered answers, each read in a batch): the same answers, in the same places,
+    as one requirement at a time, whatever is mixed in (a project the index does not
+    have, a requirement that does not parse, a repeat)."""
+    index = build_index()
+    asked = [
+        "alpha",
+        "nope",
+        "beta<2",
+        "alpha",
+        "not a requirement!",
+        "gamma==1.0",
+        "delta[extra]>=1 ; python_version >= '3'",
+    ]
+    async with serve_https(server_context(pki.root.issue_leaf()), routes=index.routes) as server:
+        url = f"{server.url}simple/"
+        async with IndexClient(url, environ=cache_env) as client:
+            cold = [_described(r) for r in await client.metadata_for(asked)]
+        parse_calls.clear()
+        waited: list[str] = []
+        one = IndexClient._one
+
+        def counted(self: IndexClient, requirement: str, *args: Any) -> Any:
+            waited.append(requirement)
+            return one(self, requirement, *args)
+
+        monkeypatch.setattr(IndexClient, "_one", counted)
+        async with IndexClient(url, environ=cache_env) as client:
+            batched = [_described(r) async for r in client.iter_metadata(asked)]
+        assert parse_calls == []
+        # All but the two that cannot be answered from the cache are answered at once.
+        assert waited == ["nope", "not a requirement!"]
+        async with IndexClient(url, environ=cache_env) as client:
+            one_by_one = []
+            for requirement in asked:
+                one_by_one += [_described(r) async for r in client.iter_metadata([requirement])]
+    assert batched == one_by_one == cold
+    assert [r["name"] for r in batched] == [
+        "alpha",
+        "ProjectNotFound",
+        "beta",
+        "alpha",
+        "ConfigurationError",
+        "gamma",
+        "delta",
+    ]

@@ -141,6 +141,10 @@ def indented(value: object, margin: str = "") -> str:
     booleans and None is left to the json module."""
     if type(value) is str:
         return _quote(value)
+    if type(value) is dict:
+        return _object(value, margin)
+    if type(value) is list or type(value) is tuple:
+        return _array(value, margin)
     if value is None:
         return "null"
     if value is True:
@@ -149,20 +153,29 @@ def indented(value: object, margin: str = "") -> str:
         return "false"
     if type(value) is int:
         return int.__repr__(value)
-    inner = margin + "  "
-    if type(value) is dict:
-        if not value:
-            return "{}"
-        if not all(type(key) is str for key in value):
-            return _dumped(value, margin)
-        members = [f"{inner}{_quote(k)}: {indented(v, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(members) + "\n" + margin + "}"
-    if type(value) is list or type(value) is tuple:
-        if not value:
-            return "[]"
-        items = [inner + indented(v, inner) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + margin + "]"
     return _dumped(value, margin)
+
+
+def _object(value: dict[object, object], margin: str) -> str:
+    if not value:
+        return "{}"
+    inner = margin + "  "
+    members = []
+    for key, item in value.items():
+        if type(key) is not str:
+            return _dumped(value, margin)
+        # Strings, most of the values, quoted here rather than by another call.
+        text = _quote(item) if type(item) is str else indented(item, inner)
+        members.append(f"{inner}{_quote(key)}: {text}")
+    return "{\n" + ",\n".join(members) + "\n" + margin + "}"
+
+
+def _array(value: list[object] | tuple[object, ...], margin: str) -> str:
+    if not value:
+        return "[]"
+    inner = margin + "  "
+    items = [_quote(item) if type(item) is str else indented(item, inner) for item in value]
+    return "[\n" + inner + (",\n" + inner).join(items) + "\n" + margin + "]"
 
 
 def _dumped(value: object, margin: str) -> str:

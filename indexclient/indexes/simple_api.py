@@ -10,16 +10,17 @@ memo cannot answer from its digest (see :class:`Remote`); a fresh cached 404 or 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Mapping, Sequence
 
-from indexclient.errors import ProjectNotFound, ResponseError
+from indexclient.errors import ConfigurationError, ProjectNotFound, ResponseError
 from indexclient.indexes.base import Found, as_spec, missing_statuses
 from indexclient.select import project_name
 from indexclient.settings import IndexSpec
 from indexclient.simple import ACCEPT, IndexPage, ProjectPage, parse_index_page, parse_project_page
 from indexclient.transport.cache import CacheEntry
 from indexclient.transport.http import DEFAULT_MAX_BODY, HttpClient, Response
-from indexclient.urls import redact_url
+from indexclient.urls import redact_url, split_credentials
 
 __all__ = ["PAGE_REQUEST", "Pages", "Remote", "SimpleApiIndex"]
 
@@ -67,6 +68,15 @@ class Pages:
                 cacheable=True,
                 cache_control=cache_control,
             )
+
+    def read_ahead(self, urls: Sequence[str], headers: Mapping[str, str] = PAGE_REQUEST) -> None:
+        """Read the cache's heads for ``urls`` in a batch, for :meth:`fresh_head` to
+        find in this event loop iteration (it answers the same either way)."""
+        http = self._http
+        cache = None if http is None else http.cache
+        if cache is not None:
+            # The URLs the cache is asked for, without credentials (HttpClient.fresh_head).
+            cache.read_ahead([split_credentials(url)[0] for url in urls], headers)
 
     def fresh_head(self, url: str, headers: Mapping[str, str] = PAGE_REQUEST) -> CacheEntry | None:
         """The cache's entry for ``url`` when it may answer now, without its body; None
@@ -124,6 +134,16 @@ class SimpleApiIndex:
         normalised name is letters, digits and '-' only (docs/security.md, "Names").
         Checked here, where the URL is built, whatever the caller checked before."""
         return f"{_with_slash(self.spec.url)}{project_name(name)}/"
+
+    def read_ahead(self, names: Sequence[str]) -> None:
+        """Read the cached heads of the pages of ``names`` in a batch, for
+        :meth:`project_now` to find in this event loop iteration (invalid names are
+        left to it, which refuses them)."""
+        urls = []
+        for name in names:
+            with contextlib.suppress(ConfigurationError):
+                urls.append(self.project_url(name))
+        self.pages.read_ahead(urls)
 
     def project_now(self, name: str) -> Found | None:
         """``name``'s page when the cache may give it now. A fresh page is taken as

@@ -40,7 +40,9 @@ from typing import TYPE_CHECKING
 from indexclient.errors import DigestMismatchError, UnsupportedDigestError
 from indexclient.simple._coremeta import (
     DEFAULT_MAX_METADATA_SIZE,
+    NORMALIZED_NAME,
     CoreMetadata,
+    canonical_name,
     newest_known_version,
     parse_metadata,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "LOCAL_HEADER_MARGIN",
     "MAX_CENTRAL_DIRECTORY_SIZE",
     "MAX_SDIST_SCAN",
+    "NORMALIZED_NAME",
     "SUPPORTED_DIGESTS",
     "TAIL_SIZE",
     "ByteRange",
@@ -81,6 +84,7 @@ __all__ = [
     "NeedBytes",
     "SdistMetadata",
     "ZipEntry",
+    "canonical_name",
     "extract_entry",
     "find_metadata_entry",
     "locate_central_directory",
@@ -109,6 +113,14 @@ def verify_digest(data: bytes, hashes: Mapping[str, str], url: str) -> tuple[str
     first) and :class:`UnsupportedDigestError` when no advertised algorithm is
     supported, including when ``hashes`` is empty.
     """
+    if len(hashes) == 1 and "sha256" in hashes:
+        # What an index gives (PEP 658: one sha256), checked without sorting anything:
+        # the same check, the same error.
+        expected = hashes["sha256"]
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != expected.strip().lower():
+            raise DigestMismatchError(url, "sha256", expected, actual)
+        return ("sha256",)
     known = sorted(
         (
             (name.lower(), value)

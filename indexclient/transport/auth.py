@@ -325,6 +325,9 @@ class Credentials:
         self._netrc_loaded = False
         self._netrc_label = ""
         self._netrc_problem = ""
+        # Answers computed from this object's state (see :meth:`derived`), dropped by
+        # every change to it.
+        self._derived: dict[object, object] = {}
         for spec in indexes:
             self.add_index(spec)
         for url in urls:
@@ -361,6 +364,7 @@ class Credentials:
             env,
         )
         known.append(index)
+        self._changed()
         # As in uv, an index's credentials count for its whole origin too (uv's realm),
         # unless the index may send none.
         if index.policy != "never" and index.given is not None:
@@ -372,9 +376,38 @@ class Credentials:
         if pair is not None:
             origin = origin_of(clean)
             index = self._index_for(origin, _path(clean))
-            if index is None or index.policy != "never":
-                self._by_origin.setdefault(origin, BasicAuth(pair[0], pair[1] or None, "URL"))
+            if (index is None or index.policy != "never") and origin not in self._by_origin:
+                self._by_origin[origin] = BasicAuth(pair[0], pair[1] or None, "URL")
+                self._changed()
         return clean
+
+    # ------------------------------------------------------------------ derived answers
+
+    def _changed(self) -> None:
+        """Called by every change to what :meth:`attempt` and the lookups after a
+        refusal answer (indexes, URL credentials, proven ones, lookups done)."""
+        self._derived.clear()
+
+    def derived(self) -> dict[object, object]:
+        """A dict for answers computed from this object's state alone (with the other
+        inputs in their keys): emptied whenever that state changes, so an answer kept
+        in it is the one computing it again would give. A warm run asks how each of
+        thousands of cached answers would be fetched now, on a handful of origins
+        (:func:`indexclient.transport.profile.expected_profile`)."""
+        return self._derived
+
+    def scope(self, url: str, origin: Origin) -> object:
+        """What, besides ``origin`` (``url``'s) and this object's state, decides how
+        a request for ``url`` is made (:meth:`attempt`): the index it is under (for
+        ``authenticate = "never"``, also whether it is under the index's own URL), or
+        the URL itself when it is under none (a keyring is then asked for it)."""
+        path = _path(url)
+        index = self._index_for(origin, path)
+        if index is None:
+            return url
+        if index.policy == "never":
+            return (id(index), _is_path_prefix(index.prefixes[0], path))
+        return id(index)
 
     # ------------------------------------------------------------------ the first request
 
@@ -462,6 +495,7 @@ class Credentials:
     def prove(self, origin: Origin, found: BasicAuth) -> None:
         """``found`` was accepted by ``origin``: it is sent there from now on."""
         self._proven[origin] = found
+        self._changed()
 
     def _proven_for(self, attempt: AuthAttempt) -> BasicAuth | None:
         proven = self._proven.get(attempt.origin)
@@ -507,6 +541,7 @@ class Credentials:
                 task = self._pending[key] = asyncio.ensure_future(self._ask(attempt, end))
             return await asyncio.shield(task)
         self._found[key] = found
+        self._changed()
         return found
 
     async def _ask(self, attempt: AuthAttempt, end: float | None) -> BasicAuth | None:
@@ -533,6 +568,7 @@ class Credentials:
         if answer.password is not None:
             found = BasicAuth(answer.username or "", answer.password, "keyring", _identity(attempt))
         self._found[key] = found
+        self._changed()
         return found
 
     async def aclose(self) -> None:

@@ -74,6 +74,11 @@ def given_authorization(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+#: Answers of expected_profile kept per Credentials, at most (then started again): one
+#: per recorded profile and index in a run, or per URL outside every index.
+_KEPT_PROFILES = 1024
+
+
 def expected_profile(
     recorded: FetchProfile,
     url: str,
@@ -90,7 +95,38 @@ def expected_profile(
     if not hops or hops[0] != first:
         return None
     given = given_authorization(headers) if headers else None
-    # fetch_profile's work without its Hop objects: this runs for every cached answer.
+    # A warm run asks this for thousands of entries recorded the same few ways: the
+    # answer is kept in ``credentials.derived()``, which every change to the
+    # credentials empties, under everything else it is computed from (the trust and
+    # the cache are checked by identity: they are the HTTP client's).
+    key = (hops, recorded.auth, given, credentials.scope(url, first), credentials.keyring)
+    kept = credentials.derived()
+    found = kept.get(key)
+    if type(found) is tuple and found[0] is trust and found[1] is cache:
+        answer: FetchProfile = found[2]
+        return answer
+    answer = _expected(
+        recorded, url, first, given, trust=trust, credentials=credentials, cache=cache
+    )
+    if len(kept) >= _KEPT_PROFILES:
+        kept.clear()
+    kept[key] = (trust, cache, answer)
+    return answer
+
+
+def _expected(
+    recorded: FetchProfile,
+    url: str,
+    first: Origin,
+    given: str | None,
+    *,
+    trust: Trust,
+    credentials: Credentials,
+    cache: HttpCache,
+) -> FetchProfile:
+    """expected_profile's answer, computed."""
+    hops = recorded.hops
+    # fetch_profile's work without its Hop objects.
     modes = [mode_of(trust, *hop) for hop in hops]
     mode = modes[0] if len(modes) == 1 else min(modes, key=_STRENGTH.__getitem__)
     auth = cache.credential_digest([credentials.for_hop(h, first, given, url) for h in hops])

@@ -73,6 +73,14 @@ _TABLES = (
 _HEAD = "SELECT head FROM heads WHERE id = ?"
 _ENTRY = "SELECT head, body FROM heads JOIN bodies USING (id) WHERE id = ?"
 _VALUE = "SELECT value FROM memo WHERE id = ?"
+# The same, for many rows at once (read_ahead): "{}" is their placeholders.
+_HEADS_IN = "SELECT id, head FROM heads WHERE id IN ({})"
+_VALUES_IN = "SELECT id, value FROM memo WHERE id IN ({})"
+#: Rows read ahead per statement (below SQLite's oldest limit of 999 parameters).
+_READ_AHEAD = 256
+#: Rows held read ahead at most: rows read ahead and never asked for are dropped then.
+_AHEAD_HELD = 4 * _READ_AHEAD
+_NOT_AHEAD = object()
 _PUT_HEAD = "INSERT OR REPLACE INTO heads (id, head) VALUES (?, ?)"
 _PUT_BODY = "INSERT OR REPLACE INTO bodies (id, body) VALUES (?, ?)"
 _PUT_VALUE = "INSERT OR REPLACE INTO memo (id, value) VALUES (?, ?)"
@@ -110,6 +118,7 @@ class Store:
 
     __slots__ = (
         "__weakref__",
+        "_ahead",
         "_connection",
         "_lock",
         "_reading",
@@ -129,6 +138,9 @@ class Store:
         self._warned = False
         # A read transaction is open, to end with the event loop's iteration (_begin_read).
         self._reading = False
+        # Rows read ahead in that transaction (read_ahead), by query and row; None for
+        # a row that is not there. Emptied whenever the transaction ends.
+        self._ahead: dict[tuple[str, int], bytes | None] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -147,8 +159,58 @@ class Store:
         found = self._read(_VALUE, row)
         return None if found is None else bytes(found[0])
 
+    def read_ahead_heads(self, rows: Sequence[int]) -> None:
+        """Read the heads of ``rows`` now, in one statement, for :meth:`head` to give
+        later in this read transaction (see :meth:`_read_ahead`)."""
+        self._read_ahead(_HEAD, _HEADS_IN, rows)
+
+    def read_ahead_values(self, rows: Sequence[int]) -> None:
+        """Read the memo's values of ``rows`` now, for :meth:`value` (as above)."""
+        self._read_ahead(_VALUE, _VALUES_IN, rows)
+
+    def _read_ahead(self, sql: str, many: str, rows: Sequence[int]) -> None:
+        """Within an event loop's read transaction (:meth:`_begin_read`), read ``rows``
+        with one statement per :data:`_READ_AHEAD` of them: a warm run reads one head
+        and one memo value per requirement, and a lookup among the Python work of
+        answering each costs several times one of a batch. The rows come from the
+        transaction's snapshot, so a later :meth:`_read` in it gives the same answer
+        either way; they are dropped when it ends (before any write, and with the
+        loop's iteration). Outside a loop nothing is read ahead."""
+        with self._lock:
+            connection = self._open()
+            if connection is None:
+                return
+            try:
+                if not self._reading:
+                    self._begin_read(connection)
+                if not self._reading:
+                    return  # no event loop: each statement is its own transaction
+                ahead = self._ahead
+                if len(ahead) > _AHEAD_HELD:
+                    ahead.clear()
+                wanted = [row for row in dict.fromkeys(rows) if (sql, row) not in ahead]
+                for start in range(0, len(wanted), _READ_AHEAD):
+                    chunk = wanted[start : start + _READ_AHEAD]
+                    # As many placeholders as the next power of two (the first row
+                    # again in the others): a handful of statements, each prepared once.
+                    size = 1 << (len(chunk) - 1).bit_length()
+                    statement = many.format(",".join("?" * size))
+                    padded = chunk + [chunk[0]] * (size - len(chunk))
+                    found = dict(connection.execute(statement, padded).fetchall())
+                    for row in chunk:
+                        value = found.get(row)
+                        ahead[(sql, row)] = None if value is None else bytes(value)
+            except sqlite3.Error as exc:
+                self._failed(exc)
+
     def _read(self, sql: str, row: int) -> tuple[bytes, ...] | None:
         with self._lock:
+            if self._ahead:
+                ahead = self._ahead.pop((sql, row), _NOT_AHEAD)
+                if ahead is None:
+                    return None
+                if isinstance(ahead, bytes):
+                    return (ahead,)
             connection = self._open()
             if connection is None:
                 return None
@@ -182,6 +244,7 @@ class Store:
 
     def _stop_reading(self) -> None:
         """End the read transaction, if one is open (under the lock)."""
+        self._ahead.clear()
         if not self._reading:
             return
         self._reading = False
@@ -350,6 +413,7 @@ class Store:
         connection, self._connection = self._connection, None
         self._state = "off"
         self._reading = False
+        self._ahead.clear()
         if connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
@@ -363,6 +427,7 @@ class Store:
         self._state = "new"
         self._writable = True
         self._reading = False
+        self._ahead = {}
         self._lock = threading.Lock()
 
 

@@ -72,6 +72,21 @@ def run_process(args: list[str], tmp_path: Path, **env: str) -> subprocess.Compl
     )
 
 
+async def run_async(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """Run ``args`` without blocking the event loop (a test's server runs on it); its
+    exit status, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
 def test_python_m_indexclient_version(tmp_path: Path) -> None:
     result = run_process([PYTHON, "-m", "indexclient", "--version"], tmp_path)
     assert (result.returncode, result.stdout) == (0, f"indexclient {__version__}\n")
@@ -121,22 +136,10 @@ async def test_only_a_request_to_the_network_imports_aiohttp(pki: Pki, tmp_path:
         )
 
         async def probe(*options: str) -> tuple[int, str]:
-            process = await asyncio.create_subprocess_exec(
-                PYTHON,
-                "-c",
-                PROBE,
-                "metadata",
-                "demo-package",
-                "--json",
-                *options,
-                env=env,
-                cwd=tmp_path,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            _, err = await process.communicate()
-            assert process.returncode == 0, err.decode()
-            return len(server.requests), err.decode()
+            args = [PYTHON, "-c", PROBE, "metadata", "demo-package", "--json", *options]
+            code, _, err = await run_async(args, env, tmp_path)
+            assert code == 0, err
+            return len(server.requests), err
 
         count, err = await probe("--no-cache")
         assert count == 2  # the page and the .metadata file
@@ -161,19 +164,8 @@ async def test_exit_statuses_of_a_real_process(pki: Pki, tmp_path: Path) -> None
         url = f"{server.url}simple/"
 
         async def status(*argv: str, **env: str) -> tuple[int, str, str]:
-            process = await asyncio.create_subprocess_exec(
-                PYTHON,
-                "-m",
-                "indexclient",
-                *argv,
-                env=clean_env(tmp_path, UV_DEFAULT_INDEX=url, **env),
-                cwd=tmp_path,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await process.communicate()
-            assert process.returncode is not None
-            return process.returncode, out.decode(), err.decode()
+            environment = clean_env(tmp_path, UV_DEFAULT_INDEX=url, **env)
+            return await run_async([PYTHON, "-m", "indexclient", *argv], environment, tmp_path)
 
         trusted = {"SSL_CERT_FILE": str(pki.ca_file)}
         code, out, _ = await status("versions", "demo-package", **trusted)
@@ -274,17 +266,10 @@ async def test_the_script_skips_aiohttps_default_certificates(pki: Pki, tmp_path
         )
 
         async def probe(mode: str) -> str:
-            process = await asyncio.create_subprocess_exec(
-                *(PYTHON, "-c", CERTIFICATES_PROBE, mode, "versions", "demo-package"),
-                "--no-cache",
-                env=env,
-                cwd=tmp_path,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await process.communicate()
-            assert (process.returncode, out) == (0, b"1.0\n1.1\n2.0\n2.1\n"), err.decode()
-            return err.decode()
+            args = [PYTHON, "-c", CERTIFICATES_PROBE, mode, "versions", "demo-package"]
+            code, out, err = await run_async([*args, "--no-cache"], env, tmp_path)
+            assert (code, out) == (0, "1.0\n1.1\n2.0\n2.1\n"), err
+            return err
 
         assert (await probe("script")).endswith(
             "aiohttp defaults hold [0, 0] a new default context 1\n"
